@@ -1,0 +1,57 @@
+"""Every configuration key Consult knows, with its default.
+
+Layers, each overriding the one before: this file, then the Python file named by
+CONSULT_SETTINGS, then CONSULT_<KEY> environment variables, then test overrides.
+A key that is not declared here is refused, so a typo never passes silently.
+"""
+
+# Session signing key. None means: generate one into the instance folder on first start
+# and reuse it, so sessions survive restarts without anyone pasting secrets around.
+SECRET_KEY = None
+
+# SQLAlchemy URL. None means: SQLite file consult.sqlite3 in the instance folder.
+# PostgreSQL: postgresql+psycopg://user@127.0.0.1:5432/consult
+DATABASE_URL = None
+
+# Folder of the Whoosh search index. None means: instance/search.
+SEARCH_INDEX_PATH = None
+
+# How many submissions one user may post, in Flask-Limiter notation.
+POST_RATE_LIMIT = "30 per minute"
+
+# Failed log-ins allowed for one e-mail address (or one client address, times four)
+# inside the window before further attempts are refused until the window has passed.
+LOGIN_MAX_FAILURES = 5
+LOGIN_FAILURE_WINDOW_SECONDS = 900
+
+# How long a login session lasts without being used (seconds).
+SESSION_IDLE_SECONDS = 8 * 3600
+
+# Largest request body accepted (bytes); bigger requests get 413.
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+# Largest draft text a co-facilitator may import (characters).
+MAX_DRAFT_CHARS = 500_000
+
+# Cookies: never readable by scripts, not sent on cross-site posts. Production settings
+# (config/production.py) also mark them Secure, which needs HTTPS.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+SESSION_COOKIE_NAME = "consult_session"
+
+# CSRF tokens stay valid for the whole session: a delegate drafting a long amendment
+# must not lose it to an expired token.
+WTF_CSRF_TIME_LIMIT = None
+
+# Interface languages: the six official languages of the United Nations.
+LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
+BABEL_DEFAULT_LOCALE = "en"
+BABEL_DEFAULT_TIMEZONE = "UTC"
+
+# Send Strict-Transport-Security (only behind HTTPS).
+HSTS = False
+
+# Testing switches (set by the test suite, never in production).
+TESTING = False
+DEBUG = False

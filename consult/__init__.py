@@ -1,0 +1,67 @@
+"""Consult: the platform of the Member-State consultation on a UN Global Plan of Action."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from consult.settings import ROOT, instance_path, load_settings, resolve_paths
+
+
+def create_app(test_config: dict | None = None, instance: str | Path | None = None) -> Flask:
+    """Build the application: configuration layers, extensions, blueprints, commands."""
+    instance = Path(instance).resolve() if instance else instance_path()
+    settings = load_settings(test_config)
+    resolve_paths(settings, instance)
+
+    app = Flask(__name__, instance_path=str(instance),
+                template_folder=str(ROOT / "templates"),
+                static_folder=str(Path(__file__).parent / "static"))
+    app.config.update(settings)
+
+    from consult.db import db
+    db.init_app(app)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from consult import security, web
+    security.init_app(app)
+    web.init_app(app)
+
+    from consult.cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from consult.auth import login
+    from consult.extensions import babel, csrf, login_manager
+
+    csrf.init_app(app)
+    login.init_app(app, login_manager)
+
+    def select_locale():
+        # An explicit ?lang= wins, then the browser's preference among the six languages.
+        asked = request.args.get("lang")
+        if asked in app.config["LANGUAGES"]:
+            return asked
+        return request.accept_languages.best_match(app.config["LANGUAGES"]) or "en"
+
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from consult.api.views import bp as api_bp
+    from consult.auth.views import bp as auth_bp
+    from consult.drafts.views import bp as drafts_bp
+    from consult.extensions import csrf
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(drafts_bp)
+    # The API authenticates writes with bearer tokens, or checks the CSRF header itself
+    # when a browser session is used (see api.auth).
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")

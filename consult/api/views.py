@@ -1,0 +1,235 @@
+"""JSON API v1: consultations and versions (API.md is the contract)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from consult.api.errors import json_error
+from consult.api.openapi import build_document
+from consult.auth import services as auth_services
+from consult.db import db
+from consult.drafts import services
+from consult.errors import Invalid, ServiceError, Unauthorized
+
+bp = Blueprint("api", __name__)
+
+
+# --- authentication --------------------------------------------------------------------
+
+@bp.before_request
+def authenticate():
+    """Bearer token, else the browser session (whose writes must carry the CSRF header)."""
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, secret = header.partition(" ")
+        user = auth_services.load_token_user(secret.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            return json_error(401, "unauthorized", "The API token is missing, invalid or revoked.")
+        g.api_user = user
+        return None
+    g.api_user = current_user if current_user.is_authenticated else None
+    if g.api_user is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        from consult.extensions import csrf
+        csrf.protect()
+    return None
+
+
+def api_user():
+    """The caller: a user, or None for the public."""
+    return g.get("api_user")
+
+
+def require_login():
+    """The caller, who must be authenticated."""
+    user = api_user()
+    if user is None:
+        raise Unauthorized("Log in or send Authorization: Bearer TOKEN.")
+    return user
+
+
+@bp.errorhandler(ServiceError)
+def service_error(exc: ServiceError):
+    db.session.rollback()
+    return json_error(exc.status, exc.code, exc.message)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(exc):
+    return json_error(400, "csrf", "Missing or invalid X-CSRFToken header for a session-authenticated write.")
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(exc.code, "invalid")
+    return json_error(exc.code or 400, code, exc.description or exc.name)
+
+
+def json_body() -> dict:
+    """The request's JSON object, or Invalid with a clear message."""
+    if not request.is_json:
+        raise Invalid("Send a JSON body with Content-Type: application/json.")
+    try:
+        data = json.loads(request.get_data(as_text=False).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise Invalid("The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise Invalid("The body must be a JSON object.")
+    return data
+
+
+def _cached_json(payload: dict):
+    """A JSON response with an ETag; 304 when the client already has it."""
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response.make_conditional(request)
+
+
+# --- serialisers -----------------------------------------------------------------------
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def version_summary(version) -> dict:
+    """The fields of a version in lists."""
+    return {
+        "id": version.id,
+        "label": version.label,
+        "symbol": version.symbol,
+        "status": version.status.value,
+        "based_on": version.based_on_id,
+        "created_at": _iso(version.created_at),
+        "published_at": _iso(version.published_at),
+        "comments_close_at": _iso(version.comments_close_at),
+        "url": url_for("drafts.version", slug=version.consultation.slug, version_id=version.id,
+                       _external=True),
+    }
+
+
+def paragraph_data(paragraph, slug: str) -> dict:
+    """The fields of a paragraph."""
+    return {
+        "id": paragraph.id,
+        "key": paragraph.key.key,
+        "label": paragraph.label,
+        "kind": paragraph.kind.value,
+        "number": paragraph.number,
+        "parent_label": paragraph.parent_label,
+        "text": paragraph.text,
+        "html": paragraph.html,
+        "match": paragraph.match_status.value,
+        "previous_label": paragraph.previous_label,
+        # Submissions arrive with the participation feature; until then there are none.
+        "comment_count": 0,
+        "url": url_for("drafts.paragraph", slug=slug, version_id=paragraph.version_id,
+                       label=paragraph.anchor, _external=True),
+    }
+
+
+def consultation_data(consultation, user) -> dict:
+    """The fields of a consultation with the versions the caller may see."""
+    return {
+        "slug": consultation.slug,
+        "title": consultation.title,
+        "status": consultation.status.value,
+        "mandate": consultation.mandate,
+        "cofacilitators": consultation.cofacilitators,
+        "description": consultation.description,
+        "reference_date": _iso(consultation.reference_date),
+        "versions": [version_summary(v) for v in services.visible_versions(user, consultation)],
+    }
+
+
+# --- endpoints -------------------------------------------------------------------------
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 document of this API."""
+    return jsonify(build_document(request.url_root.rstrip("/") + "/api/v1"))
+
+
+@bp.get("/consultations")
+def list_consultations():
+    """Every consultation: slug, title, status."""
+    return jsonify({"consultations": [
+        {"slug": c.slug, "title": c.title, "status": c.status.value,
+         "url": url_for("drafts.consultation", slug=c.slug, _external=True)}
+        for c in services.list_consultations()]})
+
+
+@bp.get("/consultations/<slug>")
+def get_consultation(slug: str):
+    """One consultation and its versions."""
+    consultation = services.get_consultation(slug)
+    return jsonify(consultation_data(consultation, api_user()))
+
+
+@bp.post("/consultations/<slug>/versions")
+def create_version(slug: str):
+    """Import a Markdown text as a new version (co-facilitators)."""
+    user = require_login()
+    consultation = services.get_consultation(slug)
+    data = json_body()
+    for field in ("label", "text"):
+        if not isinstance(data.get(field), str):
+            raise Invalid(f"'{field}' is required and must be a string.", field=field)
+    for field in ("symbol", "comments_close_at"):
+        if data.get(field) is not None and not isinstance(data[field], str):
+            raise Invalid(f"'{field}' must be a string.", field=field)
+    based_on = data.get("based_on")
+    if based_on is not None and (not isinstance(based_on, int) or isinstance(based_on, bool)):
+        raise Invalid("'based_on' must be a version id (integer).", field="based_on")
+    publish = data.get("publish", False)
+    if not isinstance(publish, bool):
+        raise Invalid("'publish' must be true or false.", field="publish")
+    version = services.create_version(
+        user, consultation, label=data["label"], text=data["text"], symbol=data.get("symbol"),
+        based_on_id=based_on, comments_close_at=data.get("comments_close_at"), publish=publish,
+        max_chars=current_app.config["MAX_DRAFT_CHARS"])
+    db.session.commit()
+    return _version_response(version, user), 201
+
+
+@bp.post("/versions/<int:version_id>/publish")
+def publish_version(version_id: int):
+    """Publish a draft version (co-facilitators)."""
+    user = require_login()
+    version = services.get_version(user, version_id)
+    services.publish_version(user, version)
+    db.session.commit()
+    return _version_response(version, user)
+
+
+def _version_payload(version, user) -> dict:
+    payload = version_summary(version)
+    payload["consultation"] = version.consultation.slug
+    payload["paragraphs"] = [paragraph_data(p, version.consultation.slug)
+                             for p in version.paragraphs]
+    return payload
+
+
+def _version_response(version, user):
+    db.session.expire(version, ["paragraphs"])
+    return jsonify(_version_payload(version, user))
+
+
+@bp.get("/versions/<int:version_id>")
+def get_version(version_id: int):
+    """One version with its paragraphs (drafts: co-facilitators only)."""
+    user = api_user()
+    version = services.get_version(user, version_id)
+    payload = _version_payload(version, user)
+    if version.is_public:
+        return _cached_json(payload)
+    response = jsonify(payload)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

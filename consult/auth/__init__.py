@@ -1,0 +1,1 @@
+"""Users, delegations, log-in sessions and API tokens."""

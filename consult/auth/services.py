@@ -1,0 +1,350 @@
+"""Accounts, delegations, log-in sessions and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select, update
+
+from consult import permissions
+from consult.auth import reference_data
+from consult.auth.models import (ApiToken, Delegation, DelegationKind, LoginFailure,
+                                 LoginSession, Role, User)
+from consult.db import db, utcnow
+from consult.errors import Conflict, Invalid, NotFound, TooMany
+
+_hasher = PasswordHasher()
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Roles that speak for a delegation and so must belong to one.
+SPEAKING_ROLES = (Role.delegate, Role.observer)
+TOKEN_PREFIX = "cst_"
+
+
+# --- delegations -----------------------------------------------------------------------
+
+def load_reference_delegations() -> int:
+    """Insert or refresh the UN Member States, observer States and groups; return how many were added."""
+    existing = {d.code: d for d in db.session.scalars(select(Delegation))}
+    added = 0
+    for record in reference_data.ALL_DELEGATIONS:
+        delegation = existing.get(record.code)
+        if delegation is None:
+            delegation = Delegation(code=record.code)
+            db.session.add(delegation)
+            added += 1
+        delegation.kind = DelegationKind(record.kind)
+        delegation.names = dict(record.names)
+        delegation.name_en = record.names["en"]
+        delegation.m49 = record.m49
+        delegation.admitted_on = record.admitted_on
+        delegation.is_reference = True
+    db.session.flush()
+    return added
+
+
+def get_delegation(code: str) -> Delegation:
+    """The delegation with this code (any case), or Invalid with a clear message."""
+    normalised = (code or "").strip().upper()
+    delegation = db.session.scalar(select(Delegation).where(Delegation.code == normalised))
+    if delegation is None:
+        raise Invalid(
+            f"Unknown delegation code '{code}': use an ISO 3166-1 alpha-3 code for a State "
+            "(e.g. FRA) or a group or organisation code (e.g. EU, G77).", field="delegation")
+    return delegation
+
+
+def add_delegation(actor, code: str, kind: str, names: dict[str, str]) -> Delegation:
+    """Add an IGO, NGO or UN entity (States and groups come from the reference data)."""
+    permissions.require(actor, "manage_delegations")
+    try:
+        code = reference_data.validate_new_code(code)
+    except ValueError as exc:
+        raise Invalid(str(exc), field="code") from None
+    try:
+        kind_value = DelegationKind(kind)
+    except ValueError:
+        raise Invalid(f"Unknown delegation type '{kind}'.", field="kind") from None
+    if kind_value not in (DelegationKind.igo, DelegationKind.ngo, DelegationKind.un_entity):
+        raise Invalid("Only IGOs, NGOs and UN entities can be added; States and groups are "
+                      "reference data.", field="kind")
+    english = (names.get("en") or "").strip()
+    if not english:
+        raise Invalid("An English name is required.", field="name")
+    if len(english) > 200:
+        raise Invalid("The name is too long (200 characters at most).", field="name")
+    if db.session.scalar(select(Delegation.id).where(Delegation.code == code)):
+        raise Conflict(f"A delegation with code {code} already exists.", field="code")
+    clean = {lang: (names.get(lang) or "").strip()[:200] for lang in ("en", "fr", "es", "ru", "ar", "zh")}
+    delegation = Delegation(code=code, kind=kind_value, names={k: v for k, v in clean.items() if v},
+                            name_en=english, is_reference=False)
+    db.session.add(delegation)
+    db.session.flush()
+    return delegation
+
+
+def list_delegations() -> list[Delegation]:
+    """Every delegation, States first, then by code."""
+    order = {k: i for i, k in enumerate(DelegationKind)}
+    rows = list(db.session.scalars(select(Delegation)))
+    return sorted(rows, key=lambda d: (order[d.kind], d.name_en))
+
+
+def count_member_states_on(day: dt.date) -> int:
+    """How many UN Member States there were on a given day."""
+    return db.session.scalar(
+        select(func.count(Delegation.id)).where(
+            Delegation.kind == DelegationKind.member_state, Delegation.admitted_on <= day)) or 0
+
+
+# --- accounts --------------------------------------------------------------------------
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
+                      field="password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise Invalid("The password is too long.", field="password")
+
+
+def _parse_role(role) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise Invalid(f"Unknown role '{role}': use one of {allowed}.", field="role") from None
+
+
+def _resolve_delegation(role: Role, code: str | None) -> Delegation | None:
+    if code:
+        return get_delegation(code)
+    if role in SPEAKING_ROLES:
+        raise Invalid(f"A {role.value} must belong to a delegation.", field="delegation")
+    return None
+
+
+def create_user(actor, *, email: str, name: str, role: str, delegation_code: str | None = None,
+                password: str | None = None) -> User:
+    """Create an account; `actor` None means the command line (trusted)."""
+    if actor is not None:
+        permissions.require(actor, "manage_users")
+    email = (email or "").strip().lower()
+    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+        raise Invalid("Enter a valid e-mail address.", field="email")
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise Invalid("Enter the person's name (200 characters at most).", field="name")
+    role_value = _parse_role(role)
+    delegation = _resolve_delegation(role_value, delegation_code)
+    if password is not None:
+        _check_password(password)
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict(f"An account for {email} already exists.", field="email")
+    user = User(email=email, name=name, role=role_value, delegation=delegation,
+                password_hash=_hasher.hash(password) if password else None)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(actor, user: User, *, name: str | None = None, role: str | None = None,
+                delegation_code: str | None = None) -> User:
+    """Change an account's name, role or delegation."""
+    if actor is not None:
+        permissions.require(actor, "manage_users", user)
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise Invalid("Enter the person's name (200 characters at most).", field="name")
+        user.name = name
+    role_value = _parse_role(role) if role is not None else user.role
+    if delegation_code is not None:
+        user.delegation = _resolve_delegation(role_value, delegation_code or None)
+    elif role_value in SPEAKING_ROLES and user.delegation is None:
+        raise Invalid(f"A {role_value.value} must belong to a delegation.", field="delegation")
+    if actor is not None and user.id == actor.id and role_value != Role.secretariat:
+        raise Invalid("You cannot remove your own secretariat role.", field="role")
+    user.role = role_value
+    db.session.flush()
+    return user
+
+
+def set_user_disabled(actor, user: User, disabled: bool) -> User:
+    """Disable (ending every session and token use) or re-enable an account."""
+    if actor is not None:
+        permissions.require(actor, "manage_users", user)
+    if actor is not None and user.id == actor.id and disabled:
+        raise Invalid("You cannot disable your own account.")
+    user.is_disabled = disabled
+    if disabled:
+        revoke_all_sessions(user)
+    db.session.flush()
+    return user
+
+
+def reset_password(actor, user: User, password: str) -> User:
+    """Set a new password and end the account's other sessions."""
+    if actor is not None and actor.id != user.id:
+        permissions.require(actor, "manage_users", user)
+    _check_password(password)
+    user.password_hash = _hasher.hash(password)
+    revoke_all_sessions(user)
+    db.session.flush()
+    return user
+
+
+def get_user(user_id: int) -> User:
+    """The account with this id, or NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such account.")
+    return user
+
+
+def get_user_by_email(email: str) -> User:
+    """The account with this e-mail address, or NotFound."""
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        raise NotFound(f"No account for {email}.")
+    return user
+
+
+def list_users() -> list[User]:
+    """Every account, by name."""
+    return list(db.session.scalars(select(User).order_by(User.name)))
+
+
+# --- logging in ------------------------------------------------------------------------
+
+def _too_many_failures(email: str, address: str, config) -> bool:
+    since = utcnow() - dt.timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"])
+    limit = config["LOGIN_MAX_FAILURES"]
+    by_email = db.session.scalar(select(func.count(LoginFailure.id)).where(
+        LoginFailure.email == email, LoginFailure.at >= since))
+    by_address = db.session.scalar(select(func.count(LoginFailure.id)).where(
+        LoginFailure.address == address, LoginFailure.at >= since))
+    return by_email >= limit or by_address >= limit * 4
+
+
+def authenticate(email: str, password: str, address: str, config) -> User | None:
+    """The account if e-mail and password match; None otherwise (the failure is recorded).
+
+    Raises TooMany while the e-mail address or client address has failed too often.
+    """
+    email = (email or "").strip().lower()[:254]
+    if _too_many_failures(email, address, config):
+        minutes = max(1, config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60)
+        raise TooMany(f"Too many failed log-in attempts. Try again in {minutes} minutes.")
+    user = db.session.scalar(select(User).where(User.email == email))
+    ok = False
+    if user is not None and user.password_hash and not user.is_disabled:
+        try:
+            ok = _hasher.verify(user.password_hash, password or "")
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if ok and _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+    else:
+        # Spend the same time as a real check so response times do not reveal accounts.
+        _hasher.hash(password or "x")
+    if not ok:
+        db.session.add(LoginFailure(email=email, address=address[:64]))
+        db.session.flush()
+        return None
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    return user
+
+
+def start_session(user: User) -> LoginSession:
+    """Open a server-side login session for this user."""
+    login = LoginSession(token=secrets.token_urlsafe(32), user=user)
+    db.session.add(login)
+    db.session.flush()
+    user.current_login = login
+    return login
+
+
+def load_session_user(token: str, idle_seconds: int) -> User | None:
+    """The user of a live login session, or None if it was revoked, expired or disabled."""
+    if not token:
+        return None
+    login = db.session.scalar(select(LoginSession).where(LoginSession.token == token))
+    if login is None or login.revoked_at is not None or login.user.is_disabled:
+        return None
+    now = utcnow()
+    if now - login.last_seen_at > dt.timedelta(seconds=idle_seconds):
+        return None
+    login.user.current_login = login
+    return login.user
+
+
+def end_session(user: User) -> None:
+    """Revoke the login session the user is using (log out)."""
+    login = getattr(user, "current_login", None)
+    if login is not None and login.revoked_at is None:
+        login.revoked_at = utcnow()
+        db.session.flush()
+
+
+def revoke_all_sessions(user: User) -> None:
+    """Revoke every login session of this user."""
+    db.session.execute(update(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+def _hash_token(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough: no dictionary to guess from.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(actor, user: User, name: str = "API token") -> tuple[ApiToken, str]:
+    """Create an API token for `user`; return it and the secret, shown only once."""
+    if actor is not None and actor.id != user.id:
+        permissions.require(actor, "manage_users", user)
+    if user.is_disabled:
+        raise Invalid("This account is disabled.")
+    name = (name or "").strip() or "API token"
+    if len(name) > 100:
+        raise Invalid("The token name is too long (100 characters at most).", field="name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name, token_hash=_hash_token(secret), prefix=secret[:10])
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first."""
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def revoke_token(actor, token_id: int) -> ApiToken:
+    """Revoke one of the actor's tokens (the secretariat may revoke anyone's)."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and not permissions.can(actor, "manage_users")):
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+    return token
+
+
+def load_token_user(secret: str) -> User | None:
+    """The user a bearer token belongs to, if it is live."""
+    if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
+    if token is None or token.revoked_at is not None or token.user.is_disabled:
+        return None
+    token.last_used_at = utcnow()
+    return token.user

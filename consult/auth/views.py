@@ -1,0 +1,224 @@
+"""Log in and out, the account page, and account management for the secretariat."""
+
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
+
+from consult import permissions
+from consult.auth import services
+from consult.auth.forms import (DelegationForm, EmptyForm, LoginForm, PasswordForm, TokenForm,
+                                UserForm)
+from consult.db import db
+from consult.errors import ServiceError, TooMany
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: a crafted link must not send a delegate to another site after login.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("drafts.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with e-mail address and password."""
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data,
+                                         request.remote_addr or "-", current_app.config)
+        except TooMany as exc:
+            error, status = exc.message, 429
+        else:
+            if user is None:
+                db.session.commit()  # keep the failure for throttling
+                error, status = _("Wrong e-mail address or password."), 401
+            else:
+                services.start_session(user)
+                db.session.commit()
+                login_user(user)
+                flash(_("You are logged in."), "success")
+                return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        error, status = _("Enter your e-mail address and password."), 400
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out: the server forgets the session, so a copied cookie stops working."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        services.end_session(current_user)
+        db.session.commit()
+    logout_user()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("drafts.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own page: delegation, password, API tokens."""
+    token_form = TokenForm(prefix="token")
+    password_form = PasswordForm(prefix="password")
+    new_secret = None
+    error = None
+    try:
+        if request.method == "POST" and request.form.get("action") == "create_token" \
+                and token_form.validate_on_submit():
+            _, new_secret = services.create_token(current_user, current_user, token_form.name.data)
+            db.session.commit()
+        elif request.method == "POST" and request.form.get("action") == "password" \
+                and password_form.validate_on_submit():
+            services.reset_password(current_user, current_user, password_form.password.data)
+            # Changing the password ends every session, including this one: start afresh.
+            services.start_session(current_user)
+            db.session.commit()
+            login_user(current_user)
+            flash(_("Your password has been changed; your other sessions were logged out."),
+                  "success")
+            return redirect(url_for("auth.account"))
+        elif request.method == "POST":
+            error = _("The form could not be read; nothing was changed.")
+    except ServiceError as exc:
+        db.session.rollback()
+        error = exc.message
+    tokens = services.list_tokens(current_user)
+    return render_template("auth/account.html", token_form=token_form,
+                           password_form=password_form, tokens=tokens, new_secret=new_secret,
+                           error=error, revoke_form=EmptyForm()), 400 if error else 200
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of the user's API tokens."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.revoke_token(current_user, token_id)
+    db.session.commit()
+    flash(_("The token was revoked."), "success")
+    return redirect(request.referrer if request.referrer and "/admin/" in request.referrer
+                    else url_for("auth.account"))
+
+
+# --- secretariat: accounts ---------------------------------------------------------------
+
+def _delegation_choices():
+    return [SelectChoice("", _("— none —"))] + [
+        SelectChoice(d.code, f"{d.code} — {d.name_en}") for d in services.list_delegations()]
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@login_required
+def users():
+    """List accounts and create new ones."""
+    permissions.require(current_user, "manage_users")
+    form = UserForm()
+    form.delegation.choices = _delegation_choices()
+    error = None
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                user = services.create_user(
+                    current_user, email=form.email.data, name=form.name.data,
+                    role=form.role.data, delegation_code=form.delegation.data or None,
+                    password=form.password.data or None)
+                db.session.commit()
+                flash(_("Account created for %(name)s.", name=user.name), "success")
+                return redirect(url_for("auth.user", user_id=user.id))
+            except ServiceError as exc:
+                db.session.rollback()
+                error = exc.message
+        else:
+            error = _("The form could not be read; nothing was saved.")
+    return render_template("auth/users.html", users=services.list_users(), form=form,
+                           error=error), 400 if error else 200
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def user(user_id: int):
+    """Edit one account: role, delegation, disable, reset password, tokens."""
+    permissions.require(current_user, "manage_users")
+    account = services.get_user(user_id)
+    form = UserForm(obj=None)
+    form.delegation.choices = _delegation_choices()
+    password_form = PasswordForm(prefix="password")
+    error = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action == "update" and form.validate_on_submit():
+                services.update_user(current_user, account, name=form.name.data,
+                                     role=form.role.data,
+                                     delegation_code=form.delegation.data or "")
+                message = _("The account was updated.")
+            elif action in ("disable", "enable") and EmptyForm().validate_on_submit():
+                services.set_user_disabled(current_user, account, action == "disable")
+                message = (_("The account was disabled and logged out everywhere.")
+                           if action == "disable" else _("The account was enabled."))
+            elif action == "password" and password_form.validate_on_submit():
+                services.reset_password(current_user, account, password_form.password.data)
+                message = _("The password was reset; the account was logged out everywhere.")
+            else:
+                raise ServiceError(_("The form could not be read; nothing was changed."))
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("auth.user", user_id=account.id))
+        except ServiceError as exc:
+            db.session.rollback()
+            account = services.get_user(user_id)
+            error = exc.message
+    if request.method == "GET" or error:
+        form.name.data = account.name
+        form.role.data = account.role.value
+        form.delegation.data = account.delegation.code if account.delegation else ""
+    return render_template("auth/user.html", account=account, form=form,
+                           password_form=password_form, action_form=EmptyForm(),
+                           tokens=services.list_tokens(account), error=error), 400 if error else 200
+
+
+@bp.route("/admin/delegations", methods=["GET", "POST"])
+@login_required
+def delegations():
+    """List delegations and add IGOs, NGOs and UN entities."""
+    permissions.require(current_user, "manage_delegations")
+    form = DelegationForm()
+    error = None
+    if request.method == "POST":
+        try:
+            if not form.validate_on_submit():
+                raise ServiceError(_("The form could not be read; nothing was saved."))
+            names = {lang: getattr(form, f"name_{lang}").data or ""
+                     for lang in ("en", "fr", "es", "ru", "ar", "zh")}
+            delegation = services.add_delegation(current_user, form.code.data, form.kind.data, names)
+            db.session.commit()
+            flash(_("%(name)s was added.", name=delegation.name_en), "success")
+            return redirect(url_for("auth.delegations"))
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+    return render_template("auth/delegations.html", delegations=services.list_delegations(),
+                           form=form, error=error), 400 if error else 200
+
+
+@bp.route("/delegations/<code>")
+def delegation(code: str):
+    """The public page of one delegation."""
+    try:
+        found = services.get_delegation(code)
+    except ServiceError:
+        abort(404)
+    return render_template("auth/delegation.html", delegation=found)

@@ -1,0 +1,200 @@
+"""The `flask --app app …` commands (API.md lists the ones others rely on)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from consult.db import db, get_engine
+from consult.errors import ServiceError
+
+
+def _fail(message: str) -> None:
+    """Print one clear line on stderr and exit non-zero."""
+    db.session.rollback()
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+users_cli = AppGroup("users", help="Manage accounts.")
+tokens_cli = AppGroup("tokens", help="Manage API tokens.")
+consultations_cli = AppGroup("consultations", help="Manage consultations.")
+drafts_cli = AppGroup("drafts", help="Import drafts.")
+db_cli = AppGroup("db", help="Database schema.")
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create or upgrade the schema and load reference data (safe to rerun)."""
+    from consult.auth.services import load_reference_delegations
+    from consult.migrate import upgrade_to_head
+
+    upgrade_to_head(get_engine())
+    added = load_reference_delegations()
+    db.session.commit()
+    Path(current_app.config["SEARCH_INDEX_PATH"]).mkdir(parents=True, exist_ok=True)
+    click.echo(f"Database ready at {get_engine().url.render_as_string(hide_password=True)}; "
+               f"{added} delegations added.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Load the demo consultations and accounts (safe to rerun)."""
+    from consult.demo import DEMO_PASSWORD, load_demo
+
+    try:
+        load_demo(log=lambda line: click.echo(f"  {line}"))
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Demo loaded. Demo accounts use the password {DEMO_PASSWORD!r}.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["delegate", "observer", "cofacilitator", "secretariat"]))
+@click.option("--delegation", "delegation_code", default=None,
+              help="ISO alpha-3 (FRA) or group/organisation code (EU, G77).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email, name, role, delegation_code, password_stdin):
+    """Create an account and print its id."""
+    from consult.auth.services import create_user
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        user = create_user(None, email=email, name=name, role=role,
+                           delegation_code=delegation_code, password=password)
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(user.id)
+
+
+@users_cli.command("disable")
+@click.option("--email", required=True)
+def disable_user_command(email):
+    """Disable an account and end its sessions."""
+    from consult.auth.services import get_user_by_email, set_user_disabled
+
+    try:
+        set_user_disabled(None, get_user_by_email(email), True)
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"{email} disabled.")
+
+
+@users_cli.command("set-password")
+@click.option("--email", required=True)
+def set_password_command(email):
+    """Set an account's password from standard input."""
+    from consult.auth.services import get_user_by_email, reset_password
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        reset_password(None, get_user_by_email(email), password)
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Password of {email} changed.")
+
+
+@tokens_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="CLI token")
+def create_token_command(email, name):
+    """Print a new API token for that user on one line."""
+    from consult.auth.services import create_token, get_user_by_email
+
+    try:
+        _, secret = create_token(None, get_user_by_email(email), name)
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(secret)
+
+
+@consultations_cli.command("create")
+@click.option("--slug", required=True)
+@click.option("--title", required=True)
+@click.option("--mandate", default="")
+@click.option("--cofacilitators", default="")
+def create_consultation_command(slug, title, mandate, cofacilitators):
+    """Create a consultation."""
+    from consult.drafts.services import create_consultation
+
+    try:
+        create_consultation(None, slug=slug, title=title, mandate=mandate,
+                            cofacilitators=cofacilitators)
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Consultation {slug} created.")
+
+
+@drafts_cli.command("import")
+@click.option("--consultation", "slug", required=True)
+@click.option("--label", required=True)
+@click.option("--symbol", default=None)
+@click.option("--comments-close-at", default=None, help="ISO 8601, e.g. 2010-06-30T18:00Z")
+@click.option("--publish", is_flag=True)
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+def import_draft_command(slug, label, symbol, comments_close_at, publish, file):
+    """Import a Markdown draft as the next version of a consultation."""
+    from consult.drafts.services import create_version, get_consultation
+
+    try:
+        text = file.read()
+    except UnicodeDecodeError:
+        _fail(f"{file.name} is not UTF-8 text.")
+    try:
+        version = create_version(None, get_consultation(slug), label=label, text=text,
+                                 symbol=symbol, comments_close_at=comments_close_at,
+                                 publish=publish,
+                                 max_chars=current_app.config["MAX_DRAFT_CHARS"])
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"{version.label}: version {version.id}, {len(version.paragraphs)} paragraphs, "
+               f"{version.status.value}.")
+
+
+@db_cli.command("check")
+def db_check_command():
+    """Exit 1 if the models and the migrations have drifted apart."""
+    from alembic.util.exc import AutogenerateDiffsDetected
+
+    from consult.migrate import check_drift
+
+    try:
+        check_drift(get_engine())
+    except AutogenerateDiffsDetected as exc:
+        _fail(f"models and migrations differ: {exc}")
+    click.echo("Models and migrations agree.")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision_command(message):
+    """Write a new migration from the difference between models and database."""
+    from alembic import command
+
+    from consult.migrate import alembic_config
+
+    with get_engine().begin() as connection:
+        command.revision(alembic_config(connection), message=message, autogenerate=True)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach every command to the app."""
+    for command in (init_command, demo_command, users_cli, tokens_cli, consultations_cli,
+                    drafts_cli, db_cli):
+        app.cli.add_command(command)

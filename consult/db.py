@@ -1,0 +1,125 @@
+"""Engine, session and declarative base shared by every feature package."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, current_app
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+# Constraint names that Alembic can find again on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware.
+
+    SQLite forgets time zones; PostgreSQL keeps them. Normalising here means the
+    rest of the code compares aware datetimes on both.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Turn on foreign keys and WAL for SQLite connections (ignored elsewhere)."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets readers go on while one writer commits; busy_timeout makes writers queue
+    # instead of failing with "database is locked" when several post at once.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for a database URL."""
+    if url.startswith("sqlite"):
+        return create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """The app's engine and a session scoped to the Flask application context."""
+
+    def __init__(self):
+        self.engine: Engine | None = None
+        self.session: scoped_session[Session] = scoped_session(
+            sessionmaker(expire_on_commit=False), scopefunc=_context_id
+        )
+
+    def init_app(self, app: Flask) -> None:
+        """Bind the engine for this app and remove the session after each context."""
+        self.engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["consult_db"] = self
+        self.session.configure(bind=self.engine)
+
+        # Anything not committed by the view is rolled back: a failed request changes nothing.
+        @app.teardown_request
+        def _remove_request_session(exc):
+            self.session.remove()
+
+        @app.teardown_appcontext
+        def _remove_context_session(exc):
+            self.session.remove()
+
+
+def _context_id():
+    """Scope sessions by request, else by application context (CLI command, test)."""
+    from flask import globals as flask_globals
+
+    for var in (flask_globals._cv_request, flask_globals._cv_app):
+        try:
+            return id(var.get())
+        except LookupError:
+            continue
+    return 0
+
+
+db = Database()
+
+
+def get_engine() -> Engine:
+    """The engine of the current app."""
+    return current_app.extensions["consult_db"].engine

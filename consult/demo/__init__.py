@@ -1,0 +1,90 @@
+"""The demo: the Global Plan of Action consultation (2010) and the COP21 texts (2015)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+
+from consult.auth import services as auth
+from consult.auth.models import User
+from consult.db import db, utcnow
+from consult.drafts import services as drafts
+from consult.drafts.models import Consultation
+
+HERE = Path(__file__).parent
+DEMO_PASSWORD = "consult-demo-2010"
+
+GPA_SLUG = "gpa-trafficking"
+GPA = {
+    "title": "Global Plan of Action to Combat Trafficking in Persons",
+    "mandate": "General Assembly resolution 64/178 of 18 December 2009, paragraph 8",
+    "cofacilitators": "H.E. Mr. José Filipe Moraes Cabral, Permanent Representative of Portugal "
+                      "to the United Nations\nH.E. Mr. António Pedro Monteiro Lima, Permanent "
+                      "Representative of Cabo Verde to the United Nations",
+    "description": "The General Assembly welcomed the appointment by its President of "
+                   "co-facilitators to hold open, inclusive and transparent consultations with "
+                   "Member States on a United Nations global plan of action to prevent "
+                   "trafficking in persons, prosecute traffickers and protect and assist "
+                   "victims. This consultation gathers the comments and proposals of "
+                   "delegations on each draft of the plan.",
+    "reference_date": dt.date(2010, 3, 1),
+}
+
+COP21_SLUG = "cop21-paris"
+COP21_VERSIONS = [
+    ("23 October 2015", "23-oct-2015.md", "ADP.2015.L.1"),
+    ("4 December 2015", "4-dec-2015.md", "ADP.2015.L.6"),
+    ("9 December 2015", "9-dec-2015.md", None),
+    ("12 December 2015", "12-dec-2015.md", "FCCC/CP/2015/L.9"),
+]
+
+USERS = [
+    ("secretariat@consult.example", "Secretariat Officer", "secretariat", None),
+    ("cofacilitator.prt@consult.example", "Co-facilitator (Portugal)", "cofacilitator", "PRT"),
+    ("cofacilitator.cpv@consult.example", "Co-facilitator (Cabo Verde)", "cofacilitator", "CPV"),
+    ("delegate.fra@consult.example", "Delegate of France", "delegate", "FRA"),
+    ("delegate.nor@consult.example", "Delegate of Norway", "delegate", "NOR"),
+    ("delegate.can@consult.example", "Delegate of Canada", "delegate", "CAN"),
+    ("delegate.bra@consult.example", "Delegate of Brazil", "delegate", "BRA"),
+    ("delegate.chn@consult.example", "Delegate of China", "delegate", "CHN"),
+    ("delegate.eu@consult.example", "Delegate of the European Union", "delegate", "EU"),
+    ("delegate.g77@consult.example", "Delegate of the Group of 77 and China", "delegate", "G77"),
+    ("observer.unodc@consult.example", "UNODC liaison", "observer", "UNODC"),
+]
+
+
+def read_text(name: str) -> str:
+    """A demo text shipped with the package."""
+    return (HERE / name).read_text(encoding="utf-8")
+
+
+def load_demo(log=print) -> None:
+    """Load the demo accounts and consultations; what exists already is left alone."""
+    for email, name, role, code in USERS:
+        if db.session.scalar(select(User.id).where(User.email == email)) is None:
+            auth.create_user(None, email=email, name=name, role=role, delegation_code=code,
+                             password=DEMO_PASSWORD)
+            log(f"account {email} ({role}{', ' + code if code else ''})")
+    cofacilitator = db.session.scalar(select(User).where(User.role == "cofacilitator"))
+
+    if db.session.scalar(select(Consultation.id).where(Consultation.slug == GPA_SLUG)) is None:
+        gpa = drafts.create_consultation(None, slug=GPA_SLUG, **GPA)
+        drafts.create_version(cofacilitator, gpa, label="Zero draft",
+                              text=read_text("gpa-zero-draft.md"), publish=True)
+        drafts.create_version(cofacilitator, gpa, label="Rev.1", text=read_text("gpa-rev1.md"),
+                              comments_close_at=utcnow() + dt.timedelta(days=30), publish=True)
+        log(f"consultation {GPA_SLUG}: Zero draft and Rev.1")
+
+    if db.session.scalar(select(Consultation.id).where(Consultation.slug == COP21_SLUG)) is None:
+        cop = drafts.create_consultation(
+            None, slug=COP21_SLUG, title="Paris Agreement negotiating texts (COP21, 2015)",
+            mandate="UNFCCC COP21, Ad Hoc Working Group on the Durban Platform",
+            description="Four successive negotiating texts of the Paris Agreement, as a second "
+                        "demonstration of versions, paragraph matching and bracketed text.",
+            reference_date=dt.date(2015, 10, 23))
+        for label, filename, symbol in COP21_VERSIONS:
+            drafts.create_version(cofacilitator, cop, label=label, symbol=symbol,
+                                  text=read_text(f"cop21/{filename}"), publish=True)
+        log(f"consultation {COP21_SLUG}: {len(COP21_VERSIONS)} versions")

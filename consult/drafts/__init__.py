@@ -1,0 +1,1 @@
+"""Consultations, versions of the draft, paragraphs and their stable keys."""

@@ -1,0 +1,155 @@
+"""Consultations, versions, paragraphs and the keys that follow a paragraph across versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Optional
+
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.auth.models import User, _enum
+from consult.db import Base, UTCDateTime, utcnow
+
+
+class ConsultationStatus(str, enum.Enum):
+    """Whether a consultation is still running."""
+
+    open = "open"  # versions may be published and commented on
+    closed = "closed"  # the record is final; reading goes on
+
+
+class VersionStatus(str, enum.Enum):
+    """Life of one text of the draft."""
+
+    draft = "draft"  # being prepared; seen only by co-facilitators and the secretariat
+    published = "published"  # public; open for comment until its deadline
+    superseded = "superseded"  # public; a later version has been published
+    final = "final"  # public; the agreed text
+
+
+class ParagraphKind(str, enum.Enum):
+    """What a paragraph is in UN drafting."""
+
+    heading = "heading"  # section heading
+    preambular = "preambular"  # PP1…: unnumbered, before the first operative paragraph
+    operative = "operative"  # OP1…: numbered
+    subparagraph = "subparagraph"  # OP9(a)…: lettered item inside an operative paragraph
+
+
+class MatchStatus(str, enum.Enum):
+    """How a paragraph relates to its predecessor in the version it was based on."""
+
+    kept = "kept"  # same text, same place (renumbering alone counts as kept)
+    edited = "edited"  # text changed
+    moved = "moved"  # order changed relative to its neighbours (maybe edited too)
+    new = "new"  # no predecessor: a new key
+
+
+class Consultation(Base):
+    """One consultation process with its mandate and co-facilitators."""
+
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    mandate: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    cofacilitators: Mapped[str] = mapped_column(Text, default="")
+    # Membership of the United Nations is counted as of this date (192 States in 2010).
+    reference_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    status: Mapped[ConsultationStatus] = mapped_column(
+        _enum(ConsultationStatus), default=ConsultationStatus.open)
+    # seq of the newest published version (0: none yet). Publishing compares and sets it
+    # in one UPDATE, so two co-facilitators publishing at once cannot fork the text.
+    head_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    versions: Mapped[list["Version"]] = relationship(
+        back_populates="consultation", order_by="Version.seq")
+
+
+class Version(Base):
+    """One text of the draft: zero draft, Rev.1…; never edited once published."""
+
+    __tablename__ = "version"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "label"),
+        UniqueConstraint("consultation_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # order of creation within the consultation
+    label: Mapped[str] = mapped_column(String(100))
+    symbol: Mapped[Optional[str]] = mapped_column(String(100))  # UN document symbol
+    status: Mapped[VersionStatus] = mapped_column(_enum(VersionStatus), default=VersionStatus.draft)
+    based_on_id: Mapped[Optional[int]] = mapped_column(ForeignKey("version.id"), index=True)
+    source_text: Mapped[str] = mapped_column(Text)  # the Markdown as imported
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    comments_close_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="versions")
+    based_on: Mapped[Optional["Version"]] = relationship(remote_side="Version.id")
+    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
+    published_by: Mapped[Optional[User]] = relationship(foreign_keys=[published_by_id])
+    paragraphs: Mapped[list["Paragraph"]] = relationship(
+        back_populates="version", order_by="Paragraph.position", cascade="all, delete-orphan")
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the public may read this version."""
+        return self.status != VersionStatus.draft
+
+
+class ParagraphKey(Base):
+    """The identity of a paragraph across versions of one consultation."""
+
+    __tablename__ = "paragraph_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    key: Mapped[str] = mapped_column(String(16), unique=True)
+    created_in_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
+    # Set when a version without this paragraph is published: the key's life ends there.
+    ended_in_id: Mapped[Optional[int]] = mapped_column(ForeignKey("version.id"), index=True)
+
+
+class Paragraph(Base):
+    """One paragraph of one version: the unit of comment."""
+
+    __tablename__ = "paragraph"
+    __table_args__ = (
+        UniqueConstraint("version_id", "position"),
+        UniqueConstraint("version_id", "label"),
+        UniqueConstraint("version_id", "key_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("paragraph_key.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[ParagraphKind] = mapped_column(_enum(ParagraphKind))
+    label: Mapped[str] = mapped_column(String(40))
+    number: Mapped[Optional[str]] = mapped_column(String(20))
+    parent_label: Mapped[Optional[str]] = mapped_column(String(40))
+    heading_level: Mapped[Optional[int]] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    match_status: Mapped[MatchStatus] = mapped_column(_enum(MatchStatus), default=MatchStatus.new)
+    match_similarity: Mapped[Optional[float]] = mapped_column(Float)
+    # The predecessor's label, kept so the review and diffs can say "was OP3".
+    previous_label: Mapped[Optional[str]] = mapped_column(String(40))
+
+    version: Mapped[Version] = relationship(back_populates="paragraphs")
+    key: Mapped[ParagraphKey] = relationship(lazy="joined")
+
+    @property
+    def anchor(self) -> str:
+        """The fragment identifier of this paragraph on its version page (#OP12)."""
+        return self.label.replace("(", "").replace(")", "").replace(" ", "")

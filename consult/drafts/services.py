@@ -1,0 +1,422 @@
+"""Consultations and versions: import, match paragraphs to their predecessors, publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import selectinload
+
+from consult import permissions
+from consult.db import db, utcnow
+from consult.drafts.matching import OldParagraph, match_paragraphs
+from consult.drafts.models import (Consultation, ConsultationStatus, MatchStatus, Paragraph,
+                                   ParagraphKey, ParagraphKind, Version, VersionStatus)
+from consult.drafts.parsing import DraftError, ParsedParagraph, parse_draft
+from consult.errors import Conflict, Invalid, NotFound
+from consult.markdown import render_draft_markdown
+from consult.moderation.services import record_action
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+# Marks a paragraph's key at the end of its text when a version is edited in the browser:
+# the paragraph keeps its identity however much it is edited or moved.
+KEY_MARKER = re.compile(r"[ \t]*⟦¶\s*([a-z0-9]{1,16})\s*⟧[ \t]*$", re.MULTILINE)
+MAX_LABEL_LENGTH = 100
+
+
+# --- consultations ---------------------------------------------------------------------
+
+def create_consultation(actor, *, slug: str, title: str, mandate: str = "",
+                        description: str = "", cofacilitators: str = "",
+                        reference_date: dt.date | None = None) -> Consultation:
+    """Create a consultation; `actor` None means the command line."""
+    if actor is not None:
+        permissions.require(actor, "manage_consultations")
+    slug = (slug or "").strip().lower()
+    if not SLUG_PATTERN.match(slug):
+        raise Invalid("The short name must be 3–64 lower-case letters, digits or hyphens "
+                      "(e.g. gpa-trafficking).", field="slug")
+    title = (title or "").strip()
+    if not title or len(title) > 300:
+        raise Invalid("Enter a title (300 characters at most).", field="title")
+    if db.session.scalar(select(Consultation.id).where(Consultation.slug == slug)):
+        raise Conflict(f"A consultation named {slug} already exists.", field="slug")
+    consultation = Consultation(slug=slug, title=title, mandate=mandate.strip(),
+                                description=description.strip(),
+                                cofacilitators=cofacilitators.strip(),
+                                reference_date=reference_date or utcnow().date())
+    db.session.add(consultation)
+    db.session.flush()
+    return consultation
+
+
+def list_consultations() -> list[Consultation]:
+    """Every consultation, newest first."""
+    return list(db.session.scalars(select(Consultation).order_by(Consultation.id.desc())))
+
+
+def get_consultation(slug: str) -> Consultation:
+    """The consultation with this short name, or NotFound."""
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    if consultation is None:
+        raise NotFound(f"No consultation named {slug}.")
+    return consultation
+
+
+def visible_versions(user, consultation: Consultation) -> list[Version]:
+    """The versions of a consultation this user may see, in order."""
+    return [v for v in consultation.versions if permissions.can(user, "view_version", v)]
+
+
+def head_version(consultation: Consultation) -> Version | None:
+    """The newest published version, or None before the first publication."""
+    if not consultation.head_seq:
+        return None
+    return db.session.scalar(select(Version).where(
+        Version.consultation_id == consultation.id, Version.seq == consultation.head_seq))
+
+
+# --- reading versions ------------------------------------------------------------------
+
+def get_version(user, version_id: int) -> Version:
+    """A version the user may see (drafts only for co-facilitators), with its paragraphs."""
+    version = db.session.scalar(
+        select(Version).where(Version.id == version_id)
+        .options(selectinload(Version.paragraphs)))
+    if version is None:
+        raise NotFound("No such version.")
+    permissions.require(user, "view_version", version)
+    return version
+
+
+def get_paragraph(user, version: Version, label: str) -> Paragraph:
+    """One paragraph of a version by its label or anchor (OP9(a) or OP9a)."""
+    for paragraph in version.paragraphs:
+        if label in (paragraph.label, paragraph.anchor):
+            return paragraph
+    raise NotFound(f"{version.label} has no paragraph {label}.")
+
+
+def paragraph_history(user, paragraph: Paragraph) -> list[Paragraph]:
+    """The same paragraph (same key) in every version the user may see, oldest first."""
+    rows = db.session.scalars(
+        select(Paragraph).join(Version).where(Paragraph.key_id == paragraph.key_id)
+        .order_by(Version.seq).options(selectinload(Paragraph.version)))
+    return [p for p in rows if permissions.can(user, "view_version", p.version)]
+
+
+def removed_paragraphs(version: Version) -> list[Paragraph]:
+    """Paragraphs of the version this one was based on that it no longer has."""
+    if version.based_on_id is None:
+        return []
+    kept = select(Paragraph.key_id).where(Paragraph.version_id == version.id)
+    return list(db.session.scalars(
+        select(Paragraph).where(Paragraph.version_id == version.based_on_id,
+                                Paragraph.key_id.not_in(kept)).order_by(Paragraph.position)))
+
+
+def is_open_for_comment(version: Version, now: dt.datetime | None = None) -> bool:
+    """Whether delegations may still comment on this version."""
+    if version.status != VersionStatus.published:
+        return False
+    if version.consultation.status != ConsultationStatus.open:
+        return False
+    now = now or utcnow()
+    return version.comments_close_at is None or now < version.comments_close_at
+
+
+# --- creating versions -----------------------------------------------------------------
+
+def _parse(text: str, max_chars: int) -> tuple[list[ParsedParagraph], str, dict[int, str]]:
+    """Parse a draft, taking out key markers; return paragraphs, clean text and markers."""
+    if text is None or not text.strip():
+        raise Invalid("The draft is empty: paste or upload its Markdown text.", field="text")
+    if len(text) > max_chars:
+        raise Invalid(f"The draft is too long ({len(text):,} characters; "
+                      f"{max_chars:,} at most).", field="text")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        parsed = parse_draft(text)
+    except DraftError as exc:
+        raise Invalid(str(exc), field="text") from None
+    markers: dict[int, str] = {}
+    cleaned = []
+    for index, paragraph in enumerate(parsed):
+        found = KEY_MARKER.findall(paragraph.text)
+        if found:
+            markers[index] = found[-1]
+            paragraph = _replace_text(paragraph, KEY_MARKER.sub("", paragraph.text).rstrip())
+        cleaned.append(paragraph)
+    return cleaned, KEY_MARKER.sub("", text), markers
+
+
+def _replace_text(paragraph: ParsedParagraph, text: str) -> ParsedParagraph:
+    from dataclasses import replace
+    return replace(paragraph, text=text)
+
+
+def _parse_deadline(value) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    else:
+        try:
+            parsed = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise Invalid("The comment deadline must be a date and time such as "
+                          "2010-06-30T18:00 (UTC).", field="comments_close_at") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def _check_label(consultation: Consultation, label: str, exclude_id: int | None = None) -> str:
+    label = (label or "").strip()
+    if not label:
+        raise Invalid("Give the version a label, such as Zero draft or Rev.1.", field="label")
+    if len(label) > MAX_LABEL_LENGTH:
+        raise Invalid(f"The label is too long ({MAX_LABEL_LENGTH} characters at most).",
+                      field="label")
+    query = select(Version.id).where(Version.consultation_id == consultation.id,
+                                     Version.label == label)
+    if exclude_id:
+        query = query.where(Version.id != exclude_id)
+    if db.session.scalar(query):
+        raise Conflict(f"{consultation.title} already has a version labelled {label}.",
+                       field="label")
+    return label
+
+
+def _new_key(consultation: Consultation, version: Version) -> ParagraphKey:
+    key = ParagraphKey(consultation_id=consultation.id, key="k" + secrets.token_hex(5),
+                       created_in_id=version.id)
+    db.session.add(key)
+    return key
+
+
+def _old_paragraphs(version: Version | None) -> list[Paragraph]:
+    if version is None:
+        return []
+    return list(db.session.scalars(select(Paragraph).where(Paragraph.version_id == version.id)
+                                   .order_by(Paragraph.position)))
+
+
+def _build_paragraphs(version: Version, parsed: list[ParsedParagraph],
+                      explicit: dict[int, str | None]) -> None:
+    """(Re)create the paragraphs of a draft version, matched to its predecessor."""
+    consultation = version.consultation
+    # A draft's paragraphs and the keys it minted are rebuilt whole; nothing else refers
+    # to them before publication.
+    db.session.flush()
+    db.session.expire(version, ["paragraphs"])
+    # "fetch" also drops the deleted rows from the session, so new rows may reuse their ids.
+    db.session.execute(delete(Paragraph).where(Paragraph.version_id == version.id)
+                       .execution_options(synchronize_session="fetch"))
+    db.session.execute(delete(ParagraphKey).where(ParagraphKey.created_in_id == version.id)
+                       .execution_options(synchronize_session="fetch"))
+
+    old = _old_paragraphs(version.based_on)
+    old_by_key = {p.key.key: p for p in old}
+    # Markers that name a key the predecessor does not have (a typo, or a key minted by
+    # this draft before) cannot be honoured; those paragraphs are matched by text.
+    explicit = {i: k for i, k in explicit.items() if k is None or k in old_by_key}
+    matches = match_paragraphs(
+        [OldParagraph(key=p.key.key, kind=p.kind.value, label=p.label, text=p.text) for p in old],
+        parsed, explicit=explicit)
+
+    for match in matches:
+        if match.new_index is None:
+            continue
+        source = parsed[match.new_index]
+        if match.old_key is None:
+            key = _new_key(consultation, version)
+            status, previous_label = MatchStatus.new, None
+        else:
+            predecessor = old_by_key[match.old_key]
+            key = predecessor.key
+            status, previous_label = MatchStatus(match.status), predecessor.label
+        db.session.add(Paragraph(
+            version_id=version.id, key=key, position=match.new_index,
+            kind=ParagraphKind(source.kind), label=source.label, number=source.number,
+            parent_label=source.parent_label, heading_level=source.heading_level,
+            text=source.text, html=render_draft_markdown(source.text),
+            match_status=status, match_similarity=match.similarity,
+            previous_label=previous_label))
+    db.session.flush()
+    db.session.expire(version, ["paragraphs"])
+
+
+def create_version(actor, consultation: Consultation, *, label: str, text: str,
+                   symbol: str | None = None, based_on_id: int | None = None,
+                   comments_close_at=None, publish: bool = False,
+                   max_chars: int = 500_000) -> Version:
+    """Import a Markdown draft as the next version of a consultation."""
+    if actor is not None:
+        permissions.require(actor, "create_version", consultation)
+    label = _check_label(consultation, label)
+    symbol = (symbol or "").strip() or None
+    if symbol and len(symbol) > 100:
+        raise Invalid("The document symbol is too long (100 characters at most).", field="symbol")
+    deadline = _parse_deadline(comments_close_at)
+    parsed, clean_text, markers = _parse(text, max_chars)
+
+    head = head_version(consultation)
+    if based_on_id is not None:
+        based_on = db.session.get(Version, based_on_id)
+        if based_on is None or based_on.consultation_id != consultation.id or not based_on.is_public:
+            raise Invalid("based_on must be a published version of this consultation.",
+                          field="based_on")
+        if head is None or based_on.id != head.id:
+            raise Conflict(f"{based_on.label} is no longer the newest version: "
+                           f"start from {head.label if head else 'the newest'} instead.")
+    else:
+        based_on = head
+
+    seq = (db.session.scalar(select(func.max(Version.seq))
+                             .where(Version.consultation_id == consultation.id)) or 0) + 1
+    version = Version(consultation=consultation, seq=seq, label=label, symbol=symbol,
+                      based_on=based_on, source_text=clean_text, comments_close_at=deadline,
+                      created_by=actor, status=VersionStatus.draft)
+    db.session.add(version)
+    db.session.flush()
+    _build_paragraphs(version, parsed, dict(markers))
+    record_action(actor, "version.create", "version", version.id,
+                  consultation_id=consultation.id, target_label=label)
+    if publish:
+        publish_version(actor, version)
+    return version
+
+
+def _require_draft(version: Version) -> None:
+    if version.status != VersionStatus.draft:
+        raise Conflict(f"{version.label} is published and can no longer be changed; "
+                       "make a new version instead.")
+
+
+def update_draft_text(actor, version: Version, *, text: str, label: str | None = None,
+                      symbol: str | None = None, max_chars: int = 500_000) -> Version:
+    """Replace the text of a draft version and match its paragraphs again."""
+    permissions.require(actor, "edit_draft_version", version.consultation)
+    _require_draft(version)
+    if label is not None:
+        version.label = _check_label(version.consultation, label, exclude_id=version.id)
+    if symbol is not None:
+        version.symbol = symbol.strip() or None
+    parsed, clean_text, markers = _parse(text, max_chars)
+    version.source_text = clean_text
+    _build_paragraphs(version, parsed, dict(markers))
+    return version
+
+
+def correct_match(actor, version: Version, paragraph_id: int, old_key: str | None) -> Version:
+    """Set which paragraph of the previous version one paragraph continues (None: new)."""
+    permissions.require(actor, "edit_draft_version", version.consultation)
+    _require_draft(version)
+    paragraphs = sorted(version.paragraphs, key=lambda p: p.position)
+    target = next((p for p in paragraphs if p.id == paragraph_id), None)
+    if target is None:
+        raise NotFound("That paragraph is not in this draft.")
+    old_keys = {p.key.key for p in _old_paragraphs(version.based_on)}
+    if old_key is not None and old_key not in old_keys:
+        raise Invalid("Choose a paragraph of the previous version, or 'new paragraph'.",
+                      field="old_key")
+    explicit: dict[int, str | None] = {}
+    for p in paragraphs:
+        current = p.key.key if p.match_status != MatchStatus.new else None
+        explicit[p.position] = current
+    if old_key is not None:
+        # The key moves here; whoever held it becomes a new paragraph.
+        for position, key in explicit.items():
+            if key == old_key:
+                explicit[position] = None
+    explicit[target.position] = old_key
+    parsed = [ParsedParagraph(kind=p.kind.value, label=p.label, number=p.number, text=p.text,
+                              parent_label=p.parent_label, heading_level=p.heading_level)
+              for p in paragraphs]
+    _build_paragraphs(version, parsed, explicit)
+    record_action(actor, "version.correct_match", "version", version.id,
+                  consultation_id=version.consultation_id, target_label=version.label,
+                  details={"paragraph": target.label, "old_key": old_key})
+    return version
+
+
+def set_deadline(actor, version: Version, comments_close_at) -> Version:
+    """Set the comment deadline of a draft (published deadlines change by moderation)."""
+    permissions.require(actor, "edit_draft_version", version.consultation)
+    _require_draft(version)
+    version.comments_close_at = _parse_deadline(comments_close_at)
+    return version
+
+
+def publish_version(actor, version: Version, now: dt.datetime | None = None) -> Version:
+    """Publish a draft: it becomes public, immutable and the consultation's newest text."""
+    if actor is not None:
+        permissions.require(actor, "publish_version", version.consultation)
+    _require_draft(version)
+    now = now or utcnow()
+    consultation = version.consultation
+    if version.comments_close_at is not None and version.comments_close_at <= now:
+        raise Invalid("The comment deadline has already passed; set a later one.",
+                      field="comments_close_at")
+    if not version.paragraphs:
+        raise Invalid("This draft has no paragraphs.")
+    expected = version.based_on.seq if version.based_on is not None else 0
+    # Compare-and-set: if someone published since this draft was started, nothing changes.
+    moved = db.session.execute(
+        update(Consultation).where(Consultation.id == consultation.id,
+                                   Consultation.head_seq == expected)
+        .values(head_seq=version.seq).execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        db.session.refresh(consultation)
+        current = head_version(consultation)
+        raise Conflict(f"{current.label if current else 'Another version'} was published after "
+                       f"this draft was started from "
+                       f"{version.based_on.label if version.based_on else 'nothing'}; "
+                       "make the draft again from the newest version.")
+    db.session.refresh(consultation)
+    if version.based_on is not None:
+        version.based_on.status = VersionStatus.superseded
+        kept = select(Paragraph.key_id).where(Paragraph.version_id == version.id)
+        db.session.execute(
+            update(ParagraphKey).where(
+                ParagraphKey.id.in_(select(Paragraph.key_id).where(
+                    Paragraph.version_id == version.based_on.id)),
+                ParagraphKey.id.not_in(kept)).values(ended_in_id=version.id)
+            .execution_options(synchronize_session="fetch"))
+    version.status = VersionStatus.published
+    version.published_at = now
+    version.published_by = actor
+    db.session.flush()
+    record_action(actor, "version.publish", "version", version.id,
+                  consultation_id=consultation.id, target_label=version.label,
+                  details={"comments_close_at": version.comments_close_at.isoformat()
+                           if version.comments_close_at else None})
+    return version
+
+
+def editable_text(version: Version) -> str:
+    """The Markdown of a version with key markers, to start the next version from."""
+    lines = []
+    for paragraph in sorted(version.paragraphs, key=lambda p: p.position):
+        lines.append(_paragraph_markdown(paragraph) + f" ⟦¶ {paragraph.key.key}⟧")
+    return "\n\n".join(lines) + "\n"
+
+
+def _paragraph_markdown(paragraph: Paragraph) -> str:
+    if paragraph.kind == ParagraphKind.heading:
+        return "#" * (paragraph.heading_level or 2) + " " + paragraph.text
+    if paragraph.kind == ParagraphKind.operative and paragraph.number:
+        return f"{paragraph.number}. {paragraph.text}"
+    if paragraph.kind == ParagraphKind.subparagraph and paragraph.number:
+        return f"({paragraph.number}) {paragraph.text}"
+    return paragraph.text
+
+
+def preview_draft(text: str, max_chars: int = 500_000) -> list[dict]:
+    """Parse a draft without saving it: what the co-facilitator will get."""
+    parsed, _, _ = _parse(text, max_chars)
+    return [{"kind": p.kind, "label": p.label, "html": render_draft_markdown(p.text)}
+            for p in parsed]

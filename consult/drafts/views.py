@@ -1,0 +1,235 @@
+"""Pages: consultations, versions, paragraphs; co-facilitators' import, review and publish."""
+
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from consult import permissions
+from consult.auth.forms import EmptyForm
+from consult.auth.services import count_member_states_on
+from consult.db import db
+from consult.drafts import services
+from consult.drafts.forms import ConsultationForm, DeadlineForm, MatchForm, VersionForm
+from consult.drafts.models import MatchStatus
+from consult.errors import Invalid, ServiceError
+
+bp = Blueprint("drafts", __name__)
+
+
+@bp.route("/")
+def index():
+    """The list of consultations."""
+    return render_template("drafts/index.html", consultations=services.list_consultations())
+
+
+@bp.route("/consultations/new", methods=["GET", "POST"])
+@login_required
+def new_consultation():
+    """Create a consultation (co-facilitators and secretariat)."""
+    permissions.require(current_user, "manage_consultations")
+    form = ConsultationForm()
+    error = None
+    if request.method == "POST":
+        try:
+            if not form.validate_on_submit():
+                raise Invalid(_("The form could not be read; nothing was saved."))
+            consultation = services.create_consultation(
+                current_user, slug=form.slug.data, title=form.title.data,
+                mandate=form.mandate.data or "", description=form.description.data or "",
+                cofacilitators=form.cofacilitators.data or "",
+                reference_date=form.reference_date.data)
+            db.session.commit()
+            return redirect(url_for("drafts.consultation", slug=consultation.slug))
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+    return render_template("drafts/consultation_form.html", form=form, error=error), \
+        400 if error else 200
+
+
+@bp.route("/consultations/<slug>")
+def consultation(slug: str):
+    """A consultation: mandate, co-facilitators and the timeline of versions."""
+    found = services.get_consultation(slug)
+    versions = services.visible_versions(current_user, found)
+    members = count_member_states_on(found.reference_date) if found.reference_date else None
+    return render_template("drafts/consultation.html", consultation=found, versions=versions,
+                           member_count=members, head=services.head_version(found))
+
+
+def _load_version(slug: str, version_id: int):
+    version = services.get_version(current_user, version_id)
+    if version.consultation.slug != slug:
+        abort(404)
+    return version
+
+
+@bp.route("/consultations/<slug>/versions/<int:version_id>")
+def version(slug: str, version_id: int):
+    """Read one version, each paragraph with its label and permanent link."""
+    found = _load_version(slug, version_id)
+    return render_template("drafts/version.html", version=found,
+                           consultation=found.consultation,
+                           is_open=services.is_open_for_comment(found))
+
+
+@bp.route("/consultations/<slug>/versions/<int:version_id>/paragraphs/<label>")
+def paragraph(slug: str, version_id: int, label: str):
+    """One paragraph on its own page, with its history across versions."""
+    found = _load_version(slug, version_id)
+    item = services.get_paragraph(current_user, found, label)
+    history = services.paragraph_history(current_user, item)
+    return render_template("drafts/paragraph.html", version=found, paragraph=item,
+                           consultation=found.consultation, history=history)
+
+
+def _text_from_form(form: VersionForm) -> str:
+    upload = form.upload.data
+    if upload and getattr(upload, "filename", ""):
+        raw = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Invalid(_("The uploaded file is not UTF-8 text. Save it as Markdown (.md) "
+                            "or plain text in UTF-8 and try again."), field="upload") from None
+    return form.text.data or ""
+
+
+@bp.route("/consultations/<slug>/versions/new", methods=["GET", "POST"])
+@login_required
+def new_version(slug: str):
+    """Paste, upload or edit the text of the next version; preview; save as draft."""
+    found = services.get_consultation(slug)
+    permissions.require(current_user, "create_version", found)
+    head = services.head_version(found)
+    form = VersionForm()
+    error = preview = None
+    if request.method == "GET" and request.args.get("from") == "previous" and head:
+        form.text.data = services.editable_text(head)
+    if request.method == "POST":
+        try:
+            if not form.validate_on_submit():
+                raise Invalid(_("The form could not be read; nothing was saved."))
+            text = _text_from_form(form)
+            form.text.data = text
+            if request.form.get("action") == "preview":
+                preview = services.preview_draft(text, current_app.config["MAX_DRAFT_CHARS"])
+            else:
+                created = services.create_version(
+                    current_user, found, label=form.label.data, text=text,
+                    symbol=form.symbol.data, based_on_id=int(request.form["based_on"])
+                    if request.form.get("based_on") else None,
+                    comments_close_at=form.comments_close_at.data,
+                    max_chars=current_app.config["MAX_DRAFT_CHARS"])
+                db.session.commit()
+                flash(_("Draft saved. Check how its paragraphs follow the previous version, "
+                        "then publish."), "success")
+                return redirect(url_for("drafts.review", slug=slug, version_id=created.id))
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+    return render_template("drafts/version_form.html", consultation=found, form=form,
+                           head=head, error=error, preview=preview), 400 if error else 200
+
+
+@bp.route("/consultations/<slug>/versions/<int:version_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_version(slug: str, version_id: int):
+    """Change the text of a draft version."""
+    found = _load_version(slug, version_id)
+    permissions.require(current_user, "edit_draft_version", found.consultation)
+    form = VersionForm()
+    error = preview = None
+    if request.method == "GET":
+        form.label.data, form.symbol.data = found.label, found.symbol or ""
+        form.text.data = services.editable_text(found)
+    else:
+        try:
+            if not form.validate_on_submit():
+                raise Invalid(_("The form could not be read; nothing was saved."))
+            text = _text_from_form(form)
+            form.text.data = text
+            if request.form.get("action") == "preview":
+                preview = services.preview_draft(text, current_app.config["MAX_DRAFT_CHARS"])
+            else:
+                services.update_draft_text(current_user, found, text=text, label=form.label.data,
+                                           symbol=form.symbol.data or "",
+                                           max_chars=current_app.config["MAX_DRAFT_CHARS"])
+                db.session.commit()
+                flash(_("Draft updated."), "success")
+                return redirect(url_for("drafts.review", slug=slug, version_id=found.id))
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+    return render_template("drafts/version_form.html", consultation=found.consultation,
+                           form=form, head=found.based_on, error=error, preview=preview,
+                           editing=found), 400 if error else 200
+
+
+@bp.route("/consultations/<slug>/versions/<int:version_id>/review")
+@login_required
+def review(slug: str, version_id: int):
+    """How each paragraph of a draft follows the previous version; correct; publish."""
+    found = _load_version(slug, version_id)
+    permissions.require(current_user, "edit_draft_version", found.consultation)
+    previous = found.based_on.paragraphs if found.based_on else []
+    counts = {status.value: 0 for status in MatchStatus}
+    for item in found.paragraphs:
+        counts[item.match_status.value] += 1
+    removed = services.removed_paragraphs(found)
+    counts["removed"] = len(removed)
+    deadline_form = DeadlineForm()
+    if found.comments_close_at:
+        deadline_form.comments_close_at.data = found.comments_close_at.strftime("%Y-%m-%d %H:%M")
+    return render_template("drafts/review.html", version=found, consultation=found.consultation,
+                           previous=previous, removed=removed, counts=counts,
+                           match_form=MatchForm(), deadline_form=deadline_form,
+                           publish_form=EmptyForm())
+
+
+@bp.route("/consultations/<slug>/versions/<int:version_id>/match", methods=["POST"])
+@login_required
+def correct_match(slug: str, version_id: int):
+    """Correct which earlier paragraph one paragraph continues."""
+    found = _load_version(slug, version_id)
+    form = MatchForm()
+    if not form.validate_on_submit():
+        raise Invalid(_("The form could not be read; nothing was changed."))
+    try:
+        paragraph_id = int(request.form.get("paragraph_id", ""))
+    except ValueError:
+        raise Invalid(_("Choose a paragraph.")) from None
+    services.correct_match(current_user, found, paragraph_id, form.old_key.data or None)
+    db.session.commit()
+    flash(_("Match corrected."), "success")
+    return redirect(url_for("drafts.review", slug=slug, version_id=found.id) + "#matches")
+
+
+@bp.route("/consultations/<slug>/versions/<int:version_id>/deadline", methods=["POST"])
+@login_required
+def set_deadline(slug: str, version_id: int):
+    """Set the comment deadline of a draft."""
+    found = _load_version(slug, version_id)
+    form = DeadlineForm()
+    if not form.validate_on_submit():
+        raise Invalid(_("The form could not be read; nothing was changed."))
+    services.set_deadline(current_user, found, form.comments_close_at.data)
+    db.session.commit()
+    flash(_("Comment deadline saved."), "success")
+    return redirect(url_for("drafts.review", slug=slug, version_id=found.id))
+
+
+@bp.route("/consultations/<slug>/versions/<int:version_id>/publish", methods=["POST"])
+@login_required
+def publish(slug: str, version_id: int):
+    """Publish a draft version."""
+    found = _load_version(slug, version_id)
+    if not EmptyForm().validate_on_submit():
+        raise Invalid(_("The form could not be read; nothing was changed."))
+    services.publish_version(current_user, found)
+    db.session.commit()
+    flash(_("%(label)s is published.", label=found.label), "success")
+    return redirect(url_for("drafts.version", slug=slug, version_id=found.id))

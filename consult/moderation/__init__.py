@@ -1,0 +1,1 @@
+"""The public moderation log (and, later, hiding and dispositions)."""

@@ -1,0 +1,80 @@
+"""Who may do what: every rule of the platform, named, in one place.
+
+Services call `require(user, rule, obj)`; templates call `can(user, rule, obj)` only to
+decide what to show. Anonymous visitors are passed as None or an anonymous user.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from consult.auth.models import Role
+from consult.errors import Forbidden, NotFound, Unauthorized
+
+
+def _role(user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if getattr(user, "is_disabled", False):
+        return None
+    return user.role
+
+
+def _is_staff(user) -> bool:
+    """Co-facilitators and the secretariat run the consultation."""
+    return _role(user) in (Role.cofacilitator, Role.secretariat)
+
+
+def _view_version(user, version) -> bool:
+    return version.is_public or _is_staff(user)
+
+
+def _manage_versions(user, consultation) -> bool:
+    return _is_staff(user)
+
+
+def _manage_consultations(user, obj=None) -> bool:
+    return _is_staff(user)
+
+
+def _manage_users(user, obj=None) -> bool:
+    return _role(user) == Role.secretariat
+
+
+def _manage_delegations(user, obj=None) -> bool:
+    return _role(user) == Role.secretariat
+
+
+def _manage_own_tokens(user, obj=None) -> bool:
+    return _role(user) is not None
+
+
+RULES: dict[str, Callable] = {
+    "view_version": _view_version,
+    "create_version": _manage_versions,
+    "edit_draft_version": _manage_versions,
+    "publish_version": _manage_versions,
+    "manage_consultations": _manage_consultations,
+    "manage_users": _manage_users,
+    "manage_delegations": _manage_delegations,
+    "manage_own_tokens": _manage_own_tokens,
+}
+
+# Rules whose refusal must not reveal that the object exists (drafts read as 404).
+HIDDEN_WHEN_REFUSED = {"view_version"}
+
+
+def can(user, rule: str, obj=None) -> bool:
+    """Whether `user` may apply `rule` to `obj`."""
+    return bool(RULES[rule](user, obj))
+
+
+def require(user, rule: str, obj=None) -> None:
+    """Raise unless `user` may apply `rule` to `obj`."""
+    if can(user, rule, obj):
+        return
+    if rule in HIDDEN_WHEN_REFUSED:
+        raise NotFound("Not found.")
+    if _role(user) is None:
+        raise Unauthorized("Please log in first.")
+    raise Forbidden("Your account may not do this.")

@@ -1,0 +1,182 @@
+"""Fixtures: an app on SQLite (default) or on PostgreSQL (CONSULT_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from consult import create_app
+from consult.db import Base, db
+
+TEST_PASSWORD = "correct horse battery"
+
+
+def _reset_postgres_schema(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A migrated database with reference data, shared by the whole run."""
+    url = os.environ.get("CONSULT_TEST_DATABASE_URL")
+    if url:
+        _reset_postgres_schema(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True},
+                     instance=tmp_path_factory.mktemp("instance"))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    db.engine.dispose()
+    return url
+
+
+def _empty_tables(engine) -> None:
+    """Delete every row but the reference delegations (fast, keeps ids predictable)."""
+    tables = [t for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables if t.name != "delegation")
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                if table.name != "delegation":
+                    connection.execute(table.delete())
+        connection.execute(text("DELETE FROM delegation WHERE NOT is_reference"))
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    Tests hold an app context to use services; without this, requests would share its `g`
+    (and Flask-Login's cached user) across requests.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """A fresh app on the shared database, emptied before each test."""
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+                      "TESTING": True}, instance=tmp_path / "instance")
+    app.test_client_class = IsolatedClient
+    _empty_tables(db.engine)
+    with app.app_context():
+        yield app
+    db.session.remove()
+    db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path="/login") -> str:
+    """The CSRF token of the client's session, read from a page's form."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an account: make_user(role, delegation=…, email=…)."""
+    from consult.auth.services import create_user
+
+    counter = {"n": 0}
+
+    def make(role="delegate", delegation=None, email=None, name=None, password=TEST_PASSWORD):
+        counter["n"] += 1
+        if delegation is None and role in ("delegate", "observer"):
+            delegation = "FRA" if role == "delegate" else "UNODC"
+        user = create_user(None, email=email or f"{role}{counter['n']}@example.org",
+                           name=name or f"{role.title()} {counter['n']}", role=role,
+                           delegation_code=delegation, password=password)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def login(client, email, password=TEST_PASSWORD):
+    """Log a test client in through the login form."""
+    token = csrf_token(client)
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": token})
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Create an account of a role, log the client in as it, and return it."""
+
+    def do(role="delegate", **kwargs):
+        user = make_user(role, **kwargs)
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do
+
+
+@pytest.fixture
+def consultation(app):
+    """An empty consultation."""
+    from consult.drafts.services import create_consultation
+
+    found = create_consultation(None, slug="gpa", title="Global Plan of Action",
+                                mandate="A/RES/64/178, para. 8")
+    db.session.commit()
+    return found
+
+
+@pytest.fixture
+def staff(make_user):
+    """A co-facilitator account (service-level actor)."""
+    return make_user("cofacilitator", delegation="PRT")
+
+
+SMALL_DRAFT = """# Draft plan
+
+*Recalling* the Charter of the United Nations,
+
+*Concerned* by trafficking in persons,
+
+1. *Calls upon* Member States to act;
+
+2. *Urges* States to protect victims:
+
+(a) With shelter;
+
+(b) With legal aid;
+
+3. *Decides* to review the plan.
+"""
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI nothing may be skipped: a skipped test there fails the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if os.environ.get("CI") and skipped:
+        reporter.write_line(f"CI: {skipped} test(s) skipped; failing the run.", red=True)
+        session.exitstatus = 1
