@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 9bd3af35e532
+Revision ID: 1529d5132e20
 Revises: 
-Create Date: 2026-11-28 12:20:43.878887
+Create Date: 2026-11-28 12:23:58.730837
 """
 from alembic import op
 import sqlalchemy as sa
 import consult.db
 
 
-revision = '9bd3af35e532'
+revision = '1529d5132e20'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -142,8 +142,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_version_created_by_id_user')),
     sa.ForeignKeyConstraint(['published_by_id'], ['user.id'], name=op.f('fk_version_published_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_version')),
-    sa.UniqueConstraint('consultation_id', 'label', name=op.f('uq_version_consultation_id')),
-    sa.UniqueConstraint('consultation_id', 'seq', name=op.f('uq_version_consultation_id'))
+    sa.UniqueConstraint('consultation_id', 'label', name=op.f('uq_version_consultation_id_label')),
+    sa.UniqueConstraint('consultation_id', 'seq', name=op.f('uq_version_consultation_id_seq'))
     )
     with op.batch_alter_table('version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_version_based_on_id'), ['based_on_id'], unique=False)
@@ -186,9 +186,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['key_id'], ['paragraph_key.id'], name=op.f('fk_paragraph_key_id_paragraph_key')),
     sa.ForeignKeyConstraint(['version_id'], ['version.id'], name=op.f('fk_paragraph_version_id_version')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_paragraph')),
-    sa.UniqueConstraint('version_id', 'key_id', name=op.f('uq_paragraph_version_id')),
-    sa.UniqueConstraint('version_id', 'label', name=op.f('uq_paragraph_version_id')),
-    sa.UniqueConstraint('version_id', 'position', name=op.f('uq_paragraph_version_id'))
+    sa.UniqueConstraint('version_id', 'key_id', name=op.f('uq_paragraph_version_id_key_id')),
+    sa.UniqueConstraint('version_id', 'label', name=op.f('uq_paragraph_version_id_label')),
+    sa.UniqueConstraint('version_id', 'position', name=op.f('uq_paragraph_version_id_position'))
     )
     with op.batch_alter_table('paragraph', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_paragraph_key_id'), ['key_id'], unique=False)
