@@ -416,17 +416,19 @@ def _match_headings(olds: list[_Item], news: list[_Item], assigned: dict[int, in
 
 
 def _stable(assigned: dict[int, int], similarities: dict[int, float]) -> set[int]:
-    """New indices in the longest increasing run of old positions (heaviest by similarity).
+    """New indices in the longest increasing run of old positions.
 
-    Weighted longest increasing subsequence with a Fenwick tree over old positions: the
-    weight counts matches first and similarity second, so an identical paragraph is
-    preferred over an edited one for staying in place.
+    Weighted longest increasing subsequence with a Fenwick tree over old positions. The
+    weight counts matches first; among equally long runs it prefers paragraphs that moved
+    least (rank among matched paragraphs, old vs new: so when A and C swap around B, A and
+    C are "moved" and B stays) and then identical over edited ones.
     """
     ordered = sorted(assigned.items())
     if not ordered:
         return set()
     ranks = {o: r for r, o in enumerate(sorted(o for _, o in ordered), start=1)}
     size = len(ranks)
+    spread = 0.5 / size
     tree: list[tuple[float, int]] = [(0.0, -1)] * (size + 1)
 
     def query(position: int) -> tuple[float, int]:
@@ -448,7 +450,9 @@ def _stable(assigned: dict[int, int], similarities: dict[int, float]) -> set[int
     for at, (new_index, old_index) in enumerate(ordered):
         rank = ranks[old_index]
         previous = query(rank - 1)
-        weight = previous[0] + 1000.0 + similarities.get(new_index, 0.0)
+        displacement = abs(rank - 1 - at)
+        weight = (previous[0] + 1000.0 + 0.25 * similarities.get(new_index, 0.0)
+                  - spread * displacement)
         back.append(previous[1])
         update(rank, (weight, at))
         if weight > best_end[0]:

@@ -97,7 +97,7 @@ def test_delete_one_paragraph():
 
 def test_swap_two_paragraphs_keys_follow_text():
     swapped = PARAGRAPHS[:]
-    swapped[1], swapped[3] = swapped[3], swapped[1]
+    swapped[1], swapped[2] = swapped[2], swapped[1]
     before = _draft(PARAGRAPHS)
     after = _draft(swapped)
     old = _old(before)
@@ -110,6 +110,16 @@ def test_swap_two_paragraphs_keys_follow_text():
     statuses = [m.status for m in matches]
     assert statuses.count("moved") == 1
     assert statuses.count("kept") == 5
+    assert {m.old_key for m in matches if m.status == "moved"} <= {"k2", "k3"}
+
+
+def test_swap_around_a_paragraph_moves_the_swapped_pair_only():
+    swapped = PARAGRAPHS[:]
+    swapped[1], swapped[3] = swapped[3], swapped[1]
+    matches = match_paragraphs(_old(_draft(PARAGRAPHS)), _draft(swapped))
+    assert [(m.old_key, m.status) for m in matches] == [
+        ("k0", "kept"), ("k1", "kept"), ("k4", "moved"), ("k3", "kept"), ("k2", "moved"),
+        ("k5", "kept")]
 
 
 def test_move_one_paragraph_far():

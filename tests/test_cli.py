@@ -1,0 +1,97 @@
+"""The flask commands of API.md: init, demo, consultations create, drafts import, db check."""
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from consult.auth.models import Delegation
+from consult.db import db
+from consult.drafts.models import Consultation, Version, VersionStatus
+from consult.moderation.models import LogEntry
+from tests.conftest import SMALL_DRAFT
+
+
+def test_init_is_safe_to_rerun(runner):
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "0 delegations added" in result.output
+    assert db.session.scalar(select(func.count(Delegation.id))) == 218
+
+
+def test_db_check_finds_no_drift(runner):
+    result = runner.invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_consultation_and_draft_import(runner, tmp_path):
+    result = runner.invoke(args=["consultations", "create", "--slug", "gpa", "--title", "GPA"])
+    assert result.exit_code == 0, result.output
+    draft = tmp_path / "zero.md"
+    draft.write_text(SMALL_DRAFT, encoding="utf-8")
+    result = runner.invoke(args=["drafts", "import", "--consultation", "gpa", "--label",
+                                 "Zero draft", str(draft)])
+    assert result.exit_code == 0, result.output
+    assert "8 paragraphs, draft" in result.output
+    result = runner.invoke(args=["drafts", "import", "--consultation", "gpa", "--label",
+                                 "Rev.1", "--publish", "--comments-close-at",
+                                 "2099-01-01T12:00Z", str(draft)])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    statuses = {v.label: v.status for v in db.session.scalars(select(Version))}
+    assert statuses == {"Zero draft": VersionStatus.draft, "Rev.1": VersionStatus.published}
+
+
+def test_cli_failures_print_one_clear_line_and_change_nothing(runner, tmp_path):
+    empty = tmp_path / "empty.md"
+    empty.write_text("   \n", encoding="utf-8")
+    runner.invoke(args=["consultations", "create", "--slug", "gpa", "--title", "GPA"])
+    result = runner.invoke(args=["drafts", "import", "--consultation", "gpa", "--label", "Zero",
+                                 str(empty)])
+    assert result.exit_code == 1 and "The draft is empty" in result.output
+    result = runner.invoke(args=["drafts", "import", "--consultation", "nope", "--label", "Zero",
+                                 str(empty)])
+    assert result.exit_code == 1 and "No consultation named nope" in result.output
+    result = runner.invoke(args=["consultations", "create", "--slug", "gpa", "--title", "Again"])
+    assert result.exit_code == 1 and "already exists" in result.output
+    result = runner.invoke(args=["consultations", "create", "--slug", "Bad Slug!", "--title", "X"])
+    assert result.exit_code == 1 and "short name" in result.output
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Version.id))) == 0
+    assert db.session.scalar(select(func.count(Consultation.id))) == 1
+
+
+def test_demo_loads_both_consultations_and_is_safe_to_rerun(runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    gpa = db.session.scalar(select(Consultation).where(Consultation.slug == "gpa-trafficking"))
+    assert gpa.mandate.startswith("General Assembly resolution 64/178")
+    assert "Portugal" in gpa.cofacilitators and "Cabo Verde" in gpa.cofacilitators
+    assert [v.label for v in gpa.versions] == ["Zero draft", "Rev.1"]
+    cop = db.session.scalar(select(Consultation).where(Consultation.slug == "cop21-paris"))
+    assert len(cop.versions) == 4
+    assert db.session.scalar(select(func.count(LogEntry.id)).where(
+        LogEntry.action == "version.publish")) == 6
+
+
+def test_demo_revision_follows_the_zero_draft(runner):
+    """Rev.1 of the demo inserts, deletes, moves, edits and splits: keys must follow."""
+    runner.invoke(args=["demo"])
+    db.session.rollback()
+    gpa = db.session.scalar(select(Consultation).where(Consultation.slug == "gpa-trafficking"))
+    zero, rev = gpa.versions
+    old = {p.label: p for p in zero.paragraphs}
+    new = {p.label: p for p in rev.paragraphs}
+    assert new["PP2"].match_status.value == "new"  # inserted near the top
+    assert new["PP3"].key_id == old["PP2"].key_id  # renumbered, kept
+    assert new["OP2"].match_status.value == "new"  # inserted operative paragraph
+    assert new["OP3"].key_id == old["OP2"].key_id and new["OP3"].match_status.value == "kept"
+    assert new["OP30"].key_id == old["OP6"].key_id  # moved to section V
+    assert new["OP30"].match_status.value == "moved"
+    assert new["OP12"].key_id == old["OP13"].key_id  # "Encourages" became "Urges"
+    assert new["OP12"].match_status.value == "edited"
+    assert old["OP7"].key_id not in {p.key_id for p in rev.paragraphs}  # deleted
+    split = {new["OP19"].key_id, new["OP20"].key_id}
+    assert old["OP20"].key_id in split and len(split) == 2

@@ -1,0 +1,38 @@
+"""Every user-facing string in the templates goes through the translation functions."""
+
+import re
+from pathlib import Path
+
+from consult.settings import ROOT
+
+# Text that is the same in every language.
+ALLOWED = {"M49", "¶", "—", "←", "…", "English", "Français", "Español", "Русский", "العربية", "中文", "·", "›", ":", "(", ")"}
+
+
+def visible_text(template: str) -> list[str]:
+    text = re.sub(r"\{#.*?#\}|\{\{.*?\}\}|\{%.*?%\}", " ", template, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"&[a-z]+;", " ", text)
+    return [word for word in text.split() if word not in ALLOWED and re.search(r"\w", word)]
+
+
+def test_templates_have_no_untranslated_text():
+    leftovers = {}
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        words = visible_text(path.read_text(encoding="utf-8"))
+        if words:
+            leftovers[str(path.relative_to(ROOT))] = words
+    assert leftovers == {}
+
+
+def test_english_catalog_exists():
+    assert (ROOT / "consult" / "translations" / "en" / "LC_MESSAGES" / "messages.po").exists()
+
+
+def test_delegation_names_follow_the_chosen_un_language(client):
+    assert "Francia" in client.get("/delegations/FRA?lang=es").get_data(as_text=True)
+    page = client.get("/delegations/CHN?lang=ar").get_data(as_text=True)
+    assert 'dir="rtl"' in page and 'lang="ar"' in page
+    page = client.get("/delegations/FRA", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Франция" in page
+    assert client.get("/delegations/XYZ").status_code == 404
