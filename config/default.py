@@ -24,8 +24,8 @@ POST_RATE_LIMIT = "30 per minute"
 LOGIN_MAX_FAILURES = 5
 LOGIN_FAILURE_WINDOW_SECONDS = 900
 
-# How long a login session lasts without being used (seconds).
-SESSION_IDLE_SECONDS = 8 * 3600
+# How long a login session lasts after logging in (seconds); then the user logs in again.
+SESSION_LIFETIME_SECONDS = 12 * 3600
 
 # Largest request body accepted (bytes); bigger requests get 413.
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024

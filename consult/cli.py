@@ -92,6 +92,51 @@ def disable_user_command(email):
     click.echo(f"{email} disabled.")
 
 
+@users_cli.command("enable")
+@click.option("--email", required=True)
+def enable_user_command(email):
+    """Enable a disabled account."""
+    from consult.auth.services import get_user_by_email, set_user_disabled
+
+    try:
+        set_user_disabled(None, get_user_by_email(email), False)
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"{email} enabled.")
+
+
+@users_cli.command("update")
+@click.option("--email", required=True)
+@click.option("--name", default=None)
+@click.option("--role", default=None,
+              type=click.Choice(["delegate", "observer", "cofacilitator", "secretariat"]))
+@click.option("--delegation", "delegation_code", default=None,
+              help="New delegation code; an empty string removes it.")
+def update_user_command(email, name, role, delegation_code):
+    """Change an account's name, role or delegation."""
+    from consult.auth.services import get_user_by_email, update_user
+
+    try:
+        update_user(None, get_user_by_email(email), name=name, role=role,
+                    delegation_code=delegation_code)
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"{email} updated.")
+
+
+@users_cli.command("list")
+def list_users_command():
+    """Print every account: id, e-mail, role, delegation, status."""
+    from consult.auth.services import list_users
+
+    for user in list_users():
+        code = user.delegation.code if user.delegation else "-"
+        state = "disabled" if user.is_disabled else "active"
+        click.echo(f"{user.id}\t{user.email}\t{user.role.value}\t{code}\t{state}")
+
+
 @users_cli.command("set-password")
 @click.option("--email", required=True)
 def set_password_command(email):
@@ -120,6 +165,27 @@ def create_token_command(email, name):
     except ServiceError as exc:
         _fail(exc.message)
     click.echo(secret)
+
+
+@tokens_cli.command("revoke")
+@click.option("--email", required=True)
+@click.option("--prefix", default=None, help="Revoke only the token starting with this.")
+def revoke_tokens_command(email, prefix):
+    """Revoke a user's API tokens (all of them, or the one with this prefix)."""
+    from consult.auth.services import get_user_by_email, list_tokens, revoke_token
+
+    try:
+        user = get_user_by_email(email)
+        live = [t for t in list_tokens(user) if t.revoked_at is None
+                and (prefix is None or prefix.startswith(t.prefix) or t.prefix.startswith(prefix))]
+        if not live:
+            _fail("No matching live token.")
+        for token in live:
+            revoke_token(user, token.id)
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"{len(live)} token(s) revoked.")
 
 
 @consultations_cli.command("create")

@@ -95,3 +95,25 @@ def test_demo_revision_follows_the_zero_draft(runner):
     assert old["OP7"].key_id not in {p.key_id for p in rev.paragraphs}  # deleted
     split = {new["OP19"].key_id, new["OP20"].key_id}
     assert old["OP20"].key_id in split and len(split) == 2
+
+
+def test_cli_manages_accounts_and_revokes_tokens(runner):
+    from consult.auth.services import load_token_user
+
+    runner.invoke(args=["users", "create", "--email", "u@example.org", "--name", "U",
+                        "--role", "delegate", "--delegation", "FRA"])
+    result = runner.invoke(args=["users", "update", "--email", "u@example.org", "--role",
+                                 "observer", "--delegation", "IOM"])
+    assert result.exit_code == 0, result.output
+    assert "u@example.org\tobserver\tIOM\tactive" in runner.invoke(args=["users", "list"]).output
+    secret = runner.invoke(args=["tokens", "create", "--email", "u@example.org"]).output.strip()
+    assert load_token_user(secret) is not None
+    result = runner.invoke(args=["tokens", "revoke", "--email", "u@example.org"])
+    assert result.exit_code == 0 and "1 token(s) revoked" in result.output
+    db.session.rollback()
+    assert load_token_user(secret) is None
+    assert runner.invoke(args=["users", "disable", "--email", "u@example.org"]).exit_code == 0
+    assert "disabled" in runner.invoke(args=["users", "list"]).output
+    result = runner.invoke(args=["users", "set-password", "--email", "u@example.org"],
+                           input="short\n")
+    assert result.exit_code == 1 and "at least 10" in result.output

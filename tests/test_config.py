@@ -75,3 +75,17 @@ def test_instance_path_from_environment(tmp_path, monkeypatch):
     assert "elsewhere" in app.config["DATABASE_URL"]
     from consult.db import db
     db.engine.dispose()
+
+
+def test_database_connection_settings(app):
+    """SQLite runs in WAL mode with foreign keys on; PostgreSQL goes through psycopg 3."""
+    from sqlalchemy import text
+
+    from consult.db import db
+
+    if db.engine.dialect.name == "postgresql":
+        assert db.engine.dialect.driver == "psycopg"
+        return
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1

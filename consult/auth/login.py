@@ -19,4 +19,4 @@ def init_app(app, login_manager) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        return services.load_session_user(token, current_app.config["SESSION_IDLE_SECONDS"])
+        return services.load_session_user(token, current_app.config["SESSION_LIFETIME_SECONDS"])

@@ -100,7 +100,6 @@ class LoginSession(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -271,7 +271,7 @@ def start_session(user: User) -> LoginSession:
     return login
 
 
-def load_session_user(token: str, idle_seconds: int) -> User | None:
+def load_session_user(token: str, lifetime_seconds: int) -> User | None:
     """The user of a live login session, or None if it was revoked, expired or disabled."""
     if not token:
         return None
@@ -279,7 +279,7 @@ def load_session_user(token: str, idle_seconds: int) -> User | None:
     if login is None or login.revoked_at is not None or login.user.is_disabled:
         return None
     now = utcnow()
-    if now - login.last_seen_at > dt.timedelta(seconds=idle_seconds):
+    if now - login.created_at > dt.timedelta(seconds=lifetime_seconds):
         return None
     login.user.current_login = login
     return login.user

@@ -326,16 +326,17 @@ def _match_similar(olds: list[_Item], news: list[_Item], assigned: dict[int, int
                     for old_index in postings:
                         if old_index in shared:
                             shared[old_index] += 1
+        expected = positions.predict(item.index)
         scored = []
         for old_index, count in shared.items():
             other = olds[old_index]
             dice = 2 * count / (len(shingles) + len(other.shingles))
             if dice >= _MIN_DICE:
-                scored.append((dice, old_index))
-        scored.sort(reverse=True)
+                # Near-identical candidates: the ones nearest the expected place first.
+                scored.append((-round(dice, 3), abs(old_index - expected), old_index))
+        scored.sort()
         matcher.set_seq2(item.tokens)
-        expected = positions.predict(item.index)
-        for _, old_index in scored[:_CANDIDATES_PER_PARAGRAPH]:
+        for _, _, old_index in scored[:_CANDIDATES_PER_PARAGRAPH]:
             other = olds[old_index]
             matcher.set_seq1(other.tokens)
             if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:

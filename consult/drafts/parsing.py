@@ -14,12 +14,15 @@ headings, tables, bullet lists, fenced code), then each block is classified:
 * **Preambular paragraphs**: every unnumbered block before the first numbered paragraph is
   kind ``"preambular"``, labelled ``PP1``, ``PP2``… in order.
 * **Operative paragraphs**: a block starting with a number marker (``12. ``, ``12) ``,
-  full-width ``１２．``, ``12、`` or a Chinese numeral ``十二、``) is kind ``"operative"``,
-  labelled ``OP`` + its printed number (``OP12``), whether or not the numbering skips.
-  ``number`` holds the number in ASCII digits (``"12"``); the marker is stripped from
-  ``text``.
+  full-width ``１２．``, ``12、``, a Chinese numeral ``十二、``, Arabic ``12 - ``) is kind
+  ``"operative"``, labelled ``OP`` + its printed number (``OP12``), whether or not the
+  numbering skips or restarts. ``number`` holds the number in ASCII digits (``"12"``); the
+  marker is stripped from ``text``. As in CommonMark, a number other than 1 at the start of
+  a line inside an unnumbered paragraph is text ("…held in\n2005. …"), unless it is the
+  next paragraph number.
 * **Sub-paragraphs** inside an operative paragraph: ``(a)``, ``(b)``… (also ``（a）``,
-  ``(aa)``) are kind ``"subparagraph"`` labelled ``OP9(a)``; ``(i)``, ``(ii)``… after a
+  ``(aa)``, ``a)``, Cyrillic and Arabic letters) are kind ``"subparagraph"`` labelled
+  ``OP9(a)``; ``(i)``, ``(ii)``… after a
   lettered item are a deeper level (``OP9(a)(i)``; ``(i)`` right after ``(h)`` stays a
   letter); a numbered list item indented under an operative paragraph (Markdown nested
   list, as in the COP21 texts) is a sub-paragraph numbered ``"1"`` labelled ``OP7(1)``, and
@@ -37,7 +40,9 @@ headings, tables, bullet lists, fenced code), then each block is classified:
   - footnote definitions (``[^1]: …``) and link reference definitions (``[x]: url``).
 
   An indented block (4+ spaces, i.e. Markdown content of the item/footnote above) is
-  always continuation text of the paragraph before it.
+  always continuation text of the paragraph before it. A block that ends with a
+  paragraph-key marker ``⟦¶ key⟧`` (put there by the browser editor) ends its paragraph:
+  no unnumbered text after it is ever appended to it.
 * **Unique labels**: when an operative number repeats in a document (COP21 articles restart
   at 1), every operative paragraph that sits under a heading is prefixed with that section:
   ``Art.2-OP1`` for paragraph 1 under "Article 2" (``Sec.``, ``Ch.``, ``Part.``,
@@ -45,6 +50,9 @@ headings, tables, bullet lists, fenced code), then each block is classified:
   ``I``; otherwise the heading's own label, ``H5-OP1``). A label that is still taken gets
   ``-2``, ``-3``… appended (``Art.3-OP1-2``). Sub-paragraph labels are built from their
   parent's final label. Labels are therefore unique within a document.
+
+A text without a single blank line (typical of text pasted from a word processor) is read
+one paragraph per line.
 
 What is skipped: YAML front matter at the top, HTML comments, kramdown markup lines
 (``{:toc}``, ``{:.no_toc}``, ``* TOC``), thematic breaks (``---``) and blank lines. What is
@@ -123,7 +131,8 @@ _DIGITS = "0-9０-９٠-٩۰-۹"
 _NUMBER_RE = re.compile(
     rf"^(?P<num>[{_DIGITS}]{{1,9}})(?:[.)](?={_SPACE}|$)|[．）、]){_SPACE}*")
 # Arabic UN documents number paragraphs "1 - يقرر".
-_ARABIC_NUMBER_RE = re.compile(rf"^(?P<num>[{_DIGITS}]{{1,9}}) ?[-–—]{_SPACE}+(?=[\u0600-\u06ff])")
+_ARABIC_NUMBER_RE = re.compile(
+    rf"^(?P<num>[{_DIGITS}]{{1,9}}) ?[-–—]{_SPACE}+(?=[\u0600-\u06ff])")
 _CN_NUMBER_RE = re.compile(
     rf"^(?P<num>[一二三四五六七八九十百〇零两]{{1,5}})(?:[、．]|\.(?={_SPACE}|$)){_SPACE}*")
 _PAREN_TOKEN = "[a-z]{1,7}|[0-9]{1,3}|[а-яё]{1,2}|[\u0621-\u064a]"
@@ -137,6 +146,9 @@ _ROMAN_RE = re.compile(r"^(?=[ivxlc])(c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
 
+# The browser editor ends each paragraph of a previous version with its key, "⟦¶ k1a2b⟧":
+# text after such a marker never continues that paragraph.
+_KEY_MARKER_END_RE = re.compile(r"⟦¶\s*[A-Za-z0-9]{1,16}\s*⟧\s*$")
 _TERMINAL = set("，。；：！？、,.;:!?]」』】")
 _FOOTNOTE_NUMBER_LINE = re.compile(r"^\s*\d{1,3}\s*$")
 
@@ -279,7 +291,7 @@ def _preprocess(text: str) -> list[str]:
 
 def _line_mode(lines: list[str]) -> bool:
     """No blank line between any two lines of text: one paragraph per line."""
-    body = [line for line in lines]
+    body = list(lines)
     while body and not body[0].strip():
         body.pop(0)
     while body and not body[-1].strip():
@@ -426,6 +438,11 @@ def _ends_open(block: _Block | None) -> bool:
     return lines[-1].rstrip()[-1] not in _TERMINAL
 
 
+def _ends_with_key_marker(block: _Block | None) -> bool:
+    return block is not None and bool(block.lines) and \
+        bool(_KEY_MARKER_END_RE.search(block.lines[-1]))
+
+
 def _is_chapeau(block: _Block) -> bool:
     text = block.text().rstrip().rstrip("*_ ]")
     return block.indent < 4 and text.endswith((":", "："))
@@ -482,20 +499,22 @@ def _classify(blocks: list[_Block]) -> list[_Para]:
         if marker is not None:
             # (a) or a nested item with no operative paragraph open: plain text.
             text = "\n".join(_dedent(block.lines)).strip("\n")
+        closed = target is not None and _ends_with_key_marker(paras[target].last_block)
         if stack:
             following = blocks[position + 1] if position + 1 < len(blocks) else None
-            if (block.kind == "plain" and _is_chapeau(block) and following is not None
-                    and following.kind == "item" and following.marker is not None
-                    and following.marker.style == "number"
-                    and following.indent < stack[0].indent + 2):
+            if closed or (block.kind == "plain" and _is_chapeau(block) and following is not None
+                          and following.kind == "item" and following.marker is not None
+                          and following.marker.style == "number"
+                          and following.indent < stack[0].indent + 2):
                 target = emit(_Para(PREAMBULAR, None, [text], section), block)
                 stack = []
             else:
                 append(target, block, text)
             continue
-        if target is not None and (block.indent >= 4 or marker is not None or (
+        if target is not None and not closed and (block.indent >= 4 or marker is not None or (
                 block.kind == "plain" and (_ends_open(paras[target].last_block)
-                                           or _FOOTNOTE_NUMBER_LINE.match(text)))):
+                                           or _FOOTNOTE_NUMBER_LINE.match(
+                                               _KEY_MARKER_END_RE.sub("", text))))):
             append(target, block, text)
             continue
         target = emit(_Para(PREAMBULAR, None, [text], section), block)

@@ -114,7 +114,6 @@ def upgrade() -> None:
     sa.Column('token', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('created_at', consult.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', consult.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', consult.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_login_session_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_session')),

@@ -235,3 +235,15 @@ def test_login_redirects_only_to_local_pages(client, make_user):
     response = client.post("/login?next=https://evil.example/", data={
         "email": "f@example.org", "password": TEST_PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == "/"
+
+
+def test_login_sessions_expire(app, client, make_user):
+    import datetime as dt
+
+    make_user("delegate", email="old@example.org")
+    assert login(client, "old@example.org").status_code == 302
+    login_row = db.session.scalar(select(LoginSession))
+    login_row.created_at = login_row.created_at - dt.timedelta(
+        seconds=app.config["SESSION_LIFETIME_SECONDS"] + 1)
+    db.session.commit()
+    assert client.get("/account").status_code == 302
