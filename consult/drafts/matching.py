@@ -36,7 +36,10 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from consult.drafts.parsing import ParsedParagraph
 
 __all__ = ["OldParagraph", "Match", "match_paragraphs", "summarise", "similarity",
            "tokenize", "STATUSES"]
@@ -160,8 +163,8 @@ class _Positions:
 
 # --- public API ---------------------------------------------------------------------------
 
-def match_paragraphs(old: Sequence[OldParagraph], new: Sequence, explicit:
-                     Mapping[int, str | None] | None = None,
+def match_paragraphs(old: Sequence[OldParagraph], new: Sequence[ParsedParagraph],
+                     explicit: Mapping[int, str | None] | None = None,
                      threshold: float = 0.5) -> list[Match]:
     """Match the paragraphs of a new version to those of the old one.
 

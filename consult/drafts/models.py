@@ -33,7 +33,7 @@ class ParagraphKind(str, enum.Enum):
     """What a paragraph is in UN drafting."""
 
     heading = "heading"  # section heading
-    preambular = "preambular"  # PP1…: unnumbered, before the first operative paragraph
+    preambular = "preambular"  # PP1…: unnumbered (before the operative part, or a chapeau within it)
     operative = "operative"  # OP1…: numbered
     subparagraph = "subparagraph"  # OP9(a)…: lettered item inside an operative paragraph
 

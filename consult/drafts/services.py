@@ -14,9 +14,10 @@ from consult.db import db, utcnow
 from consult.drafts.matching import OldParagraph, match_paragraphs
 from consult.drafts.models import (Consultation, ConsultationStatus, MatchStatus, Paragraph,
                                    ParagraphKey, ParagraphKind, Version, VersionStatus)
-from consult.drafts.parsing import DraftError, ParsedParagraph, parse_draft
+from consult.drafts.parsing import (DraftError, ParsedParagraph, parse_draft,
+                                    render_draft_markdown)
 from consult.errors import Conflict, Invalid, NotFound
-from consult.markdown import render_draft_markdown
+from consult.markdown import render_draft_markdown as render_html
 from consult.moderation.services import record_action
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -242,7 +243,7 @@ def _build_paragraphs(version: Version, parsed: list[ParsedParagraph],
             version_id=version.id, key=key, position=match.new_index,
             kind=ParagraphKind(source.kind), label=source.label, number=source.number,
             parent_label=source.parent_label, heading_level=source.heading_level,
-            text=source.text, html=render_draft_markdown(source.text),
+            text=source.text, html=render_html(source.text),
             match_status=status, match_similarity=match.similarity,
             previous_label=previous_label))
     db.session.flush()
@@ -399,24 +400,25 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None) -> 
 
 def editable_text(version: Version) -> str:
     """The Markdown of a version with key markers, to start the next version from."""
-    lines = []
+    blocks = []
     for paragraph in sorted(version.paragraphs, key=lambda p: p.position):
-        lines.append(_paragraph_markdown(paragraph) + f" ⟦¶ {paragraph.key.key}⟧")
-    return "\n\n".join(lines) + "\n"
-
-
-def _paragraph_markdown(paragraph: Paragraph) -> str:
-    if paragraph.kind == ParagraphKind.heading:
-        return "#" * (paragraph.heading_level or 2) + " " + paragraph.text
-    if paragraph.kind == ParagraphKind.operative and paragraph.number:
-        return f"{paragraph.number}. {paragraph.text}"
-    if paragraph.kind == ParagraphKind.subparagraph and paragraph.number:
-        return f"({paragraph.number}) {paragraph.text}"
-    return paragraph.text
+        marker = f" ⟦¶ {paragraph.key.key}⟧"
+        if paragraph.kind == ParagraphKind.heading:
+            # One line, so the marker cannot break a setext underline.
+            level = min(max(paragraph.heading_level or 1, 1), 6)
+            blocks.append("#" * level + " " + " ".join(paragraph.text.split("\n")) + marker)
+            continue
+        parsed = ParsedParagraph(kind=paragraph.kind.value, label=paragraph.label,
+                                 number=paragraph.number, text=paragraph.text,
+                                 parent_label=paragraph.parent_label,
+                                 heading_level=paragraph.heading_level)
+        # The parser's own renderer keeps nesting and continuation text intact.
+        blocks.append(render_draft_markdown([parsed]).rstrip("\n") + marker)
+    return "\n\n".join(blocks) + "\n"
 
 
 def preview_draft(text: str, max_chars: int = 500_000) -> list[dict]:
     """Parse a draft without saving it: what the co-facilitator will get."""
     parsed, _, _ = _parse(text, max_chars)
-    return [{"kind": p.kind, "label": p.label, "html": render_draft_markdown(p.text)}
+    return [{"kind": p.kind, "label": p.label, "html": render_html(p.text)}
             for p in parsed]

@@ -416,6 +416,29 @@ def test_round_trip_chinese_resolution():
     _assert_round_trip(parse_draft(CHINESE.read_text(encoding="utf-8")))
 
 
+def test_key_markers_of_the_browser_editor_end_a_paragraph():
+    text = ("1. Decides. ⟦¶ k1⟧\n\n**Option 2:** ⟦¶ k2⟧\n\n(a) Alone ⟦¶ k3⟧\n\n"
+            "2. Requests:\n\nthe report. ⟦¶ k4⟧\n")
+    assert _summary(parse_draft(text)) == [
+        ("operative", "OP1", "Decides. ⟦¶ k1⟧"),
+        ("preambular", "PP1", "**Option 2:** ⟦¶ k2⟧"),
+        ("preambular", "PP2", "(a) Alone ⟦¶ k3⟧"),
+        ("operative", "OP2", "Requests:\n\nthe report. ⟦¶ k4⟧"),
+    ]
+
+
+@pytest.mark.parametrize("name", ["23-oct-2015", "12-dec-2015"])
+def test_rendered_text_with_key_markers_keeps_every_paragraph(name):
+    paragraphs = parse_draft(_cop21(name))
+    marked = [ParsedParagraph(kind=p.kind, label=p.label, number=p.number,
+                              text=f"{p.text} ⟦¶ k{i}⟧", parent_label=p.parent_label,
+                              heading_level=p.heading_level)
+              for i, p in enumerate(paragraphs)]
+    again = parse_draft(render_draft_markdown(marked))
+    assert [(p.kind, p.label, p.text) for p in again] == [
+        (p.kind, p.label, p.text) for p in marked]
+
+
 def test_render_accepts_paragraphs_built_by_hand():
     paragraphs = [
         ParsedParagraph(kind="heading", label="H1", number=None, text="Plan",

@@ -259,3 +259,15 @@ def test_print_stylesheet_is_served(client):
     css = response.get_data(as_text=True)
     response.close()
     assert "@media print" in css
+
+
+@pytest.mark.parametrize("filename", ["23-oct-2015.md", "12-dec-2015.md"])
+def test_browser_edit_round_trip_keeps_every_key_on_real_texts(staff, consultation, filename):
+    """Saving the previous version's editable text unchanged keeps every paragraph and key."""
+    from consult.demo import read_text
+
+    zero = publish_text(staff, consultation, "Zero", read_text(f"cop21/{filename}"))
+    rev = publish_text(staff, consultation, "Rev.1", services.editable_text(zero))
+    assert [(p.label, p.text, p.key_id) for p in rev.paragraphs] == \
+        [(p.label, p.text, p.key_id) for p in zero.paragraphs]
+    assert {p.match_status.value for p in rev.paragraphs} == {"kept"}
