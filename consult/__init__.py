@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, request
 
 from consult.settings import ROOT, instance_path, load_settings, resolve_paths
 
@@ -43,10 +43,13 @@ def _init_extensions(app: Flask) -> None:
     login.init_app(app, login_manager)
 
     def select_locale():
-        # An explicit ?lang= wins, then the browser's preference among the six languages.
-        asked = request.args.get("lang")
-        if asked in app.config["LANGUAGES"]:
-            return asked
+        # An explicit ?lang= wins, then the reader's saved choice, then the browser's
+        # preference among the six languages.
+        from flask import session
+
+        for asked in (request.args.get("lang"), session.get("lang")):
+            if asked in app.config["LANGUAGES"]:
+                return asked
         return request.accept_languages.best_match(app.config["LANGUAGES"]) or "en"
 
     babel.init_app(app, locale_selector=select_locale,

@@ -75,9 +75,29 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 def make_engine(url: str) -> Engine:
     """Create the engine for a database URL."""
-    if url.startswith("sqlite"):
-        return create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-    return create_engine(url, pool_pre_ping=True)
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+
+    @event.listens_for(engine, "connect")
+    def _manual_transactions(dbapi_connection, connection_record):
+        # Let SQLAlchemy emit BEGIN itself (the driver's own BEGIN is always DEFERRED).
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        # A deferred transaction that read first cannot later take the write lock if
+        # another writer committed meanwhile: SQLite fails it at once, busy_timeout or not.
+        # Requests that change data therefore take the write lock up front and queue.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _is_write_request() else "BEGIN")
+
+    return engine
+
+
+def _is_write_request() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 class Database:

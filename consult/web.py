@@ -20,7 +20,40 @@ def _wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Register error pages and template globals."""
+    """Register error pages, template globals and the language choice."""
+
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL cannot store NUL in text, and no honest form sends one: refuse them
+        # up front with a clear message rather than fail deep inside a transaction.
+        for values in (request.args, request.form):
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    if _wants_json():
+                        from consult.api.errors import json_error
+                        return json_error(400, "invalid", "NUL characters are not accepted.")
+                    return render_template("error.html", title=_("Not possible"),
+                                           message=_("The text contains a NUL character, "
+                                                     "which cannot be stored. Nothing was "
+                                                     "saved.")), 400
+        return None
+
+    @app.post("/language")
+    def choose_language():
+        """Remember the reader's choice among the six UN languages."""
+        from flask import redirect, session, url_for
+        from flask_wtf import FlaskForm
+
+        if not FlaskForm().validate_on_submit():
+            return render_template("error.html", title=_("Form expired"),
+                                   message=_("Reload the page and choose again.")), 400
+        chosen = request.form.get("lang")
+        if chosen in app.config["LANGUAGES"]:
+            session["lang"] = chosen
+        target = request.form.get("next") or ""
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("drafts.index")
+        return redirect(target)
 
     @app.context_processor
     def template_helpers():

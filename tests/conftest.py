@@ -89,6 +89,12 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def fresh() -> None:
+    """Forget what the test's own session holds, to read what requests have committed."""
+    db.session.rollback()
+    db.session.expire_all()
+
+
 def csrf_token(client, path="/login") -> str:
     """The CSRF token of the client's session, read from a page's form."""
     html = client.get(path).get_data(as_text=True)

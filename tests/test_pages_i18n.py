@@ -36,3 +36,17 @@ def test_delegation_names_follow_the_chosen_un_language(client):
     page = client.get("/delegations/FRA", headers={"Accept-Language": "ru"}).get_data(as_text=True)
     assert "Франция" in page
     assert client.get("/delegations/XYZ").status_code == 404
+
+
+def test_language_choice_is_remembered(client):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/")
+    response = client.post("/language", data={"csrf_token": token, "lang": "fr",
+                                              "next": "/delegations/DEU"})
+    assert response.status_code == 302 and response.headers["Location"] == "/delegations/DEU"
+    assert "Allemagne" in client.get("/delegations/DEU").get_data(as_text=True)
+    assert client.post("/language", data={"lang": "fr"}).status_code == 400
+    response = client.post("/language", data={"csrf_token": token, "lang": "zh",
+                                              "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"

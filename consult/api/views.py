@@ -80,7 +80,19 @@ def json_body() -> dict:
         raise Invalid("The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise Invalid("The body must be a JSON object.")
+    if _has_nul(data):
+        raise Invalid("NUL characters are not accepted.")
     return data
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _cached_json(payload: dict):

@@ -30,4 +30,4 @@ class DeadlineForm(FlaskForm):
 
 
 class MatchForm(FlaskForm):
-    old_key = StringField(validators=[Length(max=16)])
+    old_label = StringField(validators=[Length(max=40)])

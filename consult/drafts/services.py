@@ -191,6 +191,17 @@ def _check_label(consultation: Consultation, label: str, exclude_id: int | None 
     return label
 
 
+def _lock(consultation: Consultation) -> None:
+    """Serialise version changes of one consultation (row lock on PostgreSQL).
+
+    Without it two co-facilitators saving at once could both take the same sequence number
+    or label and one would fail on the unique constraint instead of getting a clear answer.
+    SQLite needs nothing here: write requests hold its write lock from the start.
+    """
+    db.session.execute(select(Consultation.id).where(Consultation.id == consultation.id)
+                       .with_for_update())
+
+
 def _new_key(consultation: Consultation, version: Version) -> ParagraphKey:
     key = ParagraphKey(consultation_id=consultation.id, key="k" + secrets.token_hex(5),
                        created_in_id=version.id)
@@ -257,6 +268,7 @@ def create_version(actor, consultation: Consultation, *, label: str, text: str,
     """Import a Markdown draft as the next version of a consultation."""
     if actor is not None:
         permissions.require(actor, "create_version", consultation)
+    _lock(consultation)
     label = _check_label(consultation, label)
     symbol = (symbol or "").strip() or None
     if symbol and len(symbol) > 100:
@@ -342,6 +354,18 @@ def correct_match(actor, version: Version, paragraph_id: int, old_key: str | Non
                   consultation_id=version.consultation_id, target_label=version.label,
                   details={"paragraph": target.label, "old_key": old_key})
     return version
+
+
+def correct_match_by_label(actor, version: Version, paragraph_id: int,
+                           old_label: str | None) -> Version:
+    """correct_match, naming the predecessor by its label in the previous version."""
+    if old_label is None:
+        return correct_match(actor, version, paragraph_id, None)
+    for paragraph in _old_paragraphs(version.based_on):
+        if old_label in (paragraph.label, paragraph.anchor):
+            return correct_match(actor, version, paragraph_id, paragraph.key.key)
+    previous = version.based_on.label if version.based_on else "the previous version"
+    raise Invalid(f"{previous} has no paragraph {old_label}.", field="old_label")
 
 
 def set_deadline(actor, version: Version, comments_close_at) -> Version:

@@ -202,7 +202,8 @@ def correct_match(slug: str, version_id: int):
         paragraph_id = int(request.form.get("paragraph_id", ""))
     except ValueError:
         raise Invalid(_("Choose a paragraph.")) from None
-    services.correct_match(current_user, found, paragraph_id, form.old_key.data or None)
+    services.correct_match_by_label(current_user, found, paragraph_id,
+                                    (form.old_label.data or "").strip() or None)
     db.session.commit()
     flash(_("Match corrected."), "success")
     return redirect(url_for("drafts.review", slug=slug, version_id=found.id) + "#matches")

@@ -83,6 +83,7 @@ def test_create_and_publish_in_one_call_and_keys_follow(client, consultation, be
     (b'{"label": "Zero", "text": "1. a", "comments_close_at": "soon"}', "application/json", 400),
     (b"label=Zero", "application/x-www-form-urlencoded", 400),
     (b"\xff\xfe", "application/json", 400),
+    (b'{"label": "Zero\\u0000", "text": "1. a"}', "application/json", 400),
 ])
 def test_bad_input_gets_a_json_error_and_changes_nothing(client, consultation, bearer, body,
                                                          content_type, status):

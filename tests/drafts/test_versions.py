@@ -213,6 +213,7 @@ def test_cofacilitator_imports_reviews_and_publishes_in_the_browser(client, logi
         "upload": (io.BytesIO(SMALL_DRAFT.encode()), "zero.md")},
         content_type="multipart/form-data")
     assert response.status_code == 302
+    db.session.rollback()
     version = db.session.scalar(select(Version))
     review = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "8 new" in review
@@ -271,3 +272,38 @@ def test_browser_edit_round_trip_keeps_every_key_on_real_texts(staff, consultati
     assert [(p.label, p.text, p.key_id) for p in rev.paragraphs] == \
         [(p.label, p.text, p.key_id) for p in zero.paragraphs]
     assert {p.match_status.value for p in rev.paragraphs} == {"kept"}
+
+
+def test_match_correction_in_the_browser(client, login_as, consultation):
+    user = login_as("cofacilitator")
+    zero = publish_text(user, consultation, "Zero", "1. Alpha text here.\n\n2. Beta text here.\n")
+    draft = services.create_version(user, consultation, label="Rev.1",
+                                    text="1. Alpha text here.\n\n2. Gamma completely new.\n")
+    db.session.commit()
+    page = f"/consultations/gpa/versions/{draft.id}/review"
+    html = client.get(page).get_data(as_text=True)
+    assert '<option value="OP2">' in html and "1 kept" in html and "1 new" in html
+    token = csrf_token(client, page)
+    gamma = draft.paragraphs[1]
+    response = client.post(f"/consultations/gpa/versions/{draft.id}/match", data={
+        "csrf_token": token, "paragraph_id": gamma.id, "old_label": "OP2"})
+    assert response.status_code == 302
+    html = client.get(page).get_data(as_text=True)
+    assert "1 edited" in html and "0 removed" in html
+    response = client.post(f"/consultations/gpa/versions/{draft.id}/match", data={
+        "csrf_token": token, "paragraph_id": gamma.id, "old_label": "OP9"})
+    assert response.status_code == 400 and "Zero has no paragraph OP9" in response.get_data(as_text=True)
+
+
+def test_nul_characters_are_refused_clearly(client, login_as, consultation):
+    login_as("cofacilitator")
+    path = "/consultations/gpa/versions/new"
+    token = csrf_token(client, path)
+    response = client.post(path, data={"csrf_token": token, "label": "Zero\x00",
+                                       "text": SMALL_DRAFT, "action": "save"})
+    assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)
+    response = client.post("/login", data={"csrf_token": token, "email": "a\x00@b.org",
+                                            "password": "x"})
+    assert response.status_code == 400
+    db.session.rollback()
+    assert db.session.scalar(select(Version)) is None
