@@ -186,6 +186,7 @@ def review(slug: str, version_id: int):
         deadline_form.comments_close_at.data = found.comments_close_at.strftime("%Y-%m-%d %H:%M")
     return render_template("drafts/review.html", version=found, consultation=found.consultation,
                            previous=previous, removed=removed, counts=counts,
+                           previous_by_key={p.key_id: p for p in previous},
                            match_form=MatchForm(), deadline_form=deadline_form,
                            publish_form=EmptyForm())
 
