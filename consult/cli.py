@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -18,6 +19,16 @@ def _fail(message: str) -> None:
     db.session.rollback()
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
+
+
+@contextmanager
+def transaction():
+    """Commit what the block did; on a service's refusal, print it and exit 1."""
+    try:
+        yield
+        db.session.commit()
+    except ServiceError as exc:
+        _fail(exc.message)
 
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -48,11 +59,8 @@ def demo_command():
     """Load the demo consultations and accounts (safe to rerun)."""
     from consult.demo import DEMO_PASSWORD, load_demo
 
-    try:
+    with transaction():
         load_demo(log=lambda line: click.echo(f"  {line}"))
-        db.session.commit()
-    except ServiceError as exc:
-        _fail(exc.message)
     click.echo(f"Demo loaded. Demo accounts use the password {DEMO_PASSWORD!r}.")
 
 
@@ -69,12 +77,9 @@ def create_user_command(email, name, role, delegation_code, password_stdin):
     from consult.auth.services import create_user
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    try:
+    with transaction():
         user = create_user(None, email=email, name=name, role=role,
                            delegation_code=delegation_code, password=password)
-        db.session.commit()
-    except ServiceError as exc:
-        _fail(exc.message)
     click.echo(user.id)
 
 
@@ -84,11 +89,8 @@ def disable_user_command(email):
     """Disable an account and end its sessions."""
     from consult.auth.services import get_user_by_email, set_user_disabled
 
-    try:
+    with transaction():
         set_user_disabled(None, get_user_by_email(email), True)
-        db.session.commit()
-    except ServiceError as exc:
-        _fail(exc.message)
     click.echo(f"{email} disabled.")
 
 
@@ -98,11 +100,8 @@ def enable_user_command(email):
     """Enable a disabled account."""
     from consult.auth.services import get_user_by_email, set_user_disabled
 
-    try:
+    with transaction():
         set_user_disabled(None, get_user_by_email(email), False)
-        db.session.commit()
-    except ServiceError as exc:
-        _fail(exc.message)
     click.echo(f"{email} enabled.")
 
 
@@ -117,12 +116,9 @@ def update_user_command(email, name, role, delegation_code):
     """Change an account's name, role or delegation."""
     from consult.auth.services import get_user_by_email, update_user
 
-    try:
+    with transaction():
         update_user(None, get_user_by_email(email), name=name, role=role,
                     delegation_code=delegation_code)
-        db.session.commit()
-    except ServiceError as exc:
-        _fail(exc.message)
     click.echo(f"{email} updated.")
 
 
@@ -144,11 +140,8 @@ def set_password_command(email):
     from consult.auth.services import get_user_by_email, reset_password
 
     password = sys.stdin.readline().rstrip("\r\n")
-    try:
+    with transaction():
         reset_password(None, get_user_by_email(email), password)
-        db.session.commit()
-    except ServiceError as exc:
-        _fail(exc.message)
     click.echo(f"Password of {email} changed.")
 
 
@@ -159,11 +152,8 @@ def create_token_command(email, name):
     """Print a new API token for that user on one line."""
     from consult.auth.services import create_token, get_user_by_email
 
-    try:
+    with transaction():
         _, secret = create_token(None, get_user_by_email(email), name)
-        db.session.commit()
-    except ServiceError as exc:
-        _fail(exc.message)
     click.echo(secret)
 
 
@@ -174,7 +164,7 @@ def revoke_tokens_command(email, prefix):
     """Revoke a user's API tokens (all of them, or the one with this prefix)."""
     from consult.auth.services import get_user_by_email, list_tokens, revoke_token
 
-    try:
+    with transaction():
         user = get_user_by_email(email)
         live = [t for t in list_tokens(user) if t.revoked_at is None
                 and (prefix is None or prefix.startswith(t.prefix) or t.prefix.startswith(prefix))]
@@ -182,9 +172,6 @@ def revoke_tokens_command(email, prefix):
             _fail("No matching live token.")
         for token in live:
             revoke_token(user, token.id)
-        db.session.commit()
-    except ServiceError as exc:
-        _fail(exc.message)
     click.echo(f"{len(live)} token(s) revoked.")
 
 
@@ -197,12 +184,9 @@ def create_consultation_command(slug, title, mandate, cofacilitators):
     """Create a consultation."""
     from consult.drafts.services import create_consultation
 
-    try:
+    with transaction():
         create_consultation(None, slug=slug, title=title, mandate=mandate,
                             cofacilitators=cofacilitators)
-        db.session.commit()
-    except ServiceError as exc:
-        _fail(exc.message)
     click.echo(f"Consultation {slug} created.")
 
 
@@ -221,14 +205,11 @@ def import_draft_command(slug, label, symbol, comments_close_at, publish, file):
         text = file.read()
     except UnicodeDecodeError:
         _fail(f"{file.name} is not UTF-8 text.")
-    try:
+    with transaction():
         version = create_version(None, get_consultation(slug), label=label, text=text,
                                  symbol=symbol, comments_close_at=comments_close_at,
                                  publish=publish,
                                  max_chars=current_app.config["MAX_DRAFT_CHARS"])
-        db.session.commit()
-    except ServiceError as exc:
-        _fail(exc.message)
     click.echo(f"{version.label}: version {version.id}, {len(version.paragraphs)} paragraphs, "
                f"{version.status.value}.")
 
