@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import dates as babel_dates
 from flask import Flask, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -13,6 +14,11 @@ from consult import permissions
 from consult.errors import ServiceError
 
 RTL_LANGUAGES = {"ar"}
+
+
+def _babel_locale() -> str:
+    locale = str(get_locale() or "en")
+    return "en_GB" if locale == "en" else locale
 
 
 def _wants_json() -> bool:
@@ -71,11 +77,15 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("datetime")
     def format_datetime(value):
-        return value.strftime("%d %B %Y, %H:%M UTC") if value else ""
+        return f"{format_date(value)}, {value:%H:%M} UTC" if value else ""
 
     @app.template_filter("date")
     def format_date(value):
-        return value.strftime("%d %B %Y") if value else ""
+        # UN style in English is "1 March 2010" (British order); other languages use
+        # their own long form ("1 mars 2010", "2010年3月1日").
+        if not value:
+            return ""
+        return babel_dates.format_date(value, "long", locale=_babel_locale())
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

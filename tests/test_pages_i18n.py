@@ -50,3 +50,18 @@ def test_language_choice_is_remembered(client):
     response = client.post("/language", data={"csrf_token": token, "lang": "zh",
                                               "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
+
+
+def test_dates_read_as_in_un_documents_in_each_language(client, staff, consultation):
+    import datetime as dt
+
+    from consult.db import db
+    from consult.drafts.services import create_version
+    from tests.conftest import SMALL_DRAFT
+
+    create_version(staff, consultation, label="Zero", text=SMALL_DRAFT, publish=True,
+                   comments_close_at=dt.datetime(2099, 3, 1, 18, 0, tzinfo=dt.timezone.utc))
+    db.session.commit()
+    assert "comments close 1 March 2099, 18:00 UTC" in client.get("/consultations/gpa").get_data(as_text=True)
+    assert "1 mars 2099" in client.get("/consultations/gpa?lang=fr").get_data(as_text=True)
+    assert "2099年3月1日" in client.get("/consultations/gpa?lang=zh").get_data(as_text=True)

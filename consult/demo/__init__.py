@@ -20,9 +20,9 @@ GPA_SLUG = "gpa-trafficking"
 GPA = {
     "title": "Global Plan of Action to Combat Trafficking in Persons",
     "mandate": "General Assembly resolution 64/178 of 18 December 2009, paragraph 8",
-    "cofacilitators": "H.E. Mr. José Filipe Moraes Cabral, Permanent Representative of Portugal "
-                      "to the United Nations\nH.E. Mr. António Pedro Monteiro Lima, Permanent "
-                      "Representative of Cabo Verde to the United Nations",
+    "cofacilitators": "The Permanent Representative of Portugal to the United Nations\n"
+                      "The Permanent Representative of Cabo Verde (Cape Verde in 2010) to the "
+                      "United Nations",
     "description": "The General Assembly welcomed the appointment by its President of "
                    "co-facilitators to hold open, inclusive and transparent consultations with "
                    "Member States on a United Nations global plan of action to prevent "
