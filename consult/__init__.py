@@ -19,6 +19,8 @@ def create_app(test_config: dict | None = None, instance: str | Path | None = No
                 template_folder=str(ROOT / "templates"),
                 static_folder=str(Path(__file__).parent / "static"))
     app.config.update(settings)
+    from consult.urls import BoundedIntConverter
+    app.url_map.converters["int"] = BoundedIntConverter
 
     from consult.db import db
     db.init_app(app)

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = ROOT / "config" / "default.py"
 
 # Variables that locate things rather than set keys.
-META_VARIABLES = {"CONSULT_SETTINGS", "CONSULT_INSTANCE_PATH", "CONSULT_TEST_DATABASE_URL"}
+META_VARIABLES = {"CONSULT_SETTINGS", "CONSULT_INSTANCE_PATH", "CONSULT_TEST_DATABASE_URL",
+                  "CONSULT_CHROMIUM"}
 
 
 class ConfigError(RuntimeError):

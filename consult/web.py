@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from consult import permissions
 from consult.errors import ServiceError
+from consult.urls import safe_local_path
 
 RTL_LANGUAGES = {"ar"}
 
@@ -56,10 +57,7 @@ def init_app(app: Flask) -> None:
         chosen = request.form.get("lang")
         if chosen in app.config["LANGUAGES"]:
             session["lang"] = chosen
-        target = request.form.get("next") or ""
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("drafts.index")
-        return redirect(target)
+        return redirect(safe_local_path(request.form.get("next"), url_for("drafts.index")))
 
     @app.context_processor
     def template_helpers():
@@ -96,6 +94,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
         return render_template("error.html", title=_("Not possible"), message=exc.message), exc.status
+
+    @app.errorhandler(500)
+    def internal_error(exc):
+        # Never a stack trace: a plain apology; the details are in the server log.
+        message = _("Something went wrong on our side and nothing was saved. "
+                    "Please try again; if it happens again, tell the secretariat.")
+        if _wants_json():
+            from consult.api.errors import json_error
+            return json_error(500, "internal_error", "Internal error; nothing was saved.")
+        return render_template("error.html", title=_("Server error"), message=message), 500
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

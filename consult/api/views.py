@@ -66,7 +66,8 @@ def csrf_error(exc):
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
-    code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(exc.code, "invalid")
+    code = {413: "too_large", 404: "not_found", 405: "method_not_allowed",
+            500: "internal_error"}.get(exc.code, "invalid")
     return json_error(exc.code or 400, code, exc.description or exc.name)
 
 
@@ -76,22 +77,29 @@ def json_body() -> dict:
         raise Invalid("Send a JSON body with Content-Type: application/json.")
     try:
         data = json.loads(request.get_data(as_text=False).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise Invalid("The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise Invalid("The body must be a JSON object.")
-    if _has_nul(data):
-        raise Invalid("NUL characters are not accepted.")
+    if any(_is_unstorable(value) for value in data.values()):
+        raise Invalid("Text must be valid Unicode without NUL characters.")
     return data
 
 
-def _has_nul(value) -> bool:
+def _is_unstorable(value) -> bool:
+    """NUL or lone surrogates ("\\ud800"), which no database column can store."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_is_unstorable(k) or _is_unstorable(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(_is_unstorable(v) for v in value)
     return False
 
 

@@ -33,6 +33,11 @@ class PasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
 
 
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+
+
 class TokenForm(FlaskForm):
     name = StringField(_l("What the token is for"), validators=[Length(max=100)])
 

@@ -10,9 +10,10 @@ from wtforms.fields.choices import SelectChoice
 
 from consult import permissions
 from consult.auth import services
-from consult.auth.forms import (DelegationForm, EmptyForm, LoginForm, PasswordForm, TokenForm,
-                                UserForm)
+from consult.auth.forms import (ChangePasswordForm, DelegationForm, EmptyForm, LoginForm,
+                                PasswordForm, TokenForm, UserForm)
 from consult.db import db
+from consult.urls import safe_local_path
 from consult.errors import ServiceError, TooMany
 
 bp = Blueprint("auth", __name__)
@@ -20,9 +21,7 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: a crafted link must not send a delegate to another site after login.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("drafts.index")
+    return safe_local_path(target, url_for("drafts.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -71,17 +70,18 @@ def logout():
 def account():
     """The user's own page: delegation, password, API tokens."""
     token_form = TokenForm(prefix="token")
-    password_form = PasswordForm(prefix="password")
+    password_form = ChangePasswordForm(prefix="password")
     new_secret = None
     error = None
     try:
         if request.method == "POST" and request.form.get("action") == "create_token" \
                 and token_form.validate_on_submit():
-            _, new_secret = services.create_token(current_user, current_user, token_form.name.data)
+            _token, new_secret = services.create_token(current_user, current_user, token_form.name.data)
             db.session.commit()
         elif request.method == "POST" and request.form.get("action") == "password" \
                 and password_form.validate_on_submit():
-            services.reset_password(current_user, current_user, password_form.password.data)
+            services.change_own_password(current_user, password_form.current.data,
+                                         password_form.password.data)
             # Changing the password ends every session, including this one: start afresh.
             services.start_session(current_user)
             db.session.commit()

@@ -135,21 +135,24 @@ class Paragraph(Base):
     key_id: Mapped[int] = mapped_column(ForeignKey("paragraph_key.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[ParagraphKind] = mapped_column(_enum(ParagraphKind))
-    label: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(100))
     number: Mapped[Optional[str]] = mapped_column(String(20))
-    parent_label: Mapped[Optional[str]] = mapped_column(String(40))
+    parent_label: Mapped[Optional[str]] = mapped_column(String(100))
     heading_level: Mapped[Optional[int]] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     match_status: Mapped[MatchStatus] = mapped_column(_enum(MatchStatus), default=MatchStatus.new)
     match_similarity: Mapped[Optional[float]] = mapped_column(Float)
     # The predecessor's label, kept so the review and diffs can say "was OP3".
-    previous_label: Mapped[Optional[str]] = mapped_column(String(40))
+    previous_label: Mapped[Optional[str]] = mapped_column(String(100))
 
     version: Mapped[Version] = relationship(back_populates="paragraphs")
     key: Mapped[ParagraphKey] = relationship(lazy="joined")
 
     @property
     def anchor(self) -> str:
-        """The fragment identifier of this paragraph on its version page (#OP12)."""
-        return self.label.replace("(", "").replace(")", "").replace(" ", "")
+        """The fragment identifier of this paragraph on its version page (#OP12, #OP9_a).
+
+        Labels never contain "_", so this is one-to-one (OP1(1) → OP1_1, OP11 → OP11).
+        """
+        return self.label.replace("(", "_").replace(")", "").replace(" ", "")

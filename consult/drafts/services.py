@@ -19,12 +19,16 @@ from consult.drafts.parsing import (DraftError, ParsedParagraph, parse_draft,
 from consult.errors import Conflict, Invalid, NotFound
 from consult.markdown import render_draft_markdown as render_html
 from consult.moderation.services import record_action
+from consult.urls import MAX_ID
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 # Marks a paragraph's key at the end of its text when a version is edited in the browser:
 # the paragraph keeps its identity however much it is edited or moved.
 KEY_MARKER = re.compile(r"[ \t]*⟦¶\s*([a-z0-9]{1,16})\s*⟧[ \t]*$", re.MULTILINE)
 MAX_LABEL_LENGTH = 100
+MAX_PARAGRAPH_LABEL = 100  # the paragraph label columns hold 100 characters
+# Deadlines outside these years are typing mistakes (and year 9999 overflows time zones).
+DEADLINE_YEARS = range(1990, 2201)
 
 
 # --- consultations ---------------------------------------------------------------------
@@ -83,6 +87,8 @@ def head_version(consultation: Consultation) -> Version | None:
 
 def get_version(user, version_id: int) -> Version:
     """A version the user may see (drafts only for co-facilitators), with its paragraphs."""
+    if not 0 < version_id <= MAX_ID:
+        raise NotFound("No such version.")
     version = db.session.scalar(
         select(Version).where(Version.id == version_id)
         .options(selectinload(Version.paragraphs)))
@@ -93,9 +99,12 @@ def get_version(user, version_id: int) -> Version:
 
 
 def get_paragraph(user, version: Version, label: str) -> Paragraph:
-    """One paragraph of a version by its label or anchor (OP9(a) or OP9a)."""
+    """One paragraph of a version by its label or anchor (OP9(a) or OP9_a)."""
     for paragraph in version.paragraphs:
-        if label in (paragraph.label, paragraph.anchor):
+        if label == paragraph.label:
+            return paragraph
+    for paragraph in version.paragraphs:
+        if label == paragraph.anchor:
             return paragraph
     raise NotFound(f"{version.label} has no paragraph {label}.")
 
@@ -145,9 +154,15 @@ def _parse(text: str, max_chars: int) -> tuple[list[ParsedParagraph], str, dict[
     markers: dict[int, str] = {}
     cleaned = []
     for index, paragraph in enumerate(parsed):
+        if len(paragraph.label) > MAX_PARAGRAPH_LABEL:
+            raise Invalid(f"A paragraph label would be too long ({paragraph.label[:60]}…): "
+                          "shorten the heading or numbering it comes from.", field="text")
         found = KEY_MARKER.findall(paragraph.text)
         if found:
-            markers[index] = found[-1]
+            # A paragraph copied with its mark (to split it) leaves two marks alike: the
+            # first keeps the identity, the copy is matched by its text.
+            if found[-1] not in markers.values():
+                markers[index] = found[-1]
             paragraph = _replace_text(paragraph, KEY_MARKER.sub("", paragraph.text).rstrip())
         cleaned.append(paragraph)
     return cleaned, KEY_MARKER.sub("", text), markers
@@ -171,6 +186,9 @@ def _parse_deadline(value) -> dt.datetime | None:
                           "2010-06-30T18:00 (UTC).", field="comments_close_at") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    if parsed.year not in DEADLINE_YEARS:
+        raise Invalid(f"The comment deadline must fall between {DEADLINE_YEARS.start} and "
+                      f"{DEADLINE_YEARS.stop - 1}.", field="comments_close_at")
     return parsed.astimezone(dt.timezone.utc)
 
 
@@ -235,9 +253,12 @@ def _build_paragraphs(version: Version, parsed: list[ParsedParagraph],
     # Markers that name a key the predecessor does not have (a typo, or a key minted by
     # this draft before) cannot be honoured; those paragraphs are matched by text.
     explicit = {i: k for i, k in explicit.items() if k is None or k in old_by_key}
-    matches = match_paragraphs(
-        [OldParagraph(key=p.key.key, kind=p.kind.value, label=p.label, text=p.text) for p in old],
-        parsed, explicit=explicit)
+    try:
+        matches = match_paragraphs(
+            [OldParagraph(key=p.key.key, kind=p.kind.value, label=p.label, text=p.text)
+             for p in old], parsed, explicit=explicit)
+    except ValueError as exc:
+        raise Invalid(f"The paragraph matches cannot be applied: {exc}") from None
 
     for match in matches:
         if match.new_index is None:
@@ -278,7 +299,7 @@ def create_version(actor, consultation: Consultation, *, label: str, text: str,
 
     head = head_version(consultation)
     if based_on_id is not None:
-        based_on = db.session.get(Version, based_on_id)
+        based_on = db.session.get(Version, based_on_id) if 0 < based_on_id <= MAX_ID else None
         if based_on is None or based_on.consultation_id != consultation.id or not based_on.is_public:
             raise Invalid("based_on must be a published version of this consultation.",
                           field="based_on")

@@ -118,10 +118,12 @@ def new_version(slug: str):
             if request.form.get("action") == "preview":
                 preview = services.preview_draft(text, current_app.config["MAX_DRAFT_CHARS"])
             else:
+                based_on = request.form.get("based_on", "")
+                if based_on and not based_on.isdigit():
+                    raise Invalid(_("The form could not be read; nothing was saved."))
                 created = services.create_version(
                     current_user, found, label=form.label.data, text=text,
-                    symbol=form.symbol.data, based_on_id=int(request.form["based_on"])
-                    if request.form.get("based_on") else None,
+                    symbol=form.symbol.data, based_on_id=int(based_on) if based_on else None,
                     comments_close_at=form.comments_close_at.data,
                     max_chars=current_app.config["MAX_DRAFT_CHARS"])
                 db.session.commit()

@@ -23,8 +23,8 @@ class LogEntry(Base):
     # Copied at the time of the action, so the log reads the same if the account changes.
     actor_name: Mapped[str] = mapped_column(String(200))
     actor_role: Mapped[str] = mapped_column(String(20))
-    action: Mapped[str] = mapped_column(String(40))  # e.g. version.publish
-    target_type: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(100))  # e.g. version.publish
+    target_type: Mapped[str] = mapped_column(String(100))
     target_id: Mapped[Optional[int]]
     target_label: Mapped[str] = mapped_column(String(300), default="")
     reason: Mapped[str] = mapped_column(Text, default="")

@@ -87,8 +87,8 @@ def test_cofacilitator_imports_and_publishes_then_public_reads(live_server, brow
     public.goto(f"{live_server}/consultations/gpa")
     assert "comments close 30 June 2099, 18:00 UTC" in public.inner_text("main")
     public.click("text=Zero draft")
-    assert public.locator("#OP2a").inner_text().count("With shelter") == 1
-    public.click("#OP2a a.label")
+    assert public.locator("#OP2_a").inner_text().count("With shelter") == 1
+    public.click("#OP2_a a.label")
     assert "OP2(a)" in public.inner_text("h1")
     assert "Log in" in public.inner_text("header")
     public.close()

@@ -180,9 +180,9 @@ def test_public_reads_consultation_version_and_paragraph_pages(client, staff, co
     page = client.get("/consultations/gpa").get_data(as_text=True)
     assert "Zero draft" in page and "A/RES/64/178, para. 8" in page
     html = client.get(f"/consultations/gpa/versions/{version.id}").get_data(as_text=True)
-    assert 'id="OP2a"' in html and "OP2(a)" in html and "With shelter" in html
-    assert f'/consultations/gpa/versions/{version.id}/paragraphs/OP2a' in html
-    single = client.get(f"/consultations/gpa/versions/{version.id}/paragraphs/OP2a")
+    assert 'id="OP2_a"' in html and "OP2(a)" in html and "With shelter" in html
+    assert f'/consultations/gpa/versions/{version.id}/paragraphs/OP2_a' in html
+    single = client.get(f"/consultations/gpa/versions/{version.id}/paragraphs/OP2_a")
     assert single.status_code == 200 and "With shelter" in single.get_data(as_text=True)
     assert client.get(f"/consultations/gpa/versions/{version.id}/paragraphs/OP99").status_code == 404
     assert client.get("/consultations/nope").status_code == 404
