@@ -125,9 +125,11 @@ def update_user_command(email, name, role, delegation_code):
 @users_cli.command("list")
 def list_users_command():
     """Print every account: id, e-mail, role, delegation, status."""
-    from consult.auth.services import list_users
+    from sqlalchemy import select
 
-    for user in list_users():
+    from consult.auth.models import User
+
+    for user in db.session.scalars(select(User).order_by(User.id)):
         code = user.delegation.code if user.delegation else "-"
         state = "disabled" if user.is_disabled else "active"
         click.echo(f"{user.id}\t{user.email}\t{user.role.value}\t{code}\t{state}")
@@ -179,15 +181,36 @@ def revoke_tokens_command(email, prefix):
 @click.option("--slug", required=True)
 @click.option("--title", required=True)
 @click.option("--mandate", default="")
-@click.option("--cofacilitators", default="")
-def create_consultation_command(slug, title, mandate, cofacilitators):
+@click.option("--cofacilitators", default="", help="Who the co-facilitators are (public text).")
+@click.option("--cofacilitator-email", "emails", multiple=True,
+              help="A co-facilitator account that runs it (repeatable).")
+def create_consultation_command(slug, title, mandate, cofacilitators, emails):
     """Create a consultation."""
-    from consult.drafts.services import create_consultation
+    from consult.auth.services import get_user_by_email
+    from consult.drafts.services import assign_cofacilitator, create_consultation
 
     with transaction():
-        create_consultation(None, slug=slug, title=title, mandate=mandate,
-                            cofacilitators=cofacilitators)
+        consultation = create_consultation(None, slug=slug, title=title, mandate=mandate,
+                                           cofacilitators=cofacilitators)
+        for email in emails:
+            assign_cofacilitator(None, consultation, get_user_by_email(email))
     click.echo(f"Consultation {slug} created.")
+
+
+@consultations_cli.command("assign")
+@click.option("--slug", required=True)
+@click.option("--email", required=True, help="The co-facilitator account.")
+@click.option("--remove", is_flag=True, help="Take the account off the consultation.")
+def assign_command(slug, email, remove):
+    """Let a co-facilitator account run a consultation (or stop it)."""
+    from consult.auth.services import get_user_by_email
+    from consult.drafts.services import (assign_cofacilitator, get_consultation,
+                                         unassign_cofacilitator)
+
+    with transaction():
+        change = unassign_cofacilitator if remove else assign_cofacilitator
+        change(None, get_consultation(slug), get_user_by_email(email))
+    click.echo(f"{email} {'removed from' if remove else 'assigned to'} {slug}.")
 
 
 @drafts_cli.command("import")

@@ -25,16 +25,28 @@ def _is_staff(user) -> bool:
     return _role(user) in (Role.cofacilitator, Role.secretariat)
 
 
+def _runs(user, consultation) -> bool:
+    """The secretariat runs every consultation; a co-facilitator the ones assigned to them."""
+    role = _role(user)
+    if role == Role.secretariat:
+        return True
+    return role == Role.cofacilitator and consultation is not None and consultation.is_run_by(user)
+
+
 def _view_version(user, version) -> bool:
-    return version.is_public or _is_staff(user)
+    return version.is_public or _runs(user, version.consultation)
 
 
 def _manage_versions(user, consultation) -> bool:
+    return _runs(user, consultation)
+
+
+def _create_consultation(user, obj=None) -> bool:
     return _is_staff(user)
 
 
-def _manage_consultations(user, obj=None) -> bool:
-    return _is_staff(user)
+def _assign_cofacilitators(user, consultation=None) -> bool:
+    return _role(user) == Role.secretariat
 
 
 def _manage_users(user, obj=None) -> bool:
@@ -54,7 +66,8 @@ RULES: dict[str, Callable] = {
     "create_version": _manage_versions,
     "edit_draft_version": _manage_versions,
     "publish_version": _manage_versions,
-    "manage_consultations": _manage_consultations,
+    "create_consultation": _create_consultation,
+    "assign_cofacilitators": _assign_cofacilitators,
     "manage_users": _manage_users,
     "manage_delegations": _manage_delegations,
     "manage_own_tokens": _manage_own_tokens,

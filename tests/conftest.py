@@ -7,7 +7,7 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from consult import create_app
 from consult.db import Base, db
@@ -106,18 +106,30 @@ def csrf_token(client, path="/login") -> str:
 
 @pytest.fixture
 def make_user(app):
-    """Create an account: make_user(role, delegation=…, email=…)."""
+    """Create an account: make_user(role, delegation=…, email=…).
+
+    A co-facilitator account is assigned to every consultation that exists when it is
+    made (pass consultations=[] to leave it unassigned).
+    """
     from consult.auth.services import create_user
+    from consult.drafts.models import Consultation
+    from consult.drafts.services import assign_cofacilitator
 
     counter = {"n": 0}
 
-    def make(role="delegate", delegation=None, email=None, name=None, password=TEST_PASSWORD):
+    def make(role="delegate", delegation=None, email=None, name=None, password=TEST_PASSWORD,
+             consultations=None):
         counter["n"] += 1
         if delegation is None and role in ("delegate", "observer"):
             delegation = "FRA" if role == "delegate" else "UNODC"
         user = create_user(None, email=email or f"{role}{counter['n']}@example.org",
                            name=name or f"{role.title()} {counter['n']}", role=role,
                            delegation_code=delegation, password=password)
+        if role == "cofacilitator":
+            if consultations is None:
+                consultations = db.session.scalars(select(Consultation)).all()
+            for consultation in consultations:
+                assign_cofacilitator(None, consultation, user)
         db.session.commit()
         return user
 
@@ -156,8 +168,8 @@ def consultation(app):
 
 
 @pytest.fixture
-def staff(make_user):
-    """A co-facilitator account (service-level actor)."""
+def staff(make_user, consultation):
+    """A co-facilitator account running the `consultation` (service-level actor)."""
     return make_user("cofacilitator", delegation="PRT")
 
 

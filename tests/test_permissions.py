@@ -1,47 +1,109 @@
-"""The role × action matrix of the foundation's rules (consult/permissions.py)."""
+"""The role × action matrix of the foundation's rules (consult/permissions.py).
+
+Co-facilitators act only on the consultations assigned to them; the secretariat on all.
+"""
 
 import pytest
 
 from consult import permissions
-from consult.drafts.models import Version, VersionStatus
+from consult.db import db
+from consult.drafts import services
+from tests.conftest import SMALL_DRAFT
 
-ROLES = ["public", "delegate", "observer", "cofacilitator", "secretariat", "disabled"]
+ACTORS = ["public", "delegate", "observer", "cofacilitator (assigned)",
+          "cofacilitator (other consultation)", "secretariat", "disabled cofacilitator"]
 
-# rule → roles allowed (for a draft version where a version is the object)
+STAFF = {"cofacilitator (assigned)", "secretariat"}
+# action → actors allowed
 MATRIX = {
-    "view_draft_version": {"cofacilitator", "secretariat"},
-    "view_published_version": set(ROLES),
-    "create_version": {"cofacilitator", "secretariat"},
-    "publish_version": {"cofacilitator", "secretariat"},
-    "edit_draft_version": {"cofacilitator", "secretariat"},
-    "manage_consultations": {"cofacilitator", "secretariat"},
+    "view_draft_version": STAFF,
+    "view_published_version": set(ACTORS),
+    "create_version": STAFF,
+    "publish_version": STAFF,
+    "edit_draft_version": STAFF,
+    "create_consultation": {"cofacilitator (assigned)", "cofacilitator (other consultation)",
+                            "secretariat"},
+    "assign_cofacilitators": {"secretariat"},
     "manage_users": {"secretariat"},
     "manage_delegations": {"secretariat"},
-    "manage_own_tokens": {"delegate", "observer", "cofacilitator", "secretariat"},
+    "manage_own_tokens": {"delegate", "observer", "cofacilitator (assigned)",
+                          "cofacilitator (other consultation)", "secretariat"},
 }
 
 
 @pytest.fixture
-def actor(make_user, request):
-    def make(role):
-        if role == "public":
-            return None
-        if role == "disabled":
-            user = make_user("cofacilitator")
-            user.is_disabled = True
-            return user
-        return make_user(role)
-    return make
+def world(make_user, consultation):
+    """A consultation with a published and a draft version, and one account per actor."""
+    owner = make_user("cofacilitator", consultations=[consultation])
+    published = services.create_version(owner, consultation, label="Zero", text=SMALL_DRAFT,
+                                         publish=True)
+    draft = services.create_version(owner, consultation, label="Rev.1", text=SMALL_DRAFT)
+    disabled = make_user("cofacilitator", consultations=[consultation])
+    disabled.is_disabled = True
+    db.session.commit()
+    actors = {
+        "public": None,
+        "delegate": make_user("delegate"),
+        "observer": make_user("observer"),
+        "cofacilitator (assigned)": owner,
+        "cofacilitator (other consultation)": make_user("cofacilitator", consultations=[]),
+        "secretariat": make_user("secretariat"),
+        "disabled cofacilitator": disabled,
+    }
+    return {"consultation": consultation, "published": published, "draft": draft,
+            "actors": actors}
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", sorted(MATRIX))
-def test_matrix(actor, role, action):
-    user = actor(role)
+def _allowed(world, actor, action):
+    consultation = world["consultation"]
     if action == "view_draft_version":
-        allowed = permissions.can(user, "view_version", Version(status=VersionStatus.draft))
-    elif action == "view_published_version":
-        allowed = permissions.can(user, "view_version", Version(status=VersionStatus.published))
-    else:
-        allowed = permissions.can(user, action, None)
-    assert allowed == (role in MATRIX[action])
+        return permissions.can(actor, "view_version", world["draft"])
+    if action == "view_published_version":
+        return permissions.can(actor, "view_version", world["published"])
+    if action in ("create_version", "publish_version", "edit_draft_version",
+                  "assign_cofacilitators"):
+        return permissions.can(actor, action, consultation)
+    return permissions.can(actor, action, None)
+
+
+@pytest.mark.parametrize("action", sorted(MATRIX))
+def test_matrix(world, action):
+    """One row of the matrix: which actors may do `action` (a diff names any wrong cell)."""
+    allowed = {who: _allowed(world, world["actors"][who], action) for who in ACTORS}
+    assert allowed == {who: who in MATRIX[action] for who in ACTORS}
+
+
+def test_unassigned_cofacilitator_is_refused_by_the_services(world, make_user):
+    from consult.errors import Forbidden, NotFound
+
+    outsider = world["actors"]["cofacilitator (other consultation)"]
+    with pytest.raises(Forbidden):
+        services.create_version(outsider, world["consultation"], label="Rev.9", text=SMALL_DRAFT)
+    with pytest.raises(Forbidden):
+        services.publish_version(outsider, world["draft"])
+    with pytest.raises(NotFound):
+        services.get_version(outsider, world["draft"].id)
+
+
+def test_secretariat_assigns_cofacilitators_in_the_browser(client, login_as, make_user,
+                                                          consultation):
+    from tests.conftest import csrf_token, fresh
+
+    newcomer = make_user("cofacilitator", email="new.cofac@example.org", consultations=[])
+    login_as("secretariat")
+    page = "/consultations/gpa"
+    assert "new.cofac@example.org" in client.get(page).get_data(as_text=True)
+    token = csrf_token(client, page)
+    response = client.post(page + "/cofacilitators", data={"csrf_token": token,
+                                                           "email": "new.cofac@example.org"})
+    assert response.status_code == 302
+    fresh()
+    assert consultation.is_run_by(newcomer)
+    response = client.post(page + "/cofacilitators", data={
+        "csrf_token": token, "email": "new.cofac@example.org", "action": "remove"})
+    assert response.status_code == 302
+    fresh()
+    assert not consultation.is_run_by(newcomer)
+    response = client.post(page + "/cofacilitators", data={"csrf_token": token,
+                                                           "email": "nobody@example.org"})
+    assert response.status_code == 404

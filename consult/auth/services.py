@@ -90,6 +90,12 @@ def add_delegation(actor, code: str, kind: str, names: dict[str, str]) -> Delega
     return delegation
 
 
+def list_delegations_for_admin(actor) -> list[Delegation]:
+    """Every delegation, for the secretariat's page."""
+    permissions.require(actor, "manage_delegations")
+    return list_delegations()
+
+
 def list_delegations() -> list[Delegation]:
     """Every delegation, States first, then by code."""
     order = {k: i for i, k in enumerate(DelegationKind)}
@@ -211,8 +217,9 @@ def change_own_password(user: User, current: str, new: str) -> User:
     return reset_password(user, user, new)
 
 
-def get_user(user_id: int) -> User:
-    """The account with this id, or NotFound."""
+def get_user(actor, user_id: int) -> User:
+    """The account with this id (secretariat), or NotFound."""
+    permissions.require(actor, "manage_users")
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound("No such account.")
@@ -227,9 +234,17 @@ def get_user_by_email(email: str) -> User:
     return user
 
 
-def list_users() -> list[User]:
-    """Every account, by name."""
+def list_users(actor) -> list[User]:
+    """Every account, by name (secretariat)."""
+    permissions.require(actor, "manage_users")
     return list(db.session.scalars(select(User).order_by(User.name)))
+
+
+def list_users_with_role(role: Role) -> list[User]:
+    """The active accounts of one role, by name."""
+    return list(db.session.scalars(select(User).where(User.role == role,
+                                                      User.is_disabled.is_(False))
+                                   .order_by(User.name)))
 
 
 # --- logging in ------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from consult import permissions
 from consult.auth import services
 from consult.auth.forms import (ChangePasswordForm, DelegationForm, EmptyForm, LoginForm,
                                 PasswordForm, TokenForm, UserForm)
@@ -28,8 +27,7 @@ def _safe_next(target: str | None) -> str:
 def login():
     """Log in with e-mail address and password."""
     form = LoginForm()
-    error = None
-    status = 200
+    error, status = None, 200
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data,
@@ -72,7 +70,7 @@ def account():
     token_form = TokenForm(prefix="token")
     password_form = ChangePasswordForm(prefix="password")
     new_secret = None
-    error = None
+    error, status = None, 200
     try:
         if request.method == "POST" and request.form.get("action") == "create_token" \
                 and token_form.validate_on_submit():
@@ -90,14 +88,14 @@ def account():
                   "success")
             return redirect(url_for("auth.account"))
         elif request.method == "POST":
-            error = _("The form could not be read; nothing was changed.")
+            error, status = _("The form could not be read; nothing was changed."), 400
     except ServiceError as exc:
         db.session.rollback()
-        error = exc.message
+        error, status = exc.message, exc.status
     tokens = services.list_tokens(current_user)
     return render_template("auth/account.html", token_form=token_form,
                            password_form=password_form, tokens=tokens, new_secret=new_secret,
-                           error=error, revoke_form=EmptyForm()), 400 if error else 200
+                           error=error, revoke_form=EmptyForm()), status
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -124,10 +122,10 @@ def _delegation_choices():
 @login_required
 def users():
     """List accounts and create new ones."""
-    permissions.require(current_user, "manage_users")
+    accounts = services.list_users(current_user)
     form = UserForm()
     form.delegation.choices = _delegation_choices()
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
@@ -140,23 +138,22 @@ def users():
                 return redirect(url_for("auth.user", user_id=user.id))
             except ServiceError as exc:
                 db.session.rollback()
-                error = exc.message
+                error, status = exc.message, exc.status
         else:
-            error = _("The form could not be read; nothing was saved.")
-    return render_template("auth/users.html", users=services.list_users(), form=form,
-                           error=error), 400 if error else 200
+            error, status = _("The form could not be read; nothing was saved."), 400
+    return render_template("auth/users.html", users=accounts, form=form,
+                           error=error), status
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @login_required
 def user(user_id: int):
     """Edit one account: role, delegation, disable, reset password, tokens."""
-    permissions.require(current_user, "manage_users")
-    account = services.get_user(user_id)
+    account = services.get_user(current_user, user_id)
     form = UserForm(obj=None)
     form.delegation.choices = _delegation_choices()
     password_form = PasswordForm(prefix="password")
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         action = request.form.get("action")
         try:
@@ -179,24 +176,24 @@ def user(user_id: int):
             return redirect(url_for("auth.user", user_id=account.id))
         except ServiceError as exc:
             db.session.rollback()
-            account = services.get_user(user_id)
-            error = exc.message
+            account = services.get_user(current_user, user_id)
+            error, status = exc.message, exc.status
     if request.method == "GET" or error:
         form.name.data = account.name
         form.role.data = account.role.value
         form.delegation.data = account.delegation.code if account.delegation else ""
     return render_template("auth/user.html", account=account, form=form,
                            password_form=password_form, action_form=EmptyForm(),
-                           tokens=services.list_tokens(account), error=error), 400 if error else 200
+                           tokens=services.list_tokens(account), error=error), status
 
 
 @bp.route("/admin/delegations", methods=["GET", "POST"])
 @login_required
 def delegations():
     """List delegations and add IGOs, NGOs and UN entities."""
-    permissions.require(current_user, "manage_delegations")
+    listed = services.list_delegations_for_admin(current_user)
     form = DelegationForm()
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         try:
             if not form.validate_on_submit():
@@ -209,9 +206,9 @@ def delegations():
             return redirect(url_for("auth.delegations"))
         except ServiceError as exc:
             db.session.rollback()
-            error = exc.message
-    return render_template("auth/delegations.html", delegations=services.list_delegations(),
-                           form=form, error=error), 400 if error else 200
+            error, status = exc.message, exc.status
+    return render_template("auth/delegations.html", delegations=listed,
+                           form=form, error=error), status
 
 
 @bp.route("/delegations/<code>")

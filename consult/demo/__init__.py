@@ -67,10 +67,15 @@ def load_demo(log=print) -> None:
             auth.create_user(None, email=email, name=name, role=role, delegation_code=code,
                              password=DEMO_PASSWORD)
             log(f"account {email} ({role}{', ' + code if code else ''})")
-    cofacilitator = db.session.scalar(select(User).where(User.role == "cofacilitator"))
+    cofacilitators = list(db.session.scalars(
+        select(User).where(User.role == "cofacilitator",
+                           User.email.like("%@consult.example")).order_by(User.id)))
+    cofacilitator = cofacilitators[0]
 
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == GPA_SLUG)) is None:
         gpa = drafts.create_consultation(None, slug=GPA_SLUG, **GPA)
+        for account in cofacilitators:
+            drafts.assign_cofacilitator(None, gpa, account)
         drafts.create_version(cofacilitator, gpa, label="Zero draft",
                               text=read_text("gpa-zero-draft.md"), publish=True)
         drafts.create_version(cofacilitator, gpa, label="Rev.1", text=read_text("gpa-rev1.md"),
@@ -84,6 +89,8 @@ def load_demo(log=print) -> None:
             description="Four successive negotiating texts of the Paris Agreement, as a second "
                         "demonstration of versions, paragraph matching and bracketed text.",
             reference_date=dt.date(2015, 10, 23))
+        for account in cofacilitators:
+            drafts.assign_cofacilitator(None, cop, account)
         for label, filename, symbol in COP21_VERSIONS:
             drafts.create_version(cofacilitator, cop, label=label, symbol=symbol,
                                   text=read_text(f"cop21/{filename}"), publish=True)

@@ -6,7 +6,8 @@ import datetime as dt
 import enum
 from typing import Optional
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (Column, Date, Float, ForeignKey, Integer, String, Table, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.auth.models import User, _enum
@@ -47,6 +48,14 @@ class MatchStatus(str, enum.Enum):
     new = "new"  # no predecessor: a new key
 
 
+# The co-facilitator accounts that run a consultation (the secretariat runs every one).
+consultation_staff = Table(
+    "consultation_staff", Base.metadata,
+    Column("consultation_id", ForeignKey("consultation.id"), primary_key=True),
+    Column("user_id", ForeignKey("user.id"), primary_key=True, index=True),
+)
+
+
 class Consultation(Base):
     """One consultation process with its mandate and co-facilitators."""
 
@@ -69,6 +78,11 @@ class Consultation(Base):
 
     versions: Mapped[list["Version"]] = relationship(
         back_populates="consultation", order_by="Version.seq")
+    staff: Mapped[list[User]] = relationship(secondary=consultation_staff, order_by=User.name)
+
+    def is_run_by(self, user) -> bool:
+        """Whether this account is one of the consultation's co-facilitators."""
+        return any(member.id == user.id for member in self.staff)
 
 
 class Version(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 
@@ -10,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from consult import permissions
+from consult.auth.models import Role, User
 from consult.db import db, utcnow
 from consult.drafts.matching import OldParagraph, match_paragraphs
 from consult.drafts.models import (Consultation, ConsultationStatus, MatchStatus, Paragraph,
@@ -38,7 +40,7 @@ def create_consultation(actor, *, slug: str, title: str, mandate: str = "",
                         reference_date: dt.date | None = None) -> Consultation:
     """Create a consultation; `actor` None means the command line."""
     if actor is not None:
-        permissions.require(actor, "manage_consultations")
+        permissions.require(actor, "create_consultation")
     slug = (slug or "").strip().lower()
     if not SLUG_PATTERN.match(slug):
         raise Invalid("The short name must be 3–64 lower-case letters, digits or hyphens "
@@ -53,7 +55,43 @@ def create_consultation(actor, *, slug: str, title: str, mandate: str = "",
                                 cofacilitators=cofacilitators.strip(),
                                 reference_date=reference_date or utcnow().date())
     db.session.add(consultation)
+    if actor is not None and actor.role == Role.cofacilitator:
+        # Whoever opens a consultation runs it.
+        consultation.staff.append(actor)
     db.session.flush()
+    return consultation
+
+
+def require_consultation_creator(actor) -> None:
+    """Raise unless the actor may open consultations (to show the form)."""
+    permissions.require(actor, "create_consultation")
+
+
+def assign_cofacilitator(actor, consultation: Consultation, user: User) -> Consultation:
+    """Let a co-facilitator account run this consultation."""
+    if actor is not None:
+        permissions.require(actor, "assign_cofacilitators", consultation)
+    if user.role != Role.cofacilitator:
+        raise Invalid(f"{user.name} is not a co-facilitator account.", field="email")
+    if not consultation.is_run_by(user):
+        consultation.staff.append(user)
+        record_action(actor, "consultation.assign", "consultation", consultation.id,
+                      consultation_id=consultation.id, target_label=consultation.title,
+                      details={"cofacilitator": user.name})
+        db.session.flush()
+    return consultation
+
+
+def unassign_cofacilitator(actor, consultation: Consultation, user: User) -> Consultation:
+    """Stop a co-facilitator account from running this consultation."""
+    if actor is not None:
+        permissions.require(actor, "assign_cofacilitators", consultation)
+    if consultation.is_run_by(user):
+        consultation.staff.remove(user)
+        record_action(actor, "consultation.unassign", "consultation", consultation.id,
+                      consultation_id=consultation.id, target_label=consultation.title,
+                      details={"cofacilitator": user.name})
+        db.session.flush()
     return consultation
 
 
@@ -317,8 +355,8 @@ def create_version(actor, consultation: Consultation, *, label: str, text: str,
     db.session.add(version)
     db.session.flush()
     _build_paragraphs(version, parsed, dict(markers))
-    record_action(actor, "version.create", "version", version.id,
-                  consultation_id=consultation.id, target_label=label)
+    # Drafts are not public, so their preparation is not written to the public log;
+    # publication is.
     if publish:
         publish_version(actor, version)
     return version
@@ -330,11 +368,72 @@ def _require_draft(version: Version) -> None:
                        "make a new version instead.")
 
 
-def update_draft_text(actor, version: Version, *, text: str, label: str | None = None,
-                      symbol: str | None = None, max_chars: int = 500_000) -> Version:
-    """Replace the text of a draft version and match its paragraphs again."""
+def draft_stamp(version: Version) -> str:
+    """A fingerprint of a draft's text and label, to detect edits made meanwhile."""
+    digest = hashlib.sha256()
+    for part in (version.label, version.symbol or "", version.source_text):
+        digest.update(part.encode("utf-8") + b"\x00")
+    return digest.hexdigest()[:16]
+
+
+def start_new_version(actor, consultation: Consultation,
+                      from_previous: bool) -> tuple[Version | None, str]:
+    """What the new-version form starts from: the newest version and, if asked, its text."""
+    permissions.require(actor, "create_version", consultation)
+    head = head_version(consultation)
+    return head, editable_text(head) if (from_previous and head) else ""
+
+
+def start_draft_edit(actor, version: Version) -> str:
+    """The editable text of a draft (with key marks), for its edit form."""
     permissions.require(actor, "edit_draft_version", version.consultation)
     _require_draft(version)
+    return editable_text(version)
+
+
+def get_draft_review(actor, version: Version) -> dict:
+    """How a version's paragraphs follow the previous version, for its review page."""
+    permissions.require(actor, "edit_draft_version", version.consultation)
+    previous = _old_paragraphs(version.based_on)
+    counts = {status.value: 0 for status in MatchStatus}
+    for item in version.paragraphs:
+        counts[item.match_status.value] += 1
+    removed = removed_paragraphs(version)
+    counts["removed"] = len(removed)
+    return {"previous": previous, "previous_by_key": {p.key_id: p for p in previous},
+            "removed": removed, "counts": counts, "stamp": draft_stamp(version)}
+
+
+def discard_draft(actor, version: Version) -> Consultation:
+    """Delete a draft that will not be published (e.g. overtaken by another version)."""
+    permissions.require(actor, "edit_draft_version", version.consultation)
+    _require_draft(version)
+    consultation = version.consultation
+    for paragraph in list(version.paragraphs):
+        db.session.delete(paragraph)
+    db.session.flush()
+    db.session.expire(version, ["paragraphs"])
+    db.session.execute(delete(ParagraphKey).where(ParagraphKey.created_in_id == version.id)
+                       .execution_options(synchronize_session="fetch"))
+    db.session.delete(version)
+    db.session.flush()
+    db.session.expire(consultation, ["versions"])
+    return consultation
+
+
+def update_draft_text(actor, version: Version, *, text: str, label: str | None = None,
+                      symbol: str | None = None, max_chars: int = 500_000,
+                      expected_stamp: str | None = None) -> Version:
+    """Replace the text of a draft version and match its paragraphs again.
+
+    With `expected_stamp`, the edit is refused if someone changed the draft since the
+    editor opened it, instead of silently overwriting their work.
+    """
+    permissions.require(actor, "edit_draft_version", version.consultation)
+    _require_draft(version)
+    if expected_stamp is not None and expected_stamp != draft_stamp(version):
+        raise Conflict(f"{version.label} was changed by someone else after you opened it. "
+                       "Copy your text, reload the page and apply your changes again.")
     if label is not None:
         version.label = _check_label(version.consultation, label, exclude_id=version.id)
     if symbol is not None:
@@ -371,9 +470,6 @@ def correct_match(actor, version: Version, paragraph_id: int, old_key: str | Non
                               parent_label=p.parent_label, heading_level=p.heading_level)
               for p in paragraphs]
     _build_paragraphs(version, parsed, explicit)
-    record_action(actor, "version.correct_match", "version", version.id,
-                  consultation_id=version.consultation_id, target_label=version.label,
-                  details={"paragraph": target.label, "old_key": old_key})
     return version
 
 

@@ -9,11 +9,11 @@ from flask_login import current_user, login_required
 
 from consult import permissions
 from consult.auth.forms import EmptyForm
-from consult.auth.services import count_member_states_on
+from consult.auth.models import Role
+from consult.auth.services import count_member_states_on, get_user_by_email, list_users_with_role
 from consult.db import db
 from consult.drafts import services
 from consult.drafts.forms import ConsultationForm, DeadlineForm, MatchForm, VersionForm
-from consult.drafts.models import MatchStatus
 from consult.errors import Invalid, ServiceError
 
 bp = Blueprint("drafts", __name__)
@@ -29,9 +29,9 @@ def index():
 @login_required
 def new_consultation():
     """Create a consultation (co-facilitators and secretariat)."""
-    permissions.require(current_user, "manage_consultations")
+    services.require_consultation_creator(current_user)
     form = ConsultationForm()
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         try:
             if not form.validate_on_submit():
@@ -45,9 +45,9 @@ def new_consultation():
             return redirect(url_for("drafts.consultation", slug=consultation.slug))
         except ServiceError as exc:
             db.session.rollback()
-            error = exc.message
+            error, status = exc.message, exc.status
     return render_template("drafts/consultation_form.html", form=form, error=error), \
-        400 if error else 200
+        status
 
 
 @bp.route("/consultations/<slug>")
@@ -57,7 +57,11 @@ def consultation(slug: str):
     versions = services.visible_versions(current_user, found)
     members = count_member_states_on(found.reference_date) if found.reference_date else None
     return render_template("drafts/consultation.html", consultation=found, versions=versions,
-                           member_count=members, head=services.head_version(found))
+                           member_count=members, head=services.head_version(found),
+                           staff_form=EmptyForm(),
+                           cofacilitator_accounts=list_users_with_role(Role.cofacilitator)
+                           if permissions.can(current_user, "assign_cofacilitators", found)
+                           else [])
 
 
 def _load_version(slug: str, version_id: int):
@@ -103,12 +107,13 @@ def _text_from_form(form: VersionForm) -> str:
 def new_version(slug: str):
     """Paste, upload or edit the text of the next version; preview; save as draft."""
     found = services.get_consultation(slug)
-    permissions.require(current_user, "create_version", found)
-    head = services.head_version(found)
+    head, start_text = services.start_new_version(
+        current_user, found, from_previous=request.args.get("from") == "previous")
     form = VersionForm()
     error = preview = None
-    if request.method == "GET" and request.args.get("from") == "previous" and head:
-        form.text.data = services.editable_text(head)
+    status = 200
+    if request.method == "GET":
+        form.text.data = start_text
     if request.method == "POST":
         try:
             if not form.validate_on_submit():
@@ -132,9 +137,9 @@ def new_version(slug: str):
                 return redirect(url_for("drafts.review", slug=slug, version_id=created.id))
         except ServiceError as exc:
             db.session.rollback()
-            error = exc.message
+            error, status = exc.message, exc.status
     return render_template("drafts/version_form.html", consultation=found, form=form,
-                           head=head, error=error, preview=preview), 400 if error else 200
+                           head=head, error=error, preview=preview), status
 
 
 @bp.route("/consultations/<slug>/versions/<int:version_id>/edit", methods=["GET", "POST"])
@@ -142,12 +147,14 @@ def new_version(slug: str):
 def edit_version(slug: str, version_id: int):
     """Change the text of a draft version."""
     found = _load_version(slug, version_id)
-    permissions.require(current_user, "edit_draft_version", found.consultation)
+    text = services.start_draft_edit(current_user, found)
     form = VersionForm()
     error = preview = None
+    status = 200
+    stamp = request.form.get("stamp") or services.draft_stamp(found)
     if request.method == "GET":
         form.label.data, form.symbol.data = found.label, found.symbol or ""
-        form.text.data = services.editable_text(found)
+        form.text.data = text
     else:
         try:
             if not form.validate_on_submit():
@@ -159,16 +166,17 @@ def edit_version(slug: str, version_id: int):
             else:
                 services.update_draft_text(current_user, found, text=text, label=form.label.data,
                                            symbol=form.symbol.data or "",
-                                           max_chars=current_app.config["MAX_DRAFT_CHARS"])
+                                           max_chars=current_app.config["MAX_DRAFT_CHARS"],
+                                           expected_stamp=stamp)
                 db.session.commit()
                 flash(_("Draft updated."), "success")
                 return redirect(url_for("drafts.review", slug=slug, version_id=found.id))
         except ServiceError as exc:
             db.session.rollback()
-            error = exc.message
+            error, status = exc.message, exc.status
     return render_template("drafts/version_form.html", consultation=found.consultation,
                            form=form, head=found.based_on, error=error, preview=preview,
-                           editing=found), 400 if error else 200
+                           editing=found, stamp=stamp), status
 
 
 @bp.route("/consultations/<slug>/versions/<int:version_id>/review")
@@ -176,20 +184,13 @@ def edit_version(slug: str, version_id: int):
 def review(slug: str, version_id: int):
     """How each paragraph of a draft follows the previous version; correct; publish."""
     found = _load_version(slug, version_id)
-    permissions.require(current_user, "edit_draft_version", found.consultation)
-    previous = found.based_on.paragraphs if found.based_on else []
-    counts = {status.value: 0 for status in MatchStatus}
-    for item in found.paragraphs:
-        counts[item.match_status.value] += 1
-    removed = services.removed_paragraphs(found)
-    counts["removed"] = len(removed)
+    review_data = services.get_draft_review(current_user, found)
     deadline_form = DeadlineForm()
     if found.comments_close_at:
         deadline_form.comments_close_at.data = found.comments_close_at.strftime("%Y-%m-%d %H:%M")
     return render_template("drafts/review.html", version=found, consultation=found.consultation,
-                           previous=previous, removed=removed, counts=counts,
-                           previous_by_key={p.key_id: p for p in previous},
                            match_form=MatchForm(), deadline_form=deadline_form,
+                           **review_data,
                            publish_form=EmptyForm())
 
 
@@ -224,6 +225,37 @@ def set_deadline(slug: str, version_id: int):
     db.session.commit()
     flash(_("Comment deadline saved."), "success")
     return redirect(url_for("drafts.review", slug=slug, version_id=found.id))
+
+
+@bp.route("/consultations/<slug>/versions/<int:version_id>/discard", methods=["POST"])
+@login_required
+def discard(slug: str, version_id: int):
+    """Delete a draft that will not be published."""
+    found = _load_version(slug, version_id)
+    if not EmptyForm().validate_on_submit():
+        raise Invalid(_("The form could not be read; nothing was changed."))
+    label = found.label
+    services.discard_draft(current_user, found)
+    db.session.commit()
+    flash(_("The draft %(label)s was discarded.", label=label), "success")
+    return redirect(url_for("drafts.consultation", slug=slug))
+
+
+@bp.route("/consultations/<slug>/cofacilitators", methods=["POST"])
+@login_required
+def cofacilitators(slug: str):
+    """Assign a co-facilitator account to the consultation, or remove one (secretariat)."""
+    found = services.get_consultation(slug)
+    if not EmptyForm().validate_on_submit():
+        raise Invalid(_("The form could not be read; nothing was changed."))
+    user = get_user_by_email(request.form.get("email", ""))
+    if request.form.get("action") == "remove":
+        services.unassign_cofacilitator(current_user, found, user)
+    else:
+        services.assign_cofacilitator(current_user, found, user)
+    db.session.commit()
+    flash(_("The co-facilitators of this consultation were updated."), "success")
+    return redirect(url_for("drafts.consultation", slug=slug) + "#staff")
 
 
 @bp.route("/consultations/<slug>/versions/<int:version_id>/publish", methods=["POST"])

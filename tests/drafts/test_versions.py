@@ -307,3 +307,74 @@ def test_nul_characters_are_refused_clearly(client, login_as, consultation):
     assert response.status_code == 400
     db.session.rollback()
     assert db.session.scalar(select(Version)) is None
+
+
+def test_overtaken_draft_can_be_discarded(client, login_as, consultation):
+    user = login_as("cofacilitator")
+    publish_text(user, consultation, "Zero", SMALL_DRAFT)
+    a = services.create_version(user, consultation, label="Rev.1", text=SMALL_DRAFT)
+    b = services.create_version(user, consultation, label="Rev.1 (alt)", text=SMALL_DRAFT)
+    db.session.commit()
+    services.publish_version(user, a)
+    db.session.commit()
+    token = csrf_token(client, f"/consultations/gpa/versions/{b.id}/review")
+    response = client.post(f"/consultations/gpa/versions/{b.id}/discard",
+                           data={"csrf_token": token})
+    assert response.status_code == 302
+    from tests.conftest import fresh
+    fresh()
+    assert [v.label for v in db.session.scalars(select(Version).order_by(Version.seq))] == \
+        ["Zero", "Rev.1"]
+    response = client.post(f"/consultations/gpa/versions/{a.id}/discard",
+                           data={"csrf_token": token})
+    assert response.status_code == 409  # published versions stay
+
+
+def test_stale_draft_edit_is_refused(client, login_as, consultation):
+    user = login_as("cofacilitator")
+    draft = services.create_version(user, consultation, label="Zero", text=SMALL_DRAFT)
+    db.session.commit()
+    page = f"/consultations/gpa/versions/{draft.id}/edit"
+    html = client.get(page).get_data(as_text=True)
+    stamp = re.search(r'name="stamp" value="([0-9a-f]+)"', html).group(1)
+    token = csrf_token(client, page)
+    # A colleague saves first.
+    services.update_draft_text(user, draft, text=SMALL_DRAFT + "\n4. Added by a colleague.\n")
+    db.session.commit()
+    response = client.post(page, data={"csrf_token": token, "stamp": stamp, "label": "Zero",
+                                       "text": SMALL_DRAFT + "\n4. Mine.\n", "action": "save"})
+    assert response.status_code == 409, response.get_data(as_text=True)[-3000:]
+    assert "changed by someone else" in response.get_data(as_text=True)
+    from tests.conftest import fresh
+    fresh()
+    assert "colleague" in db.session.get(Version, draft.id).source_text
+
+
+def test_edit_page_of_a_published_version_is_refused(client, login_as, consultation):
+    user = login_as("cofacilitator")
+    zero = publish_text(user, consultation, "Zero", SMALL_DRAFT)
+    response = client.get(f"/consultations/gpa/versions/{zero.id}/edit")
+    assert response.status_code == 409
+
+
+def test_draft_pages_are_404_to_cofacilitators_of_other_consultations(client, make_user,
+                                                                      consultation, staff):
+    from tests.conftest import login
+
+    draft = services.create_version(staff, consultation, label="Rev.1", text=SMALL_DRAFT)
+    db.session.commit()
+    make_user("cofacilitator", email="other@example.org", consultations=[])
+    login(client, "other@example.org")
+    for suffix in ("", "/review", "/edit"):
+        assert client.get(f"/consultations/gpa/versions/{draft.id}{suffix}").status_code == 404
+    assert client.get("/consultations/gpa/versions/new").status_code == 403
+
+
+def test_paragraph_history_hides_drafts(client, staff, consultation):
+    zero = publish_text(staff, consultation, "Zero", "1. Alpha text here for all.\n")
+    services.create_version(staff, consultation, label="Secret Rev", text="1. Alpha text here for all.\n")
+    db.session.commit()
+    html = client.get(f"/consultations/gpa/versions/{zero.id}/paragraphs/OP1").get_data(as_text=True)
+    assert "Zero, OP1" in html and "Secret Rev" not in html
+    assert [p.version.label for p in services.paragraph_history(staff, zero.paragraphs[0])] == \
+        ["Zero", "Secret Rev"]

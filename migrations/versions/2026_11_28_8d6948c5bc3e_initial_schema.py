@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 1529d5132e20
+Revision ID: 8d6948c5bc3e
 Revises: 
-Create Date: 2026-11-28 12:23:58.730837
+Create Date: 2026-11-28 12:49:53.786546
 """
 from alembic import op
 import sqlalchemy as sa
 import consult.db
 
 
-revision = '1529d5132e20'
+revision = '8d6948c5bc3e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -86,6 +86,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
+
+    op.create_table('consultation_staff',
+    sa.Column('consultation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], name=op.f('fk_consultation_staff_consultation_id_consultation')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_consultation_staff_user_id_user')),
+    sa.PrimaryKeyConstraint('consultation_id', 'user_id', name=op.f('pk_consultation_staff'))
+    )
+    with op.batch_alter_table('consultation_staff', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consultation_staff_user_id'), ['user_id'], unique=False)
 
     op.create_table('log_entry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -226,6 +236,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_log_entry_actor_id'))
 
     op.drop_table('log_entry')
+    with op.batch_alter_table('consultation_staff', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consultation_staff_user_id'))
+
+    op.drop_table('consultation_staff')
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
 
