@@ -19,10 +19,17 @@ SEARCH_INDEX_PATH = None
 # How many submissions one user may post, in Flask-Limiter notation.
 POST_RATE_LIMIT = "30 per minute"
 
-# Failed log-ins allowed for one e-mail address (or one client address, times four)
-# inside the window before further attempts are refused until the window has passed.
+# Failed log-ins allowed for one e-mail address inside the window before further attempts
+# for it are refused until the window has passed. The per-address limit is looser: many
+# delegates may share one office or mission network address.
 LOGIN_MAX_FAILURES = 5
+LOGIN_MAX_FAILURES_PER_ADDRESS = 50
 LOGIN_FAILURE_WINDOW_SECONDS = 900
+
+# How many reverse proxies (e.g. nginx in front of gunicorn) sit in front of the app. With
+# 0 the client address is the socket's; set it to the real number, or every client looks
+# like the proxy, and X-Forwarded-For from clients must not be trusted beyond it.
+TRUSTED_PROXIES = 0
 
 # How long a login session lasts after logging in (seconds); then the user logs in again.
 SESSION_LIFETIME_SECONDS = 12 * 3600

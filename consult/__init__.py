@@ -21,6 +21,10 @@ def create_app(test_config: dict | None = None, instance: str | Path | None = No
     app.config.update(settings)
     from consult.urls import BoundedIntConverter
     app.url_map.converters["int"] = BoundedIntConverter
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from consult.db import db
     db.init_app(app)

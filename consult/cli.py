@@ -161,15 +161,18 @@ def create_token_command(email, name):
 
 @tokens_cli.command("revoke")
 @click.option("--email", required=True)
-@click.option("--prefix", default=None, help="Revoke only the token starting with this.")
+@click.option("--prefix", default=None,
+              help="Revoke only the token whose shown prefix this is (10 characters, cst_…).")
 def revoke_tokens_command(email, prefix):
     """Revoke a user's API tokens (all of them, or the one with this prefix)."""
     from consult.auth.services import get_user_by_email, list_tokens, revoke_token
 
     with transaction():
         user = get_user_by_email(email)
+        if prefix is not None and len(prefix) < 10:
+            _fail("Give the token's whole prefix (10 characters, as shown on the account page).")
         live = [t for t in list_tokens(user) if t.revoked_at is None
-                and (prefix is None or prefix.startswith(t.prefix) or t.prefix.startswith(prefix))]
+                and (prefix is None or prefix[:10] == t.prefix)]
         if not live:
             _fail("No matching live token.")
         for token in live:

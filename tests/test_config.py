@@ -89,3 +89,14 @@ def test_database_connection_settings(app):
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_trusted_proxies_setting_wraps_the_app(tmp_path, monkeypatch):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from consult.db import db
+
+    monkeypatch.setenv("CONSULT_TRUSTED_PROXIES", "1")
+    app = create_app(instance=tmp_path / "inst")
+    assert isinstance(app.wsgi_app, ProxyFix)
+    db.engine.dispose()

@@ -256,7 +256,7 @@ def _too_many_failures(email: str, address: str, config) -> bool:
         LoginFailure.email == email, LoginFailure.at >= since))
     by_address = db.session.scalar(select(func.count(LoginFailure.id)).where(
         LoginFailure.address == address, LoginFailure.at >= since))
-    return by_email >= limit or by_address >= limit * 4
+    return by_email >= limit or by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
 
 
 def authenticate(email: str, password: str, address: str, config) -> User | None:
@@ -372,5 +372,4 @@ def load_token_user(secret: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
     if token is None or token.revoked_at is not None or token.user.is_disabled:
         return None
-    token.last_used_at = utcnow()
     return token.user

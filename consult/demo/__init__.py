@@ -11,7 +11,7 @@ from consult.auth import services as auth
 from consult.auth.models import User
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
-from consult.drafts.models import Consultation
+from consult.drafts.models import Consultation, ConsultationStatus
 
 HERE = Path(__file__).parent
 DEMO_PASSWORD = "consult-demo-2010"
@@ -19,7 +19,8 @@ DEMO_PASSWORD = "consult-demo-2010"
 GPA_SLUG = "gpa-trafficking"
 GPA = {
     "title": "Global Plan of Action to Combat Trafficking in Persons",
-    "mandate": "General Assembly resolution 64/178 of 18 December 2009, paragraph 8",
+    "mandate": "General Assembly resolution 64/178 of 18 December 2009 (A/RES/64/178), "
+               "paragraph 8",
     "cofacilitators": "The Permanent Representative of Portugal to the United Nations\n"
                       "The Permanent Representative of Cabo Verde (Cape Verde in 2010) to the "
                       "United Nations",
@@ -33,11 +34,13 @@ GPA = {
 }
 
 COP21_SLUG = "cop21-paris"
+# (label, file, symbol, date of the text): the COP21 record is historical, so its versions
+# carry their real dates and the consultation is closed.
 COP21_VERSIONS = [
-    ("23 October 2015", "23-oct-2015.md", "ADP.2015.L.1"),
-    ("4 December 2015", "4-dec-2015.md", "ADP.2015.L.6"),
-    ("9 December 2015", "9-dec-2015.md", None),
-    ("12 December 2015", "12-dec-2015.md", "FCCC/CP/2015/L.9"),
+    ("23 October 2015", "23-oct-2015.md", "ADP.2015.L.1", dt.date(2015, 10, 23)),
+    ("4 December 2015", "4-dec-2015.md", "ADP.2015.L.6", dt.date(2015, 12, 4)),
+    ("9 December 2015", "9-dec-2015.md", None, dt.date(2015, 12, 9)),
+    ("12 December 2015", "12-dec-2015.md", "FCCC/CP/2015/L.9", dt.date(2015, 12, 12)),
 ]
 
 USERS = [
@@ -91,7 +94,10 @@ def load_demo(log=print) -> None:
             reference_date=dt.date(2015, 10, 23))
         for account in cofacilitators:
             drafts.assign_cofacilitator(None, cop, account)
-        for label, filename, symbol in COP21_VERSIONS:
-            drafts.create_version(cofacilitator, cop, label=label, symbol=symbol,
-                                  text=read_text(f"cop21/{filename}"), publish=True)
-        log(f"consultation {COP21_SLUG}: {len(COP21_VERSIONS)} versions")
+        for label, filename, symbol, day in COP21_VERSIONS:
+            version = drafts.create_version(cofacilitator, cop, label=label, symbol=symbol,
+                                            text=read_text(f"cop21/{filename}"))
+            drafts.publish_version(cofacilitator, version, now=dt.datetime.combine(
+                day, dt.time(12, 0), tzinfo=dt.timezone.utc))
+        cop.status = ConsultationStatus.closed
+        log(f"consultation {COP21_SLUG}: {len(COP21_VERSIONS)} versions (closed)")

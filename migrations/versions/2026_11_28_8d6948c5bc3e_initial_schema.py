@@ -78,7 +78,6 @@ def upgrade() -> None:
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=12), nullable=False),
     sa.Column('created_at', consult.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', consult.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', consult.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_api_token_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),

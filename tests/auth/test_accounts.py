@@ -247,3 +247,36 @@ def test_login_sessions_expire(app, client, make_user):
         seconds=app.config["SESSION_LIFETIME_SECONDS"] + 1)
     db.session.commit()
     assert client.get("/account").status_code == 302
+
+
+def test_one_address_failing_for_many_accounts_is_throttled_too(app, make_user):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    make_user("delegate", email="victim@example.org")
+    client = app.test_client()
+    for n in range(3):
+        assert login(client, f"guess{n}@example.org", "whatever").status_code == 401
+    assert login(client, "victim@example.org").status_code == 429
+
+
+def test_client_address_comes_from_the_trusted_proxy_only(app, make_user):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    # What create_app does when TRUSTED_PROXIES = 1 (tests/test_config.py checks the wiring).
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 2
+    make_user("delegate", email="px@example.org")
+    client = app.test_client()
+    token = csrf_token(client)
+    for _ in range(2):
+        client.post("/login", data={"email": "nobody@example.org", "password": "x" * 10,
+                                    "csrf_token": token},
+                    headers={"X-Forwarded-For": "203.0.113.9"})
+    blocked = client.post("/login", data={"email": "px@example.org", "password": TEST_PASSWORD,
+                                          "csrf_token": token},
+                          headers={"X-Forwarded-For": "203.0.113.9"})
+    assert blocked.status_code == 429
+    # Another client behind the same proxy is not locked out.
+    response = client.post("/login", data={"email": "px@example.org", "password": TEST_PASSWORD,
+                                           "csrf_token": token},
+                           headers={"X-Forwarded-For": "198.51.100.7"})
+    assert response.status_code == 302
