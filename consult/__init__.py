@@ -51,8 +51,10 @@ def _init_extensions(app: Flask) -> None:
     def select_locale():
         # An explicit ?lang= wins, then the reader's saved choice, then the browser's
         # preference among the six languages.
-        from flask import session
+        from flask import has_request_context, session
 
+        if not has_request_context():  # command line, background work
+            return app.config["BABEL_DEFAULT_LOCALE"]
         for asked in (request.args.get("lang"), session.get("lang")):
             if asked in app.config["LANGUAGES"]:
                 return asked

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from flask_babel import gettext as _
+
 from consult.auth.models import Role
 from consult.errors import Forbidden, NotFound, Unauthorized
 
@@ -87,7 +89,7 @@ def require(user, rule: str, obj=None) -> None:
     if can(user, rule, obj):
         return
     if rule in HIDDEN_WHEN_REFUSED:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     if _role(user) is None:
-        raise Unauthorized("Please log in first.")
-    raise Forbidden("Your account may not do this.")
+        raise Unauthorized(_("Please log in first."))
+    raise Forbidden(_("Your account may not do this."))

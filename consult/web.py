@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from consult import permissions
 from consult.errors import ServiceError
+from consult.labels import label
 from consult.urls import safe_local_path
 
 RTL_LANGUAGES = {"ar"}
@@ -68,6 +69,8 @@ def init_app(app: Flask) -> None:
             "text_direction": "rtl" if locale in RTL_LANGUAGES else "ltr",
             "languages": app.config["LANGUAGES"],
         }
+
+    app.add_template_filter(label, "label")
 
     @app.template_filter("delegation_name")
     def delegation_name(delegation):

@@ -25,6 +25,27 @@ def test_templates_have_no_untranslated_text():
     assert leftovers == {}
 
 
+def test_templates_show_states_through_translated_labels():
+    """Enum values are code, not words: they must pass through the |label filter."""
+    raw = {}
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        found = re.findall(r">\s*\{\{[^}]*\.value\s*\}\}", path.read_text(encoding="utf-8"))
+        if found:
+            raw[str(path.relative_to(ROOT))] = found
+    assert raw == {}
+
+
+def test_service_messages_are_wrapped_for_translation():
+    """Every refusal a service raises goes through gettext."""
+    unwrapped = {}
+    for path in sorted((ROOT / "consult").rglob("services.py")):
+        found = re.findall(r"raise (?:Invalid|Conflict|NotFound|Forbidden|TooMany|Unauthorized)\(\s*f?[\"']",
+                           path.read_text(encoding="utf-8"))
+        if found:
+            unwrapped[str(path.relative_to(ROOT))] = found
+    assert unwrapped == {}
+
+
 def test_english_catalog_exists():
     assert (ROOT / "consult" / "translations" / "en" / "LC_MESSAGES" / "messages.po").exists()
 

@@ -9,12 +9,20 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from consult import permissions
 from consult.auth import reference_data
-from consult.auth.models import (ApiToken, Delegation, DelegationKind, LoginFailure,
-                                 LoginSession, Role, User)
+from consult.auth.models import (
+    ApiToken,
+    Delegation,
+    DelegationKind,
+    LoginFailure,
+    LoginSession,
+    Role,
+    User,
+)
 from consult.db import db, utcnow
 from consult.errors import Conflict, Invalid, NotFound, TooMany
 
@@ -29,6 +37,7 @@ TOKEN_PREFIX = "cst_"
 
 
 # --- delegations -----------------------------------------------------------------------
+
 
 def load_reference_delegations() -> int:
     """Insert or refresh the UN Member States, observer States and groups; return how many were added."""
@@ -56,8 +65,12 @@ def get_delegation(code: str) -> Delegation:
     delegation = db.session.scalar(select(Delegation).where(Delegation.code == normalised))
     if delegation is None:
         raise Invalid(
-            f"Unknown delegation code '{code}': use an ISO 3166-1 alpha-3 code for a State "
-            "(e.g. FRA) or a group or organisation code (e.g. EU, G77).", field="delegation")
+            _(
+                "Unknown delegation code '%(code)s': use an ISO 3166-1 alpha-3 code for a State (e.g. FRA) or a group or organisation code (e.g. EU, G77).",
+                code=code,
+            ),
+            field="delegation",
+        )
     return delegation
 
 
@@ -71,20 +84,33 @@ def add_delegation(actor, code: str, kind: str, names: dict[str, str]) -> Delega
     try:
         kind_value = DelegationKind(kind)
     except ValueError:
-        raise Invalid(f"Unknown delegation type '{kind}'.", field="kind") from None
+        raise Invalid(_("Unknown delegation type '%(kind)s'.", kind=kind), field="kind") from None
     if kind_value not in (DelegationKind.igo, DelegationKind.ngo, DelegationKind.un_entity):
-        raise Invalid("Only IGOs, NGOs and UN entities can be added; States and groups are "
-                      "reference data.", field="kind")
+        raise Invalid(
+            _(
+                "Only IGOs, NGOs and UN entities can be added; States and groups are reference data."
+            ),
+            field="kind",
+        )
     english = (names.get("en") or "").strip()
     if not english:
-        raise Invalid("An English name is required.", field="name")
+        raise Invalid(_("An English name is required."), field="name")
     if len(english) > 200:
-        raise Invalid("The name is too long (200 characters at most).", field="name")
+        raise Invalid(_("The name is too long (200 characters at most)."), field="name")
     if db.session.scalar(select(Delegation.id).where(Delegation.code == code)):
-        raise Conflict(f"A delegation with code {code} already exists.", field="code")
-    clean = {lang: (names.get(lang) or "").strip()[:200] for lang in ("en", "fr", "es", "ru", "ar", "zh")}
-    delegation = Delegation(code=code, kind=kind_value, names={k: v for k, v in clean.items() if v},
-                            name_en=english, is_reference=False)
+        raise Conflict(
+            _("A delegation with code %(code)s already exists.", code=code), field="code"
+        )
+    clean = {
+        lang: (names.get(lang) or "").strip()[:200] for lang in ("en", "fr", "es", "ru", "ar", "zh")
+    }
+    delegation = Delegation(
+        code=code,
+        kind=kind_value,
+        names={k: v for k, v in clean.items() if v},
+        name_en=english,
+        is_reference=False,
+    )
     db.session.add(delegation)
     db.session.flush()
     return delegation
@@ -105,19 +131,30 @@ def list_delegations() -> list[Delegation]:
 
 def count_member_states_on(day: dt.date) -> int:
     """How many UN Member States there were on a given day."""
-    return db.session.scalar(
-        select(func.count(Delegation.id)).where(
-            Delegation.kind == DelegationKind.member_state, Delegation.admitted_on <= day)) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Delegation.id)).where(
+                Delegation.kind == DelegationKind.member_state, Delegation.admitted_on <= day
+            )
+        )
+        or 0
+    )
 
 
 # --- accounts --------------------------------------------------------------------------
 
+
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
-                      field="password")
+        raise Invalid(
+            _(
+                "The password must have at least %(min_password_length)s characters.",
+                min_password_length=MIN_PASSWORD_LENGTH,
+            ),
+            field="password",
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise Invalid("The password is too long.", field="password")
+        raise Invalid(_("The password is too long."), field="password")
 
 
 def _parse_role(role) -> Role:
@@ -125,58 +162,84 @@ def _parse_role(role) -> Role:
         return Role(role)
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
-        raise Invalid(f"Unknown role '{role}': use one of {allowed}.", field="role") from None
+        raise Invalid(
+            _("Unknown role '%(role)s': use one of %(allowed)s.", role=role, allowed=allowed),
+            field="role",
+        ) from None
 
 
 def _resolve_delegation(role: Role, code: str | None) -> Delegation | None:
     if code:
         return get_delegation(code)
     if role in SPEAKING_ROLES:
-        raise Invalid(f"A {role.value} must belong to a delegation.", field="delegation")
+        raise Invalid(
+            _("A %(value)s must belong to a delegation.", value=role.value), field="delegation"
+        )
     return None
 
 
-def create_user(actor, *, email: str, name: str, role: str, delegation_code: str | None = None,
-                password: str | None = None) -> User:
+def create_user(
+    actor,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    delegation_code: str | None = None,
+    password: str | None = None,
+) -> User:
     """Create an account; `actor` None means the command line (trusted)."""
     if actor is not None:
         permissions.require(actor, "manage_users")
     email = (email or "").strip().lower()
     if not EMAIL_PATTERN.match(email) or len(email) > 254:
-        raise Invalid("Enter a valid e-mail address.", field="email")
+        raise Invalid(_("Enter a valid e-mail address."), field="email")
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise Invalid("Enter the person's name (200 characters at most).", field="name")
+        raise Invalid(_("Enter the person's name (200 characters at most)."), field="name")
     role_value = _parse_role(role)
     delegation = _resolve_delegation(role_value, delegation_code)
     if password is not None:
         _check_password(password)
     if db.session.scalar(select(User.id).where(User.email == email)):
-        raise Conflict(f"An account for {email} already exists.", field="email")
-    user = User(email=email, name=name, role=role_value, delegation=delegation,
-                password_hash=_hasher.hash(password) if password else None)
+        raise Conflict(_("An account for %(email)s already exists.", email=email), field="email")
+    user = User(
+        email=email,
+        name=name,
+        role=role_value,
+        delegation=delegation,
+        password_hash=_hasher.hash(password) if password else None,
+    )
     db.session.add(user)
     db.session.flush()
     return user
 
 
-def update_user(actor, user: User, *, name: str | None = None, role: str | None = None,
-                delegation_code: str | None = None) -> User:
+def update_user(
+    actor,
+    user: User,
+    *,
+    name: str | None = None,
+    role: str | None = None,
+    delegation_code: str | None = None,
+) -> User:
     """Change an account's name, role or delegation."""
     if actor is not None:
         permissions.require(actor, "manage_users", user)
     if name is not None:
         name = name.strip()
         if not name or len(name) > 200:
-            raise Invalid("Enter the person's name (200 characters at most).", field="name")
+            raise Invalid(_("Enter the person's name (200 characters at most)."), field="name")
         user.name = name
     role_value = _parse_role(role) if role is not None else user.role
     if delegation_code is not None:
         user.delegation = _resolve_delegation(role_value, delegation_code or None)
     elif role_value in SPEAKING_ROLES and user.delegation is None:
-        raise Invalid(f"A {role_value.value} must belong to a delegation.", field="delegation")
+        raise Invalid(
+            _("A %(value)s must belong to a delegation.", value=role_value.value),
+            field="delegation",
+        )
     if actor is not None and user.id == actor.id and role_value != Role.secretariat:
-        raise Invalid("You cannot remove your own secretariat role.", field="role")
+        raise Invalid(_("You cannot remove your own secretariat role."), field="role")
     user.role = role_value
     db.session.flush()
     return user
@@ -187,7 +250,7 @@ def set_user_disabled(actor, user: User, disabled: bool) -> User:
     if actor is not None:
         permissions.require(actor, "manage_users", user)
     if actor is not None and user.id == actor.id and disabled:
-        raise Invalid("You cannot disable your own account.")
+        raise Invalid(_("You cannot disable your own account."))
     user.is_disabled = disabled
     if disabled:
         revoke_all_sessions(user)
@@ -213,7 +276,7 @@ def change_own_password(user: User, current: str, new: str) -> User:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        raise Invalid("The current password is not right.", field="current")
+        raise Invalid(_("The current password is not right."), field="current")
     return reset_password(user, user, new)
 
 
@@ -222,7 +285,7 @@ def get_user(actor, user_id: int) -> User:
     permissions.require(actor, "manage_users")
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     return user
 
 
@@ -230,7 +293,7 @@ def get_user_by_email(email: str) -> User:
     """The account with this e-mail address, or NotFound."""
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
-        raise NotFound(f"No account for {email}.")
+        raise NotFound(_("No account for %(email)s.", email=email))
     return user
 
 
@@ -242,20 +305,29 @@ def list_users(actor) -> list[User]:
 
 def list_users_with_role(role: Role) -> list[User]:
     """The active accounts of one role, by name."""
-    return list(db.session.scalars(select(User).where(User.role == role,
-                                                      User.is_disabled.is_(False))
-                                   .order_by(User.name)))
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == role, User.is_disabled.is_(False)).order_by(User.name)
+        )
+    )
 
 
 # --- logging in ------------------------------------------------------------------------
 
+
 def _too_many_failures(email: str, address: str, config) -> bool:
     since = utcnow() - dt.timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"])
     limit = config["LOGIN_MAX_FAILURES"]
-    by_email = db.session.scalar(select(func.count(LoginFailure.id)).where(
-        LoginFailure.email == email, LoginFailure.at >= since))
-    by_address = db.session.scalar(select(func.count(LoginFailure.id)).where(
-        LoginFailure.address == address, LoginFailure.at >= since))
+    by_email = db.session.scalar(
+        select(func.count(LoginFailure.id)).where(
+            LoginFailure.email == email, LoginFailure.at >= since
+        )
+    )
+    by_address = db.session.scalar(
+        select(func.count(LoginFailure.id)).where(
+            LoginFailure.address == address, LoginFailure.at >= since
+        )
+    )
     return by_email >= limit or by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
 
 
@@ -267,7 +339,9 @@ def authenticate(email: str, password: str, address: str, config) -> User | None
     email = (email or "").strip().lower()[:254]
     if _too_many_failures(email, address, config):
         minutes = max(1, config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60)
-        raise TooMany(f"Too many failed log-in attempts. Try again in {minutes} minutes.")
+        raise TooMany(
+            _("Too many failed log-in attempts. Try again in %(minutes)s minutes.", minutes=minutes)
+        )
     user = db.session.scalar(select(User).where(User.email == email))
     ok = False
     if user is not None and user.password_hash and not user.is_disabled:
@@ -321,11 +395,15 @@ def end_session(user: User) -> None:
 
 def revoke_all_sessions(user: User) -> None:
     """Revoke every login session of this user."""
-    db.session.execute(update(LoginSession).where(
-        LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 # --- API tokens ------------------------------------------------------------------------
+
 
 def _hash_token(token: str) -> str:
     # Tokens are 256 random bits, so a fast hash is enough: no dictionary to guess from.
@@ -337,10 +415,10 @@ def create_token(actor, user: User, name: str = "API token") -> tuple[ApiToken, 
     if actor is not None and actor.id != user.id:
         permissions.require(actor, "manage_users", user)
     if user.is_disabled:
-        raise Invalid("This account is disabled.")
+        raise Invalid(_("This account is disabled."))
     name = (name or "").strip() or "API token"
     if len(name) > 100:
-        raise Invalid("The token name is too long (100 characters at most).", field="name")
+        raise Invalid(_("The token name is too long (100 characters at most)."), field="name")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, token_hash=_hash_token(secret), prefix=secret[:10])
     db.session.add(token)
@@ -350,15 +428,18 @@ def create_token(actor, user: User, name: str = "API token") -> tuple[ApiToken, 
 
 def list_tokens(user: User) -> list[ApiToken]:
     """The user's API tokens, newest first."""
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
 
 
 def revoke_token(actor, token_id: int) -> ApiToken:
     """Revoke one of the actor's tokens (the secretariat may revoke anyone's)."""
     token = db.session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.id and not permissions.can(actor, "manage_users")):
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()

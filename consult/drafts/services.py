@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -14,10 +15,17 @@ from consult import permissions
 from consult.auth.models import Role, User
 from consult.db import db, utcnow
 from consult.drafts.matching import OldParagraph, match_paragraphs
-from consult.drafts.models import (Consultation, ConsultationStatus, MatchStatus, Paragraph,
-                                   ParagraphKey, ParagraphKind, Version, VersionStatus)
-from consult.drafts.parsing import (DraftError, ParsedParagraph, parse_draft,
-                                    render_draft_markdown)
+from consult.drafts.models import (
+    Consultation,
+    ConsultationStatus,
+    MatchStatus,
+    Paragraph,
+    ParagraphKey,
+    ParagraphKind,
+    Version,
+    VersionStatus,
+)
+from consult.drafts.parsing import DraftError, ParsedParagraph, parse_draft, render_draft_markdown
 from consult.errors import Conflict, Invalid, NotFound
 from consult.markdown import render_draft_markdown as render_html
 from consult.moderation.services import record_action
@@ -35,25 +43,41 @@ DEADLINE_YEARS = range(1990, 2201)
 
 # --- consultations ---------------------------------------------------------------------
 
-def create_consultation(actor, *, slug: str, title: str, mandate: str = "",
-                        description: str = "", cofacilitators: str = "",
-                        reference_date: dt.date | None = None) -> Consultation:
+
+def create_consultation(
+    actor,
+    *,
+    slug: str,
+    title: str,
+    mandate: str = "",
+    description: str = "",
+    cofacilitators: str = "",
+    reference_date: dt.date | None = None,
+) -> Consultation:
     """Create a consultation; `actor` None means the command line."""
     if actor is not None:
         permissions.require(actor, "create_consultation")
     slug = (slug or "").strip().lower()
     if not SLUG_PATTERN.match(slug):
-        raise Invalid("The short name must be 3–64 lower-case letters, digits or hyphens "
-                      "(e.g. gpa-trafficking).", field="slug")
+        raise Invalid(
+            _(
+                "The short name must be 3–64 lower-case letters, digits or hyphens (e.g. gpa-trafficking)."
+            ),
+            field="slug",
+        )
     title = (title or "").strip()
     if not title or len(title) > 300:
-        raise Invalid("Enter a title (300 characters at most).", field="title")
+        raise Invalid(_("Enter a title (300 characters at most)."), field="title")
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == slug)):
-        raise Conflict(f"A consultation named {slug} already exists.", field="slug")
-    consultation = Consultation(slug=slug, title=title, mandate=mandate.strip(),
-                                description=description.strip(),
-                                cofacilitators=cofacilitators.strip(),
-                                reference_date=reference_date or utcnow().date())
+        raise Conflict(_("A consultation named %(slug)s already exists.", slug=slug), field="slug")
+    consultation = Consultation(
+        slug=slug,
+        title=title,
+        mandate=mandate.strip(),
+        description=description.strip(),
+        cofacilitators=cofacilitators.strip(),
+        reference_date=reference_date or utcnow().date(),
+    )
     db.session.add(consultation)
     if actor is not None and actor.role == Role.cofacilitator:
         # Whoever opens a consultation runs it.
@@ -72,12 +96,18 @@ def assign_cofacilitator(actor, consultation: Consultation, user: User) -> Consu
     if actor is not None:
         permissions.require(actor, "assign_cofacilitators", consultation)
     if user.role != Role.cofacilitator:
-        raise Invalid(f"{user.name} is not a co-facilitator account.", field="email")
+        raise Invalid(_("%(name)s is not a co-facilitator account.", name=user.name), field="email")
     if not consultation.is_run_by(user):
         consultation.staff.append(user)
-        record_action(actor, "consultation.assign", "consultation", consultation.id,
-                      consultation_id=consultation.id, target_label=consultation.title,
-                      details={"cofacilitator": user.name})
+        record_action(
+            actor,
+            "consultation.assign",
+            "consultation",
+            consultation.id,
+            consultation_id=consultation.id,
+            target_label=consultation.title,
+            details={"cofacilitator": user.name},
+        )
         db.session.flush()
     return consultation
 
@@ -88,9 +118,15 @@ def unassign_cofacilitator(actor, consultation: Consultation, user: User) -> Con
         permissions.require(actor, "assign_cofacilitators", consultation)
     if consultation.is_run_by(user):
         consultation.staff.remove(user)
-        record_action(actor, "consultation.unassign", "consultation", consultation.id,
-                      consultation_id=consultation.id, target_label=consultation.title,
-                      details={"cofacilitator": user.name})
+        record_action(
+            actor,
+            "consultation.unassign",
+            "consultation",
+            consultation.id,
+            consultation_id=consultation.id,
+            target_label=consultation.title,
+            details={"cofacilitator": user.name},
+        )
         db.session.flush()
     return consultation
 
@@ -104,7 +140,7 @@ def get_consultation(slug: str) -> Consultation:
     """The consultation with this short name, or NotFound."""
     consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
     if consultation is None:
-        raise NotFound(f"No consultation named {slug}.")
+        raise NotFound(_("No consultation named %(slug)s.", slug=slug))
     return consultation
 
 
@@ -117,21 +153,25 @@ def head_version(consultation: Consultation) -> Version | None:
     """The newest published version, or None before the first publication."""
     if not consultation.head_seq:
         return None
-    return db.session.scalar(select(Version).where(
-        Version.consultation_id == consultation.id, Version.seq == consultation.head_seq))
+    return db.session.scalar(
+        select(Version).where(
+            Version.consultation_id == consultation.id, Version.seq == consultation.head_seq
+        )
+    )
 
 
 # --- reading versions ------------------------------------------------------------------
 
+
 def get_version(user, version_id: int) -> Version:
     """A version the user may see (drafts only for co-facilitators), with its paragraphs."""
     if not 0 < version_id <= MAX_ID:
-        raise NotFound("No such version.")
+        raise NotFound(_("No such version."))
     version = db.session.scalar(
-        select(Version).where(Version.id == version_id)
-        .options(selectinload(Version.paragraphs)))
+        select(Version).where(Version.id == version_id).options(selectinload(Version.paragraphs))
+    )
     if version is None:
-        raise NotFound("No such version.")
+        raise NotFound(_("No such version."))
     permissions.require(user, "view_version", version)
     return version
 
@@ -144,14 +184,18 @@ def get_paragraph(user, version: Version, label: str) -> Paragraph:
     for paragraph in version.paragraphs:
         if label == paragraph.anchor:
             return paragraph
-    raise NotFound(f"{version.label} has no paragraph {label}.")
+    raise NotFound(_("%(version)s has no paragraph %(label)s.", version=version.label, label=label))
 
 
 def paragraph_history(user, paragraph: Paragraph) -> list[Paragraph]:
     """The same paragraph (same key) in every version the user may see, oldest first."""
     rows = db.session.scalars(
-        select(Paragraph).join(Version).where(Paragraph.key_id == paragraph.key_id)
-        .order_by(Version.seq).options(selectinload(Paragraph.version)))
+        select(Paragraph)
+        .join(Version)
+        .where(Paragraph.key_id == paragraph.key_id)
+        .order_by(Version.seq)
+        .options(selectinload(Paragraph.version))
+    )
     return [p for p in rows if permissions.can(user, "view_version", p.version)]
 
 
@@ -160,9 +204,13 @@ def removed_paragraphs(version: Version) -> list[Paragraph]:
     if version.based_on_id is None:
         return []
     kept = select(Paragraph.key_id).where(Paragraph.version_id == version.id)
-    return list(db.session.scalars(
-        select(Paragraph).where(Paragraph.version_id == version.based_on_id,
-                                Paragraph.key_id.not_in(kept)).order_by(Paragraph.position)))
+    return list(
+        db.session.scalars(
+            select(Paragraph)
+            .where(Paragraph.version_id == version.based_on_id, Paragraph.key_id.not_in(kept))
+            .order_by(Paragraph.position)
+        )
+    )
 
 
 def is_open_for_comment(version: Version, now: dt.datetime | None = None) -> bool:
@@ -177,13 +225,20 @@ def is_open_for_comment(version: Version, now: dt.datetime | None = None) -> boo
 
 # --- creating versions -----------------------------------------------------------------
 
+
 def _parse(text: str, max_chars: int) -> tuple[list[ParsedParagraph], str, dict[int, str]]:
     """Parse a draft, taking out key markers; return paragraphs, clean text and markers."""
     if text is None or not text.strip():
-        raise Invalid("The draft is empty: paste or upload its Markdown text.", field="text")
+        raise Invalid(_("The draft is empty: paste or upload its Markdown text."), field="text")
     if len(text) > max_chars:
-        raise Invalid(f"The draft is too long ({len(text):,} characters; "
-                      f"{max_chars:,} at most).", field="text")
+        raise Invalid(
+            _(
+                "The draft is too long (%(value)s characters; %(max_chars)s at most).",
+                value=format(len(text), ","),
+                max_chars=format(max_chars, ","),
+            ),
+            field="text",
+        )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         parsed = parse_draft(text)
@@ -193,8 +248,13 @@ def _parse(text: str, max_chars: int) -> tuple[list[ParsedParagraph], str, dict[
     cleaned = []
     for index, paragraph in enumerate(parsed):
         if len(paragraph.label) > MAX_PARAGRAPH_LABEL:
-            raise Invalid(f"A paragraph label would be too long ({paragraph.label[:60]}…): "
-                          "shorten the heading or numbering it comes from.", field="text")
+            raise Invalid(
+                _(
+                    "A paragraph label would be too long (%(value)s…): shorten the heading or numbering it comes from.",
+                    value=paragraph.label[:60],
+                ),
+                field="text",
+            )
         found = KEY_MARKER.findall(paragraph.text)
         if found:
             # A paragraph copied with its mark (to split it) leaves two marks alike: the
@@ -208,6 +268,7 @@ def _parse(text: str, max_chars: int) -> tuple[list[ParsedParagraph], str, dict[
 
 def _replace_text(paragraph: ParsedParagraph, text: str) -> ParsedParagraph:
     from dataclasses import replace
+
     return replace(paragraph, text=text)
 
 
@@ -220,30 +281,50 @@ def _parse_deadline(value) -> dt.datetime | None:
         try:
             parsed = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
         except ValueError:
-            raise Invalid("The comment deadline must be a date and time such as "
-                          "2010-06-30T18:00 (UTC).", field="comments_close_at") from None
+            raise Invalid(
+                _("The comment deadline must be a date and time such as 2010-06-30T18:00 (UTC)."),
+                field="comments_close_at",
+            ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
     if parsed.year not in DEADLINE_YEARS:
-        raise Invalid(f"The comment deadline must fall between {DEADLINE_YEARS.start} and "
-                      f"{DEADLINE_YEARS.stop - 1}.", field="comments_close_at")
+        raise Invalid(
+            _(
+                "The comment deadline must fall between %(start)s and %(value)s.",
+                start=DEADLINE_YEARS.start,
+                value=DEADLINE_YEARS.stop - 1,
+            ),
+            field="comments_close_at",
+        )
     return parsed.astimezone(dt.timezone.utc)
 
 
 def _check_label(consultation: Consultation, label: str, exclude_id: int | None = None) -> str:
     label = (label or "").strip()
     if not label:
-        raise Invalid("Give the version a label, such as Zero draft or Rev.1.", field="label")
+        raise Invalid(_("Give the version a label, such as Zero draft or Rev.1."), field="label")
     if len(label) > MAX_LABEL_LENGTH:
-        raise Invalid(f"The label is too long ({MAX_LABEL_LENGTH} characters at most).",
-                      field="label")
-    query = select(Version.id).where(Version.consultation_id == consultation.id,
-                                     Version.label == label)
+        raise Invalid(
+            _(
+                "The label is too long (%(max_label_length)s characters at most).",
+                max_label_length=MAX_LABEL_LENGTH,
+            ),
+            field="label",
+        )
+    query = select(Version.id).where(
+        Version.consultation_id == consultation.id, Version.label == label
+    )
     if exclude_id:
         query = query.where(Version.id != exclude_id)
     if db.session.scalar(query):
-        raise Conflict(f"{consultation.title} already has a version labelled {label}.",
-                       field="label")
+        raise Conflict(
+            _(
+                "%(title)s already has a version labelled %(label)s.",
+                title=consultation.title,
+                label=label,
+            ),
+            field="label",
+        )
     return label
 
 
@@ -254,13 +335,15 @@ def _lock(consultation: Consultation) -> None:
     or label and one would fail on the unique constraint instead of getting a clear answer.
     SQLite needs nothing here: write requests hold its write lock from the start.
     """
-    db.session.execute(select(Consultation.id).where(Consultation.id == consultation.id)
-                       .with_for_update())
+    db.session.execute(
+        select(Consultation.id).where(Consultation.id == consultation.id).with_for_update()
+    )
 
 
 def _new_key(consultation: Consultation, version: Version) -> ParagraphKey:
-    key = ParagraphKey(consultation_id=consultation.id, key="k" + secrets.token_hex(5),
-                       created_in_id=version.id)
+    key = ParagraphKey(
+        consultation_id=consultation.id, key="k" + secrets.token_hex(5), created_in_id=version.id
+    )
     db.session.add(key)
     return key
 
@@ -268,12 +351,16 @@ def _new_key(consultation: Consultation, version: Version) -> ParagraphKey:
 def _old_paragraphs(version: Version | None) -> list[Paragraph]:
     if version is None:
         return []
-    return list(db.session.scalars(select(Paragraph).where(Paragraph.version_id == version.id)
-                                   .order_by(Paragraph.position)))
+    return list(
+        db.session.scalars(
+            select(Paragraph).where(Paragraph.version_id == version.id).order_by(Paragraph.position)
+        )
+    )
 
 
-def _build_paragraphs(version: Version, parsed: list[ParsedParagraph],
-                      explicit: dict[int, str | None]) -> None:
+def _build_paragraphs(
+    version: Version, parsed: list[ParsedParagraph], explicit: dict[int, str | None]
+) -> None:
     """(Re)create the paragraphs of a draft version, matched to its predecessor."""
     consultation = version.consultation
     # A draft's paragraphs and the keys it minted are rebuilt whole; nothing else refers
@@ -281,10 +368,16 @@ def _build_paragraphs(version: Version, parsed: list[ParsedParagraph],
     db.session.flush()
     db.session.expire(version, ["paragraphs"])
     # "fetch" also drops the deleted rows from the session, so new rows may reuse their ids.
-    db.session.execute(delete(Paragraph).where(Paragraph.version_id == version.id)
-                       .execution_options(synchronize_session="fetch"))
-    db.session.execute(delete(ParagraphKey).where(ParagraphKey.created_in_id == version.id)
-                       .execution_options(synchronize_session="fetch"))
+    db.session.execute(
+        delete(Paragraph)
+        .where(Paragraph.version_id == version.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.execute(
+        delete(ParagraphKey)
+        .where(ParagraphKey.created_in_id == version.id)
+        .execution_options(synchronize_session="fetch")
+    )
 
     old = _old_paragraphs(version.based_on)
     old_by_key = {p.key.key: p for p in old}
@@ -293,10 +386,15 @@ def _build_paragraphs(version: Version, parsed: list[ParsedParagraph],
     explicit = {i: k for i, k in explicit.items() if k is None or k in old_by_key}
     try:
         matches = match_paragraphs(
-            [OldParagraph(key=p.key.key, kind=p.kind.value, label=p.label, text=p.text)
-             for p in old], parsed, explicit=explicit)
+            [
+                OldParagraph(key=p.key.key, kind=p.kind.value, label=p.label, text=p.text)
+                for p in old
+            ],
+            parsed,
+            explicit=explicit,
+        )
     except ValueError as exc:
-        raise Invalid(f"The paragraph matches cannot be applied: {exc}") from None
+        raise Invalid(_("The paragraph matches cannot be applied: %(exc)s", exc=exc)) from None
 
     for match in matches:
         if match.new_index is None:
@@ -309,21 +407,39 @@ def _build_paragraphs(version: Version, parsed: list[ParsedParagraph],
             predecessor = old_by_key[match.old_key]
             key = predecessor.key
             status, previous_label = MatchStatus(match.status), predecessor.label
-        db.session.add(Paragraph(
-            version_id=version.id, key=key, position=match.new_index,
-            kind=ParagraphKind(source.kind), label=source.label, number=source.number,
-            parent_label=source.parent_label, heading_level=source.heading_level,
-            text=source.text, html=render_html(source.text),
-            match_status=status, match_similarity=match.similarity,
-            previous_label=previous_label))
+        db.session.add(
+            Paragraph(
+                version_id=version.id,
+                key=key,
+                position=match.new_index,
+                kind=ParagraphKind(source.kind),
+                label=source.label,
+                number=source.number,
+                parent_label=source.parent_label,
+                heading_level=source.heading_level,
+                text=source.text,
+                html=render_html(source.text),
+                match_status=status,
+                match_similarity=match.similarity,
+                previous_label=previous_label,
+            )
+        )
     db.session.flush()
     db.session.expire(version, ["paragraphs"])
 
 
-def create_version(actor, consultation: Consultation, *, label: str, text: str,
-                   symbol: str | None = None, based_on_id: int | None = None,
-                   comments_close_at=None, publish: bool = False,
-                   max_chars: int = 500_000) -> Version:
+def create_version(
+    actor,
+    consultation: Consultation,
+    *,
+    label: str,
+    text: str,
+    symbol: str | None = None,
+    based_on_id: int | None = None,
+    comments_close_at=None,
+    publish: bool = False,
+    max_chars: int = 500_000,
+) -> Version:
     """Import a Markdown draft as the next version of a consultation."""
     if actor is not None:
         permissions.require(actor, "create_version", consultation)
@@ -331,27 +447,51 @@ def create_version(actor, consultation: Consultation, *, label: str, text: str,
     label = _check_label(consultation, label)
     symbol = (symbol or "").strip() or None
     if symbol and len(symbol) > 100:
-        raise Invalid("The document symbol is too long (100 characters at most).", field="symbol")
+        raise Invalid(
+            _("The document symbol is too long (100 characters at most)."), field="symbol"
+        )
     deadline = _parse_deadline(comments_close_at)
     parsed, clean_text, markers = _parse(text, max_chars)
 
     head = head_version(consultation)
     if based_on_id is not None:
         based_on = db.session.get(Version, based_on_id) if 0 < based_on_id <= MAX_ID else None
-        if based_on is None or based_on.consultation_id != consultation.id or not based_on.is_public:
-            raise Invalid("based_on must be a published version of this consultation.",
-                          field="based_on")
+        if (
+            based_on is None
+            or based_on.consultation_id != consultation.id
+            or not based_on.is_public
+        ):
+            raise Invalid(
+                _("based_on must be a published version of this consultation."), field="based_on"
+            )
         if head is None or based_on.id != head.id:
-            raise Conflict(f"{based_on.label} is no longer the newest version: "
-                           f"start from {head.label if head else 'the newest'} instead.")
+            raise Conflict(
+                _(
+                    "%(label)s is no longer the newest version: start from %(value)s instead.",
+                    label=based_on.label,
+                    value=head.label if head else "the newest",
+                )
+            )
     else:
         based_on = head
 
-    seq = (db.session.scalar(select(func.max(Version.seq))
-                             .where(Version.consultation_id == consultation.id)) or 0) + 1
-    version = Version(consultation=consultation, seq=seq, label=label, symbol=symbol,
-                      based_on=based_on, source_text=clean_text, comments_close_at=deadline,
-                      created_by=actor, status=VersionStatus.draft)
+    seq = (
+        db.session.scalar(
+            select(func.max(Version.seq)).where(Version.consultation_id == consultation.id)
+        )
+        or 0
+    ) + 1
+    version = Version(
+        consultation=consultation,
+        seq=seq,
+        label=label,
+        symbol=symbol,
+        based_on=based_on,
+        source_text=clean_text,
+        comments_close_at=deadline,
+        created_by=actor,
+        status=VersionStatus.draft,
+    )
     db.session.add(version)
     db.session.flush()
     _build_paragraphs(version, parsed, dict(markers))
@@ -364,8 +504,12 @@ def create_version(actor, consultation: Consultation, *, label: str, text: str,
 
 def _require_draft(version: Version) -> None:
     if version.status != VersionStatus.draft:
-        raise Conflict(f"{version.label} is published and can no longer be changed; "
-                       "make a new version instead.")
+        raise Conflict(
+            _(
+                "%(label)s is published and can no longer be changed; make a new version instead.",
+                label=version.label,
+            )
+        )
 
 
 def draft_stamp(version: Version) -> str:
@@ -376,8 +520,9 @@ def draft_stamp(version: Version) -> str:
     return digest.hexdigest()[:16]
 
 
-def start_new_version(actor, consultation: Consultation,
-                      from_previous: bool) -> tuple[Version | None, str]:
+def start_new_version(
+    actor, consultation: Consultation, from_previous: bool
+) -> tuple[Version | None, str]:
     """What the new-version form starts from: the newest version and, if asked, its text."""
     permissions.require(actor, "create_version", consultation)
     head = head_version(consultation)
@@ -400,8 +545,13 @@ def get_draft_review(actor, version: Version) -> dict:
         counts[item.match_status.value] += 1
     removed = removed_paragraphs(version)
     counts["removed"] = len(removed)
-    return {"previous": previous, "previous_by_key": {p.key_id: p for p in previous},
-            "removed": removed, "counts": counts, "stamp": draft_stamp(version)}
+    return {
+        "previous": previous,
+        "previous_by_key": {p.key_id: p for p in previous},
+        "removed": removed,
+        "counts": counts,
+        "stamp": draft_stamp(version),
+    }
 
 
 def discard_draft(actor, version: Version) -> Consultation:
@@ -413,17 +563,27 @@ def discard_draft(actor, version: Version) -> Consultation:
         db.session.delete(paragraph)
     db.session.flush()
     db.session.expire(version, ["paragraphs"])
-    db.session.execute(delete(ParagraphKey).where(ParagraphKey.created_in_id == version.id)
-                       .execution_options(synchronize_session="fetch"))
+    db.session.execute(
+        delete(ParagraphKey)
+        .where(ParagraphKey.created_in_id == version.id)
+        .execution_options(synchronize_session="fetch")
+    )
     db.session.delete(version)
     db.session.flush()
     db.session.expire(consultation, ["versions"])
     return consultation
 
 
-def update_draft_text(actor, version: Version, *, text: str, label: str | None = None,
-                      symbol: str | None = None, max_chars: int = 500_000,
-                      expected_stamp: str | None = None) -> Version:
+def update_draft_text(
+    actor,
+    version: Version,
+    *,
+    text: str,
+    label: str | None = None,
+    symbol: str | None = None,
+    max_chars: int = 500_000,
+    expected_stamp: str | None = None,
+) -> Version:
     """Replace the text of a draft version and match its paragraphs again.
 
     With `expected_stamp`, the edit is refused if someone changed the draft since the
@@ -432,8 +592,12 @@ def update_draft_text(actor, version: Version, *, text: str, label: str | None =
     permissions.require(actor, "edit_draft_version", version.consultation)
     _require_draft(version)
     if expected_stamp is not None and expected_stamp != draft_stamp(version):
-        raise Conflict(f"{version.label} was changed by someone else after you opened it. "
-                       "Copy your text, reload the page and apply your changes again.")
+        raise Conflict(
+            _(
+                "%(label)s was changed by someone else after you opened it. Copy your text, reload the page and apply your changes again.",
+                label=version.label,
+            )
+        )
     if label is not None:
         version.label = _check_label(version.consultation, label, exclude_id=version.id)
     if symbol is not None:
@@ -451,11 +615,12 @@ def correct_match(actor, version: Version, paragraph_id: int, old_key: str | Non
     paragraphs = sorted(version.paragraphs, key=lambda p: p.position)
     target = next((p for p in paragraphs if p.id == paragraph_id), None)
     if target is None:
-        raise NotFound("That paragraph is not in this draft.")
+        raise NotFound(_("That paragraph is not in this draft."))
     old_keys = {p.key.key for p in _old_paragraphs(version.based_on)}
     if old_key is not None and old_key not in old_keys:
-        raise Invalid("Choose a paragraph of the previous version, or 'new paragraph'.",
-                      field="old_key")
+        raise Invalid(
+            _("Choose a paragraph of the previous version, or 'new paragraph'."), field="old_key"
+        )
     explicit: dict[int, str | None] = {}
     for p in paragraphs:
         current = p.key.key if p.match_status != MatchStatus.new else None
@@ -466,15 +631,24 @@ def correct_match(actor, version: Version, paragraph_id: int, old_key: str | Non
             if key == old_key:
                 explicit[position] = None
     explicit[target.position] = old_key
-    parsed = [ParsedParagraph(kind=p.kind.value, label=p.label, number=p.number, text=p.text,
-                              parent_label=p.parent_label, heading_level=p.heading_level)
-              for p in paragraphs]
+    parsed = [
+        ParsedParagraph(
+            kind=p.kind.value,
+            label=p.label,
+            number=p.number,
+            text=p.text,
+            parent_label=p.parent_label,
+            heading_level=p.heading_level,
+        )
+        for p in paragraphs
+    ]
     _build_paragraphs(version, parsed, explicit)
     return version
 
 
-def correct_match_by_label(actor, version: Version, paragraph_id: int,
-                           old_label: str | None) -> Version:
+def correct_match_by_label(
+    actor, version: Version, paragraph_id: int, old_label: str | None
+) -> Version:
     """correct_match, naming the predecessor by its label in the previous version."""
     if old_label is None:
         return correct_match(actor, version, paragraph_id, None)
@@ -482,7 +656,10 @@ def correct_match_by_label(actor, version: Version, paragraph_id: int,
         if old_label in (paragraph.label, paragraph.anchor):
             return correct_match(actor, version, paragraph_id, paragraph.key.key)
     previous = version.based_on.label if version.based_on else "the previous version"
-    raise Invalid(f"{previous} has no paragraph {old_label}.", field="old_label")
+    raise Invalid(
+        _("%(previous)s has no paragraph %(old_label)s.", previous=previous, old_label=old_label),
+        field="old_label",
+    )
 
 
 def set_deadline(actor, version: Version, comments_close_at) -> Version:
@@ -501,41 +678,62 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None) -> 
     now = now or utcnow()
     consultation = version.consultation
     if version.comments_close_at is not None and version.comments_close_at <= now:
-        raise Invalid("The comment deadline has already passed; set a later one.",
-                      field="comments_close_at")
+        raise Invalid(
+            _("The comment deadline has already passed; set a later one."),
+            field="comments_close_at",
+        )
     if not version.paragraphs:
-        raise Invalid("This draft has no paragraphs.")
+        raise Invalid(_("This draft has no paragraphs."))
     expected = version.based_on.seq if version.based_on is not None else 0
     # Compare-and-set: if someone published since this draft was started, nothing changes.
     moved = db.session.execute(
-        update(Consultation).where(Consultation.id == consultation.id,
-                                   Consultation.head_seq == expected)
-        .values(head_seq=version.seq).execution_options(synchronize_session=False)).rowcount
+        update(Consultation)
+        .where(Consultation.id == consultation.id, Consultation.head_seq == expected)
+        .values(head_seq=version.seq)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if moved != 1:
         db.session.refresh(consultation)
         current = head_version(consultation)
-        raise Conflict(f"{current.label if current else 'Another version'} was published after "
-                       f"this draft was started from "
-                       f"{version.based_on.label if version.based_on else 'nothing'}; "
-                       "make the draft again from the newest version.")
+        raise Conflict(
+            _(
+                "%(value)s was published after this draft was started from %(value2)s; make the draft again from the newest version.",
+                value=current.label if current else "Another version",
+                value2=version.based_on.label if version.based_on else "nothing",
+            )
+        )
     db.session.refresh(consultation)
     if version.based_on is not None:
         version.based_on.status = VersionStatus.superseded
         kept = select(Paragraph.key_id).where(Paragraph.version_id == version.id)
         db.session.execute(
-            update(ParagraphKey).where(
-                ParagraphKey.id.in_(select(Paragraph.key_id).where(
-                    Paragraph.version_id == version.based_on.id)),
-                ParagraphKey.id.not_in(kept)).values(ended_in_id=version.id)
-            .execution_options(synchronize_session="fetch"))
+            update(ParagraphKey)
+            .where(
+                ParagraphKey.id.in_(
+                    select(Paragraph.key_id).where(Paragraph.version_id == version.based_on.id)
+                ),
+                ParagraphKey.id.not_in(kept),
+            )
+            .values(ended_in_id=version.id)
+            .execution_options(synchronize_session="fetch")
+        )
     version.status = VersionStatus.published
     version.published_at = now
     version.published_by = actor
     db.session.flush()
-    record_action(actor, "version.publish", "version", version.id,
-                  consultation_id=consultation.id, target_label=version.label,
-                  details={"comments_close_at": version.comments_close_at.isoformat()
-                           if version.comments_close_at else None})
+    record_action(
+        actor,
+        "version.publish",
+        "version",
+        version.id,
+        consultation_id=consultation.id,
+        target_label=version.label,
+        details={
+            "comments_close_at": version.comments_close_at.isoformat()
+            if version.comments_close_at
+            else None
+        },
+    )
     return version
 
 
@@ -549,10 +747,14 @@ def editable_text(version: Version) -> str:
             level = min(max(paragraph.heading_level or 1, 1), 6)
             blocks.append("#" * level + " " + " ".join(paragraph.text.split("\n")) + marker)
             continue
-        parsed = ParsedParagraph(kind=paragraph.kind.value, label=paragraph.label,
-                                 number=paragraph.number, text=paragraph.text,
-                                 parent_label=paragraph.parent_label,
-                                 heading_level=paragraph.heading_level)
+        parsed = ParsedParagraph(
+            kind=paragraph.kind.value,
+            label=paragraph.label,
+            number=paragraph.number,
+            text=paragraph.text,
+            parent_label=paragraph.parent_label,
+            heading_level=paragraph.heading_level,
+        )
         # The parser's own renderer keeps nesting and continuation text intact.
         blocks.append(render_draft_markdown([parsed]).rstrip("\n") + marker)
     return "\n\n".join(blocks) + "\n"
@@ -560,6 +762,5 @@ def editable_text(version: Version) -> str:
 
 def preview_draft(text: str, max_chars: int = 500_000) -> list[dict]:
     """Parse a draft without saving it: what the co-facilitator will get."""
-    parsed, _, _ = _parse(text, max_chars)
-    return [{"kind": p.kind, "label": p.label, "html": render_html(p.text)}
-            for p in parsed]
+    parsed, _clean, _markers = _parse(text, max_chars)
+    return [{"kind": p.kind, "label": p.label, "html": render_html(p.text)} for p in parsed]

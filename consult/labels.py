@@ -1,0 +1,39 @@
+"""Words shown for the platform's states, roles and kinds, in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    # consultation and version states
+    "open": _l("open"),
+    "closed": _l("closed"),
+    "draft": _l("draft"),
+    "published": _l("published"),
+    "superseded": _l("superseded"),
+    "final": _l("final"),
+    # how a paragraph follows its predecessor
+    "kept": _l("kept"),
+    "edited": _l("edited"),
+    "moved": _l("moved"),
+    "new": _l("new"),
+    "removed": _l("removed"),
+    # roles
+    "delegate": _l("delegate"),
+    "observer": _l("observer"),
+    "cofacilitator": _l("co-facilitator"),
+    "secretariat": _l("secretariat"),
+    # kinds of delegation
+    "member_state": _l("Member State"),
+    "observer_state": _l("observer State"),
+    "group": _l("group of States"),
+    "igo": _l("intergovernmental organisation"),
+    "ngo": _l("non-governmental organisation"),
+    "un_entity": _l("United Nations entity"),
+}
+
+
+def label(value) -> str:
+    """The reader-facing word for an enum member or its value."""
+    key = getattr(value, "value", value)
+    return str(LABELS.get(key, key))
