@@ -75,4 +75,5 @@ def _register_blueprints(app: Flask) -> None:
     # The API authenticates writes with bearer tokens, or checks the CSRF header itself
     # when a browser session is used (see api.auth).
     csrf.exempt(api_bp)
+    csrf.exempt("consult.web.choose_language")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -48,16 +48,20 @@ def init_app(app: Flask) -> None:
 
     @app.post("/language")
     def choose_language():
-        """Remember the reader's choice among the six UN languages."""
-        from flask import redirect, session, url_for
-        from flask_wtf import FlaskForm
+        """Remember the reader's choice among the six UN languages.
 
-        if not FlaskForm().validate_on_submit():
-            return render_template("error.html", title=_("Form expired"),
-                                   message=_("Reload the page and choose again.")), 400
+        The one form without a CSRF token, on purpose: a forged request could only change
+        the display language, and a token would make every public page unique per visitor
+        (no 304s, a session cookie for every anonymous reader).
+        """
+        from flask import redirect, session, url_for
+
         chosen = request.form.get("lang")
         if chosen in app.config["LANGUAGES"]:
             session["lang"] = chosen
+        if chosen not in app.config["LANGUAGES"]:
+            return render_template("error.html", title=_("Not possible"),
+                                   message=_("Choose one of the six languages.")), 400
         return redirect(safe_local_path(request.form.get("next"), url_for("drafts.index")))
 
     @app.context_processor
@@ -87,6 +91,17 @@ def init_app(app: Flask) -> None:
         if not value:
             return ""
         return babel_dates.format_date(value, "long", locale=_babel_locale())
+
+    @app.after_request
+    def revalidate_pages(response):
+        # Pages carry an ETag so a reader on a slow connection who reloads a long text gets
+        # a 304 instead of the whole page again. Pages show who is logged in, so private.
+        if (request.method == "GET" and response.status_code == 200
+                and response.mimetype == "text/html" and not response.direct_passthrough):
+            response.add_etag()
+            response.headers.setdefault("Cache-Control", "private, no-cache")
+            response = response.make_conditional(request)
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

@@ -378,3 +378,15 @@ def test_paragraph_history_hides_drafts(client, staff, consultation):
     assert "Zero, OP1" in html and "Secret Rev" not in html
     assert [p.version.label for p in services.paragraph_history(staff, zero.paragraphs[0])] == \
         ["Zero", "Secret Rev"]
+
+
+def test_version_page_answers_conditional_requests(client, staff, consultation):
+    version = publish_text(staff, consultation, "Zero", SMALL_DRAFT)
+    path = f"/consultations/gpa/versions/{version.id}"
+    first = client.get(path)
+    assert first.headers["ETag"] and "no-cache" in first.headers["Cache-Control"]
+    assert "Set-Cookie" not in first.headers  # a public reader gets no session
+    import time
+    time.sleep(1.1)  # anything time-stamped in the page would change its ETag
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
