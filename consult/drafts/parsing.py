@@ -97,7 +97,15 @@ SUBPARAGRAPH = "subparagraph"
 
 
 class DraftError(ValueError):
-    """The text cannot be used as a draft; the message is meant for the user."""
+    """The text cannot be used as a draft; the message is meant for the user.
+
+    `reason` names the problem so the web layer can show the message in the reader's
+    language: not_text, too_long, nul, empty, no_paragraphs, too_many_paragraphs.
+    """
+
+    def __init__(self, message: str, reason: str = "invalid"):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -459,7 +467,7 @@ def _classify(blocks: list[_Block]) -> list[_Para]:
         paras.append(para)
         if len(paras) > MAX_PARAGRAPHS:
             raise DraftError(f"The draft has more than {MAX_PARAGRAPHS:,} paragraphs; "
-                             "split it into smaller documents.")
+                             "split it into smaller documents.", "too_many_paragraphs")
         return len(paras) - 1
 
     def append(index: int, block: _Block, text: str) -> None:
@@ -642,21 +650,21 @@ def parse_draft(text: str) -> list[ParsedParagraph]:
     too long, contains NUL bytes, has no paragraphs or too many.
     """
     if not isinstance(text, str):
-        raise DraftError("The draft must be text.")
+        raise DraftError("The draft must be text.", "not_text")
     if len(text) > MAX_DRAFT_CHARS:
         raise DraftError(f"The draft is too long ({len(text):,} characters; "
-                         f"the maximum is {MAX_DRAFT_CHARS:,}).")
+                         f"the maximum is {MAX_DRAFT_CHARS:,}).", "too_long")
     if "\x00" in text:
         raise DraftError("The draft contains a NUL character, which is not allowed in text. "
-                         "Remove it (it usually comes from a binary file) and try again.")
+                         "Remove it (it usually comes from a binary file) and try again.", "nul")
     if not text.strip():
-        raise DraftError("The draft is empty.")
+        raise DraftError("The draft is empty.", "empty")
     lines = _preprocess(text)
     blocks = _segment(lines, line_mode=_line_mode(lines))
     paragraphs = _assign_labels(_classify(blocks))
     if not paragraphs:
         raise DraftError("The draft has no paragraphs: it contains only front matter, "
-                         "comments or markup.")
+                         "comments or markup.", "no_paragraphs")
     return paragraphs
 
 

@@ -25,7 +25,13 @@ from consult.drafts.models import (
     Version,
     VersionStatus,
 )
-from consult.drafts.parsing import DraftError, ParsedParagraph, parse_draft, render_draft_markdown
+from consult.drafts.parsing import (
+    MAX_PARAGRAPHS,
+    DraftError,
+    ParsedParagraph,
+    parse_draft,
+    render_draft_markdown,
+)
 from consult.errors import Conflict, Invalid, NotFound
 from consult.markdown import render_draft_markdown as render_html
 from consult.moderation.services import record_action
@@ -243,7 +249,7 @@ def _parse(text: str, max_chars: int) -> tuple[list[ParsedParagraph], str, dict[
     try:
         parsed = parse_draft(text)
     except DraftError as exc:
-        raise Invalid(str(exc), field="text") from None
+        raise Invalid(_draft_error_message(exc), field="text") from None
     markers: dict[int, str] = {}
     cleaned = []
     for index, paragraph in enumerate(parsed):
@@ -264,6 +270,20 @@ def _parse(text: str, max_chars: int) -> tuple[list[ParsedParagraph], str, dict[
             paragraph = _replace_text(paragraph, KEY_MARKER.sub("", paragraph.text).rstrip())
         cleaned.append(paragraph)
     return cleaned, KEY_MARKER.sub("", text), markers
+
+
+def _draft_error_message(exc: DraftError) -> str:
+    """The parser's refusal in the reader's language."""
+    messages = {
+        "nul": _("The draft contains a NUL character, which cannot be stored. Remove it (it "
+                 "usually comes from a binary file) and try again."),
+        "empty": _("The draft is empty: paste or upload its Markdown text."),
+        "no_paragraphs": _("The draft has no paragraphs: it contains only front matter, "
+                           "comments or markup."),
+        "too_many_paragraphs": _("The draft has more than %(count)s paragraphs; split it into "
+                                 "smaller documents.", count=format(MAX_PARAGRAPHS, ",")),
+    }
+    return messages.get(exc.reason, str(exc))
 
 
 def _replace_text(paragraph: ParsedParagraph, text: str) -> ParsedParagraph:

@@ -390,3 +390,14 @@ def test_version_page_answers_conditional_requests(client, staff, consultation):
     time.sleep(1.1)  # anything time-stamped in the page would change its ETag
     again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
+
+
+def test_parser_refusals_reach_the_user_in_plain_words(staff, consultation):
+    with pytest.raises(Invalid, match="no paragraphs"):
+        services.create_version(staff, consultation, label="Zero",
+                                text="---\ntitle: x\n---\n\n<!-- only a comment -->\n")
+    with pytest.raises(Invalid, match="NUL character"):
+        services.create_version(staff, consultation, label="Zero", text="1. Text\x00.\n")
+    too_many = "\n\n".join(f"{n}. Paragraph {n}." for n in range(1, 2100))
+    with pytest.raises(Invalid, match="more than 2,000 paragraphs"):
+        services.create_version(staff, consultation, label="Zero", text=too_many)
