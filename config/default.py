@@ -19,11 +19,14 @@ SEARCH_INDEX_PATH = None
 # How many submissions one user may post, in Flask-Limiter notation.
 POST_RATE_LIMIT = "30 per minute"
 
-# Failed log-ins allowed for one e-mail address inside the window before further attempts
-# for it are refused until the window has passed. The per-address limit is looser: many
-# delegates may share one office or mission network address.
+# Failed log-ins allowed inside the window before further attempts are refused until the
+# window has passed: for one account from one client address; from one address for any
+# account (looser: a mission's delegates may share one address); for one account from
+# anywhere (an address with no failures of its own still gets through, so nobody can lock
+# a delegate out by failing on purpose).
 LOGIN_MAX_FAILURES = 5
 LOGIN_MAX_FAILURES_PER_ADDRESS = 50
+LOGIN_MAX_FAILURES_PER_ACCOUNT = 50
 LOGIN_FAILURE_WINDOW_SECONDS = 900
 
 # How many reverse proxies (e.g. nginx in front of gunicorn) sit in front of the app. With

@@ -29,6 +29,9 @@ def transaction():
         db.session.commit()
     except ServiceError as exc:
         _fail(exc.message)
+    except UnicodeEncodeError:
+        # Arguments that are not UTF-8 reach Python as lone surrogates.
+        _fail("Arguments must be UTF-8 text.")
 
 
 users_cli = AppGroup("users", help="Manage accounts.")

@@ -16,6 +16,9 @@ from consult.labels import label
 from consult.urls import safe_local_path
 
 RTL_LANGUAGES = {"ar"}
+# Pages that show unpublished text or account details.
+STAFF_PAGES = {"drafts.review", "drafts.edit_version", "drafts.new_version", "auth.account",
+               "auth.users", "auth.user"}
 
 
 def _babel_locale() -> str:
@@ -34,6 +37,9 @@ def init_app(app: Flask) -> None:
     def refuse_nul_characters():
         # PostgreSQL cannot store NUL in text, and no honest form sends one: refuse them
         # up front with a clear message rather than fail deep inside a transaction.
+        if "\x00" in request.path:
+            return render_template("error.html", title=_("Not found"),
+                                   message=_("There is nothing at this address.")), 404
         for values in (request.args, request.form):
             for key, value in values.items(multi=True):
                 if "\x00" in key or "\x00" in value:
@@ -99,6 +105,9 @@ def init_app(app: Flask) -> None:
         if (request.method == "GET" and response.status_code == 200
                 and response.mimetype == "text/html" and not response.direct_passthrough):
             response.add_etag()
+            if request.endpoint in STAFF_PAGES:
+                # Unpublished text: not kept in a shared browser's cache after logout.
+                response.headers["Cache-Control"] = "private, no-store"
             response.headers.setdefault("Cache-Control", "private, no-cache")
             response = response.make_conditional(request)
         return response

@@ -240,9 +240,24 @@ def update_user(
         )
     if actor is not None and user.id == actor.id and role_value != Role.secretariat:
         raise Invalid(_("You cannot remove your own secretariat role."), field="role")
+    _keep_a_secretariat(user, new_role=role_value, disabled=user.is_disabled)
     user.role = role_value
     db.session.flush()
     return user
+
+
+def _keep_a_secretariat(user: User, *, new_role: Role, disabled: bool) -> None:
+    """Refuse a change that would leave no enabled secretariat account."""
+    if user.role != Role.secretariat or user.is_disabled:
+        return
+    if new_role == Role.secretariat and not disabled:
+        return
+    others = db.session.scalar(
+        select(func.count(User.id)).where(
+            User.role == Role.secretariat, User.is_disabled.is_(False), User.id != user.id))
+    if not others:
+        raise Invalid(_("This is the last enabled secretariat account: create or enable "
+                        "another one first, or nobody could manage accounts."))
 
 
 def set_user_disabled(actor, user: User, disabled: bool) -> User:
@@ -251,6 +266,7 @@ def set_user_disabled(actor, user: User, disabled: bool) -> User:
         permissions.require(actor, "manage_users", user)
     if actor is not None and user.id == actor.id and disabled:
         raise Invalid(_("You cannot disable your own account."))
+    _keep_a_secretariat(user, new_role=user.role, disabled=disabled)
     user.is_disabled = disabled
     if disabled:
         revoke_all_sessions(user)
@@ -316,19 +332,25 @@ def list_users_with_role(role: Role) -> list[User]:
 
 
 def _too_many_failures(email: str, address: str, config) -> bool:
+    """Whether this attempt must be refused without checking the password.
+
+    Three limits within the window: failures for this account from this address (strict),
+    failures from this address for any account (against one machine trying many accounts),
+    and failures for this account from anywhere (against many machines guessing one
+    password). The last one still lets through an address with no failures of its own, so
+    that nobody can lock a delegate out of their account by failing on purpose.
+    """
     since = utcnow() - dt.timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"])
-    limit = config["LOGIN_MAX_FAILURES"]
-    by_email = db.session.scalar(
-        select(func.count(LoginFailure.id)).where(
-            LoginFailure.email == email, LoginFailure.at >= since
-        )
-    )
-    by_address = db.session.scalar(
-        select(func.count(LoginFailure.id)).where(
-            LoginFailure.address == address, LoginFailure.at >= since
-        )
-    )
-    return by_email >= limit or by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    recent = select(func.count(LoginFailure.id)).where(LoginFailure.at >= since)
+    by_pair = db.session.scalar(
+        recent.where(LoginFailure.email == email, LoginFailure.address == address))
+    if by_pair >= config["LOGIN_MAX_FAILURES"]:
+        return True
+    by_address = db.session.scalar(recent.where(LoginFailure.address == address))
+    if by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        return True
+    by_email = db.session.scalar(recent.where(LoginFailure.email == email))
+    return by_email >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] and by_pair > 0
 
 
 def authenticate(email: str, password: str, address: str, config) -> User | None:
@@ -358,7 +380,10 @@ def authenticate(email: str, password: str, address: str, config) -> User | None
         db.session.add(LoginFailure(email=email, address=address[:64]))
         db.session.flush()
         return None
-    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    # Forget only this address's failures: the owner logging in must not reset the count
+    # of someone guessing from elsewhere.
+    db.session.execute(
+        delete(LoginFailure).where(LoginFailure.email == email, LoginFailure.address == address[:64]))
     return user
 
 

@@ -107,8 +107,7 @@ def revoke_token(token_id: int):
     services.revoke_token(current_user, token_id)
     db.session.commit()
     flash(_("The token was revoked."), "success")
-    return redirect(request.referrer if request.referrer and "/admin/" in request.referrer
-                    else url_for("auth.account"))
+    return redirect(safe_local_path(request.form.get("next"), url_for("auth.account")))
 
 
 # --- secretariat: accounts ---------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from consult import permissions
 from consult.auth.models import Role, User
+from consult.auth.services import get_user_by_email
 from consult.db import db, utcnow
 from consult.drafts.matching import OldParagraph, match_paragraphs
 from consult.drafts.models import (
@@ -105,15 +106,6 @@ def assign_cofacilitator(actor, consultation: Consultation, user: User) -> Consu
         raise Invalid(_("%(name)s is not a co-facilitator account.", name=user.name), field="email")
     if not consultation.is_run_by(user):
         consultation.staff.append(user)
-        record_action(
-            actor,
-            "consultation.assign",
-            "consultation",
-            consultation.id,
-            consultation_id=consultation.id,
-            target_label=consultation.title,
-            details={"cofacilitator": user.name},
-        )
         db.session.flush()
     return consultation
 
@@ -124,17 +116,19 @@ def unassign_cofacilitator(actor, consultation: Consultation, user: User) -> Con
         permissions.require(actor, "assign_cofacilitators", consultation)
     if consultation.is_run_by(user):
         consultation.staff.remove(user)
-        record_action(
-            actor,
-            "consultation.unassign",
-            "consultation",
-            consultation.id,
-            consultation_id=consultation.id,
-            target_label=consultation.title,
-            details={"cofacilitator": user.name},
-        )
         db.session.flush()
     return consultation
+
+
+def change_cofacilitator(actor, consultation: Consultation, email: str, *,
+                         remove: bool = False) -> Consultation:
+    """Assign (or remove) the co-facilitator account with this e-mail address."""
+    # Permission first: nobody else may learn which addresses have accounts.
+    permissions.require(actor, "assign_cofacilitators", consultation)
+    user = get_user_by_email(email)
+    if remove:
+        return unassign_cofacilitator(actor, consultation, user)
+    return assign_cofacilitator(actor, consultation, user)
 
 
 def list_consultations() -> list[Consultation]:
@@ -172,12 +166,12 @@ def head_version(consultation: Consultation) -> Version | None:
 def get_version(user, version_id: int) -> Version:
     """A version the user may see (drafts only for co-facilitators), with its paragraphs."""
     if not 0 < version_id <= MAX_ID:
-        raise NotFound(_("No such version."))
+        raise NotFound(_("Not found."))
     version = db.session.scalar(
         select(Version).where(Version.id == version_id).options(selectinload(Version.paragraphs))
     )
     if version is None:
-        raise NotFound(_("No such version."))
+        raise NotFound(_("Not found."))
     permissions.require(user, "view_version", version)
     return version
 
@@ -268,6 +262,11 @@ def _parse(text: str, max_chars: int) -> tuple[list[ParsedParagraph], str, dict[
             if found[-1] not in markers.values():
                 markers[index] = found[-1]
             paragraph = _replace_text(paragraph, KEY_MARKER.sub("", paragraph.text).rstrip())
+            if not paragraph.text.strip():
+                raise Invalid(
+                    _("%(label)s has only its mark ⟦¶ …⟧ left: write its text, or delete the "
+                      "mark too to remove the paragraph.", label=paragraph.label),
+                    field="text")
         cleaned.append(paragraph)
     return cleaned, KEY_MARKER.sub("", text), markers
 
@@ -464,6 +463,7 @@ def create_version(
     if actor is not None:
         permissions.require(actor, "create_version", consultation)
     _lock(consultation)
+    _require_open(consultation)
     label = _check_label(consultation, label)
     symbol = (symbol or "").strip() or None
     if symbol and len(symbol) > 100:
@@ -522,6 +522,24 @@ def create_version(
     return version
 
 
+def _lock_draft(version: Version) -> None:
+    """Lock the consultation, re-read the version, and refuse unless it is still a draft.
+
+    Checks made on what the request read earlier could be stale: a colleague may have
+    published or edited the draft meanwhile (PostgreSQL runs requests side by side).
+    """
+    _lock(version.consultation)
+    db.session.refresh(version)
+    _require_draft(version)
+    _require_open(version.consultation)
+
+
+def _require_open(consultation: Consultation) -> None:
+    if consultation.status != ConsultationStatus.open:
+        raise Conflict(_("%(title)s is closed: its record can no longer change.",
+                         title=consultation.title))
+
+
 def _require_draft(version: Version) -> None:
     if version.status != VersionStatus.draft:
         raise Conflict(
@@ -577,7 +595,7 @@ def get_draft_review(actor, version: Version) -> dict:
 def discard_draft(actor, version: Version) -> Consultation:
     """Delete a draft that will not be published (e.g. overtaken by another version)."""
     permissions.require(actor, "edit_draft_version", version.consultation)
-    _require_draft(version)
+    _lock_draft(version)
     consultation = version.consultation
     for paragraph in list(version.paragraphs):
         db.session.delete(paragraph)
@@ -610,7 +628,7 @@ def update_draft_text(
     editor opened it, instead of silently overwriting their work.
     """
     permissions.require(actor, "edit_draft_version", version.consultation)
-    _require_draft(version)
+    _lock_draft(version)
     if expected_stamp is not None and expected_stamp != draft_stamp(version):
         raise Conflict(
             _(
@@ -631,7 +649,7 @@ def update_draft_text(
 def correct_match(actor, version: Version, paragraph_id: int, old_key: str | None) -> Version:
     """Set which paragraph of the previous version one paragraph continues (None: new)."""
     permissions.require(actor, "edit_draft_version", version.consultation)
-    _require_draft(version)
+    _lock_draft(version)
     paragraphs = sorted(version.paragraphs, key=lambda p: p.position)
     target = next((p for p in paragraphs if p.id == paragraph_id), None)
     if target is None:
@@ -685,7 +703,7 @@ def correct_match_by_label(
 def set_deadline(actor, version: Version, comments_close_at) -> Version:
     """Set the comment deadline of a draft (published deadlines change by moderation)."""
     permissions.require(actor, "edit_draft_version", version.consultation)
-    _require_draft(version)
+    _lock_draft(version)
     version.comments_close_at = _parse_deadline(comments_close_at)
     return version
 
@@ -694,7 +712,7 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None) -> 
     """Publish a draft: it becomes public, immutable and the consultation's newest text."""
     if actor is not None:
         permissions.require(actor, "publish_version", version.consultation)
-    _require_draft(version)
+    _lock_draft(version)
     now = now or utcnow()
     consultation = version.consultation
     if version.comments_close_at is not None and version.comments_close_at <= now:
@@ -748,6 +766,7 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None) -> 
         version.id,
         consultation_id=consultation.id,
         target_label=version.label,
+        at=now,
         details={
             "comments_close_at": version.comments_close_at.isoformat()
             if version.comments_close_at

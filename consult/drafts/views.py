@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect,
+                   render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from consult import permissions
 from consult.auth.forms import EmptyForm
 from consult.auth.models import Role
-from consult.auth.services import count_member_states_on, get_user_by_email, list_users_with_role
+from consult.auth.services import count_member_states_on, list_users_with_role
 from consult.db import db
 from consult.drafts import services
 from consult.drafts.forms import ConsultationForm, DeadlineForm, MatchForm, VersionForm
@@ -75,9 +75,17 @@ def _load_version(slug: str, version_id: int):
 def version(slug: str, version_id: int):
     """Read one version, each paragraph with its label and permanent link."""
     found = _load_version(slug, version_id)
-    return render_template("drafts/version.html", version=found,
-                           consultation=found.consultation,
-                           is_open=services.is_open_for_comment(found))
+    return _private_if_draft(found, render_template(
+        "drafts/version.html", version=found, consultation=found.consultation,
+        is_open=services.is_open_for_comment(found)))
+
+
+def _private_if_draft(version, html: str):
+    """A draft's page must not stay in a shared browser's cache after logout."""
+    response = make_response(html)
+    if not version.is_public:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/consultations/<slug>/versions/<int:version_id>/paragraphs/<label>")
@@ -86,8 +94,9 @@ def paragraph(slug: str, version_id: int, label: str):
     found = _load_version(slug, version_id)
     item = services.get_paragraph(current_user, found, label)
     history = services.paragraph_history(current_user, item)
-    return render_template("drafts/paragraph.html", version=found, paragraph=item,
-                           consultation=found.consultation, history=history)
+    return _private_if_draft(found, render_template(
+        "drafts/paragraph.html", version=found, paragraph=item,
+        consultation=found.consultation, history=history))
 
 
 def _text_from_form(form: VersionForm) -> str:
@@ -124,7 +133,7 @@ def new_version(slug: str):
                 preview = services.preview_draft(text, current_app.config["MAX_DRAFT_CHARS"])
             else:
                 based_on = request.form.get("based_on", "")
-                if based_on and not based_on.isdigit():
+                if based_on and not (based_on.isascii() and based_on.isdigit()):
                     raise Invalid(_("The form could not be read; nothing was saved."))
                 created = services.create_version(
                     current_user, found, label=form.label.data, text=text,
@@ -248,11 +257,8 @@ def cofacilitators(slug: str):
     found = services.get_consultation(slug)
     if not EmptyForm().validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
-    user = get_user_by_email(request.form.get("email", ""))
-    if request.form.get("action") == "remove":
-        services.unassign_cofacilitator(current_user, found, user)
-    else:
-        services.assign_cofacilitator(current_user, found, user)
+    services.change_cofacilitator(current_user, found, request.form.get("email", ""),
+                                  remove=request.form.get("action") == "remove")
     db.session.commit()
     flash(_("The co-facilitators of this consultation were updated."), "success")
     return redirect(url_for("drafts.consultation", slug=slug) + "#staff")

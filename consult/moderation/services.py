@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from consult.db import db
+from consult.db import db, utcnow
 from consult.moderation.models import LogEntry
 
 
 def record_action(actor, action: str, target_type: str, target_id: int | None, *,
                   consultation_id: int | None, target_label: str = "", reason: str = "",
-                  details: dict | None = None) -> LogEntry:
+                  details: dict | None = None, at=None) -> LogEntry:
     """Append one entry to the public log in the caller's transaction."""
     entry = LogEntry(
+        at=at or utcnow(),
         consultation_id=consultation_id,
         actor_id=getattr(actor, "id", None),
         actor_name=getattr(actor, "name", None) or "system",
