@@ -88,6 +88,12 @@ def test_cofacilitator_imports_and_publishes_then_public_reads(live_server, brow
     assert "comments close 30 June 2099, 18:00 UTC" in public.inner_text("main")
     public.click("text=Zero draft")
     assert public.locator("#OP2_a").inner_text().count("With shelter") == 1
+    # Printed, the text keeps its labels and loses navigation and forms.
+    public.emulate_media(media="print")
+    assert public.locator("#OP2_a .label").is_visible()
+    assert not public.locator("nav.account").is_visible()
+    assert not public.locator("footer form.languages").is_visible()
+    public.emulate_media(media="screen")
     public.click("#OP2_a a.label")
     assert "OP2(a)" in public.inner_text("h1")
     assert "Log in" in public.inner_text("header")
