@@ -377,13 +377,8 @@ def _old_paragraphs(version: Version | None) -> list[Paragraph]:
     )
 
 
-def _build_paragraphs(
-    version: Version, parsed: list[ParsedParagraph], explicit: dict[int, str | None]
-) -> None:
-    """(Re)create the paragraphs of a draft version, matched to its predecessor."""
-    consultation = version.consultation
-    # A draft's paragraphs and the keys it minted are rebuilt whole; nothing else refers
-    # to them before publication.
+def _clear_draft_paragraphs(version: Version) -> None:
+    """Delete a draft's paragraphs and the keys it minted."""
     db.session.flush()
     db.session.expire(version, ["paragraphs"])
     # "fetch" also drops the deleted rows from the session, so new rows may reuse their ids.
@@ -397,6 +392,16 @@ def _build_paragraphs(
         .where(ParagraphKey.created_in_id == version.id)
         .execution_options(synchronize_session="fetch")
     )
+
+
+def _build_paragraphs(
+    version: Version, parsed: list[ParsedParagraph], explicit: dict[int, str | None]
+) -> None:
+    """(Re)create the paragraphs of a draft version, matched to its predecessor."""
+    consultation = version.consultation
+    # A draft's paragraphs and the keys it minted are rebuilt whole; nothing else refers
+    # to them before publication.
+    _clear_draft_paragraphs(version)
 
     old = _old_paragraphs(version.based_on)
     old_by_key = {p.key.key: p for p in old}
@@ -597,15 +602,7 @@ def discard_draft(actor, version: Version) -> Consultation:
     permissions.require(actor, "edit_draft_version", version.consultation)
     _lock_draft(version)
     consultation = version.consultation
-    for paragraph in list(version.paragraphs):
-        db.session.delete(paragraph)
-    db.session.flush()
-    db.session.expire(version, ["paragraphs"])
-    db.session.execute(
-        delete(ParagraphKey)
-        .where(ParagraphKey.created_in_id == version.id)
-        .execution_options(synchronize_session="fetch")
-    )
+    _clear_draft_paragraphs(version)
     db.session.delete(version)
     db.session.flush()
     db.session.expire(consultation, ["versions"])
