@@ -285,6 +285,18 @@ def _draft_error_message(exc: DraftError) -> str:
     return messages.get(exc.reason, str(exc))
 
 
+def _as_parsed(paragraph: Paragraph) -> ParsedParagraph:
+    """A stored paragraph as the parser would have produced it."""
+    return ParsedParagraph(
+        kind=paragraph.kind.value,
+        label=paragraph.label,
+        number=paragraph.number,
+        text=paragraph.text,
+        parent_label=paragraph.parent_label,
+        heading_level=paragraph.heading_level,
+    )
+
+
 def _replace_text(paragraph: ParsedParagraph, text: str) -> ParsedParagraph:
     from dataclasses import replace
 
@@ -666,18 +678,7 @@ def correct_match(actor, version: Version, paragraph_id: int, old_key: str | Non
             if key == old_key:
                 explicit[position] = None
     explicit[target.position] = old_key
-    parsed = [
-        ParsedParagraph(
-            kind=p.kind.value,
-            label=p.label,
-            number=p.number,
-            text=p.text,
-            parent_label=p.parent_label,
-            heading_level=p.heading_level,
-        )
-        for p in paragraphs
-    ]
-    _build_paragraphs(version, parsed, explicit)
+    _build_paragraphs(version, [_as_parsed(p) for p in paragraphs], explicit)
     return version
 
 
@@ -783,16 +784,8 @@ def editable_text(version: Version) -> str:
             level = min(max(paragraph.heading_level or 1, 1), 6)
             blocks.append("#" * level + " " + " ".join(paragraph.text.split("\n")) + marker)
             continue
-        parsed = ParsedParagraph(
-            kind=paragraph.kind.value,
-            label=paragraph.label,
-            number=paragraph.number,
-            text=paragraph.text,
-            parent_label=paragraph.parent_label,
-            heading_level=paragraph.heading_level,
-        )
         # The parser's own renderer keeps nesting and continuation text intact.
-        blocks.append(render_draft_markdown([parsed]).rstrip("\n") + marker)
+        blocks.append(render_draft_markdown([_as_parsed(paragraph)]).rstrip("\n") + marker)
     return "\n\n".join(blocks) + "\n"
 
 
