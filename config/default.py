@@ -16,8 +16,14 @@ DATABASE_URL = None
 # Folder of the Whoosh search index. None means: instance/search.
 SEARCH_INDEX_PATH = None
 
-# How many submissions one user may post, in Flask-Limiter notation.
+# How many submissions one user may post, in Flask-Limiter notation ("30 per minute",
+# "200/hour"). Counted in the database, so it holds across any number of app processes.
 POST_RATE_LIMIT = "30 per minute"
+
+# Longest comment, reply, explanation or statement, and longest proposed wording
+# (characters). Longer text is refused with 413 and nothing is stored.
+MAX_SUBMISSION_CHARS = 20_000
+MAX_PROPOSED_CHARS = 20_000
 
 # Failed log-ins allowed inside the window before further attempts are refused until the
 # window has passed: for one account from one client address; from one address for any

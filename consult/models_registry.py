@@ -2,4 +2,5 @@
 
 from consult.auth.models import ApiToken, Delegation, LoginFailure, LoginSession, User  # noqa: F401
 from consult.drafts.models import Consultation, Paragraph, ParagraphKey, Version  # noqa: F401
+from consult.comments.models import Submission, SubmissionRevision  # noqa: F401
 from consult.moderation.models import LogEntry  # noqa: F401

@@ -63,6 +63,48 @@ def _manage_own_tokens(user, obj=None) -> bool:
     return _role(user) is not None
 
 
+def _speaks_for_delegation(user) -> bool:
+    """Delegates and observers speak for their delegation; staff moderate and do not post."""
+    return (_role(user) in (Role.delegate, Role.observer)
+            and getattr(user, "delegation_id", None) is not None)
+
+
+def _post_submission(user, version=None) -> bool:
+    # Whether the version is still open is a state check in the service (409), not a right.
+    if not _speaks_for_delegation(user):
+        return False
+    return version is None or version.is_public
+
+
+def _is_author(user, submission) -> bool:
+    return _speaks_for_delegation(user) and submission.author_id == user.id
+
+
+def _edit_submission(user, submission) -> bool:
+    return _is_author(user, submission)
+
+
+def _withdraw_submission(user, submission) -> bool:
+    # Support is the delegation's position, so any of its members may withdraw it.
+    if submission.kind.value == "support":
+        return _speaks_for_delegation(user) and submission.delegation_id == user.delegation_id
+    return _is_author(user, submission)
+
+
+def _view_submission(user, submission) -> bool:
+    if not _view_version(user, submission.version):
+        return False
+    if not submission.is_hidden:
+        return True
+    # Hidden: its author may still read it (and why); the consultation's staff moderate it.
+    return _runs(user, submission.version.consultation) or (
+        _role(user) is not None and submission.author_id == user.id)
+
+
+def _moderate_submissions(user, consultation) -> bool:
+    return _runs(user, consultation)
+
+
 RULES: dict[str, Callable] = {
     "view_version": _view_version,
     "create_version": _manage_versions,
@@ -73,10 +115,15 @@ RULES: dict[str, Callable] = {
     "manage_users": _manage_users,
     "manage_delegations": _manage_delegations,
     "manage_own_tokens": _manage_own_tokens,
+    "post_submission": _post_submission,
+    "edit_submission": _edit_submission,
+    "withdraw_submission": _withdraw_submission,
+    "view_submission": _view_submission,
+    "moderate_submissions": _moderate_submissions,
 }
 
 # Rules whose refusal must not reveal that the object exists (drafts read as 404).
-HIDDEN_WHEN_REFUSED = {"view_version"}
+HIDDEN_WHEN_REFUSED = {"view_version", "view_submission"}
 
 
 def can(user, rule: str, obj=None) -> bool:

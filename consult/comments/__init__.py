@@ -1,0 +1,1 @@
+"""Submissions: comments, replies, proposed amendments, support, statements, edit history."""

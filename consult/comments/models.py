@@ -1,0 +1,126 @@
+"""Submissions (comments, replies, amendments, supports, general statements) and their edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Optional
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.auth.models import Delegation, User, _enum
+from consult.db import Base, UTCDateTime, utcnow
+from consult.drafts.models import Paragraph, ParagraphKey, Version
+
+
+class SubmissionKind(str, enum.Enum):
+    """What a delegation wrote."""
+
+    comment = "comment"  # a comment on a paragraph, or a reply in a thread (with a parent)
+    amendment = "amendment"  # replacement wording for the paragraph, with an explanation
+    support = "support"  # support for another delegation's amendment (the parent)
+    statement = "statement"  # a general statement on a whole version
+
+
+class SubmissionStatus(str, enum.Enum):
+    """Where a submission stands; none is ever deleted."""
+
+    active = "active"
+    withdrawn = "withdrawn"  # by its author: kept in the record, marked withdrawn
+
+
+class Disposition(str, enum.Enum):
+    """What the co-facilitators decided about a proposed amendment."""
+
+    pending = "pending"
+    incorporated = "incorporated"
+    partly_incorporated = "partly_incorporated"
+    not_retained = "not_retained"
+
+
+class Submission(Base):
+    """Anything a delegation writes on a version or one of its paragraphs."""
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        # A delegation supports an amendment at most once at a time; withdrawn supports
+        # stay in the record, so the rule covers active ones only.
+        Index("uq_submission_active_support", "parent_id", "delegation_id", unique=True,
+              sqlite_where=text("kind = 'support' AND status = 'active'"),
+              postgresql_where=text("kind = 'support' AND status = 'active'")),
+        Index("ix_submission_author_created", "author_id", "created_at"),
+        Index("ix_submission_delegation_created", "delegation_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
+    # None for a general statement on the version (and replies to it).
+    paragraph_id: Mapped[Optional[int]] = mapped_column(ForeignKey("paragraph.id"), index=True)
+    # The paragraph's key, copied so that later versions find the threads of earlier ones.
+    key_id: Mapped[Optional[int]] = mapped_column(ForeignKey("paragraph_key.id"), index=True)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submission.id"), index=True)
+    kind: Mapped[SubmissionKind] = mapped_column(_enum(SubmissionKind))
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # Declared by the author (en, fr, es, ru, ar, zh); None when not said.
+    language: Mapped[Optional[str]] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    proposed_text: Mapped[Optional[str]] = mapped_column(Text)
+    # The proposal as marked changes against the paragraph's text, made when written.
+    proposed_diff_html: Mapped[Optional[str]] = mapped_column(Text)
+    status: Mapped[SubmissionStatus] = mapped_column(
+        _enum(SubmissionStatus), default=SubmissionStatus.active)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    edited_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # Number of edits so far; an edit names the revision it started from (stale edits fail).
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    # Moderation: hidden submissions stay stored; only co-facilitators and the author see them.
+    is_hidden: Mapped[bool] = mapped_column(default=False, index=True)
+    hidden_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[Optional[str]] = mapped_column(Text)
+    # Amendments only.
+    disposition: Mapped[Optional[Disposition]] = mapped_column(_enum(Disposition))
+    disposition_note: Mapped[Optional[str]] = mapped_column(Text)
+
+    version: Mapped[Version] = relationship()
+    paragraph: Mapped[Optional[Paragraph]] = relationship()
+    key: Mapped[Optional[ParagraphKey]] = relationship()
+    parent: Mapped[Optional["Submission"]] = relationship(remote_side="Submission.id")
+    delegation: Mapped[Delegation] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(lazy="joined")
+    revisions: Mapped[list["SubmissionRevision"]] = relationship(
+        back_populates="submission", order_by="SubmissionRevision.number")
+
+    @property
+    def is_withdrawn(self) -> bool:
+        """Whether its author withdrew it."""
+        return self.status == SubmissionStatus.withdrawn
+
+    @property
+    def public_status(self) -> str:
+        """The status as the API reports it: active, withdrawn or hidden."""
+        return "hidden" if self.is_hidden else self.status.value
+
+
+class SubmissionRevision(Base):
+    """An earlier text of an edited submission, kept so an edit never replaces words silently."""
+
+    __tablename__ = "submission_revision"
+    __table_args__ = (Index("uq_submission_revision_number", "submission_id", "number",
+                            unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"))
+    number: Mapped[int] = mapped_column(Integer)  # 0: the original text, 1: after the first edit…
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    proposed_text: Mapped[Optional[str]] = mapped_column(Text)
+    proposed_diff_html: Mapped[Optional[str]] = mapped_column(Text)
+    written_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when this text was written
+    replaced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="revisions")

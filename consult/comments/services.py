@@ -1,0 +1,616 @@
+"""Participation: comments, replies, amendments, support, statements, edits and withdrawals.
+
+Every function checks the caller's rights through `consult.permissions`, refuses bad input
+with a ServiceError before anything is written, and leaves committing to the caller.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+
+import limits
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, selectinload
+
+from consult import permissions
+from consult.comments.models import (
+    Disposition,
+    Submission,
+    SubmissionKind,
+    SubmissionRevision,
+    SubmissionStatus,
+)
+from consult.db import db, utcnow
+from consult.drafts.models import Paragraph, Version, VersionStatus
+from consult.drafts.services import is_open_for_comment
+from consult.errors import Conflict, Invalid, NotFound, ServiceError, TooMany
+from consult.markdown import render_user_markdown
+from consult.textdiff import diff_words
+from consult.urls import MAX_ID
+
+
+class TooLarge(ServiceError):
+    """The text is longer than the platform accepts."""
+
+    status = 413
+    code = "too_large"
+
+
+# Kinds that make up a thread; supports are shown as "supported by …" on their amendment.
+THREAD_KINDS = (SubmissionKind.comment, SubmissionKind.amendment, SubmissionKind.statement)
+
+
+# --- checks ----------------------------------------------------------------------------
+
+
+def _config(name: str):
+    return current_app.config[name]
+
+
+def _clean_text(value, *, field: str, limit_key: str, required: bool, blank_message: str) -> str:
+    """Text as stored: a string without NUL, within the size limit; blank only if allowed."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid(_("The text must be a string."), field=field)
+    if "\x00" in value:
+        raise Invalid(_("The text contains a NUL character, which cannot be stored."),
+                      field=field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(_("The text is not valid Unicode."), field=field) from None
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    limit = _config(limit_key)
+    if len(value) > limit:
+        raise TooLarge(_("The text is %(length)d characters long; at most %(limit)d are "
+                         "accepted. Nothing was saved.", length=len(value), limit=limit),
+                       field=field)
+    if required and not value.strip():
+        raise Invalid(blank_message, field=field)
+    return value.strip("\n") if value.strip() else ""
+
+
+def _clean_body(value, *, required: bool = True) -> str:
+    return _clean_text(value, field="body", limit_key="MAX_SUBMISSION_CHARS", required=required,
+                       blank_message=_("Write something before sending: the text is empty."))
+
+
+def _clean_proposed(value) -> str:
+    text = _clean_text(value, field="proposed_text", limit_key="MAX_PROPOSED_CHARS",
+                       required=True,
+                       blank_message=_("An amendment needs the proposed wording of the "
+                                       "paragraph."))
+    return text.strip()
+
+
+def _clean_language(value) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or value not in _config("LANGUAGES"):
+        raise Invalid(_("Unknown language; choose one of the six UN languages."),
+                      field="language")
+    return value
+
+
+def rate_limit() -> limits.RateLimitItem:
+    """The posting limit configured in POST_RATE_LIMIT."""
+    return limits.parse(_config("POST_RATE_LIMIT"))
+
+
+def _check_rate(actor, now: dt.datetime) -> None:
+    """Refuse with 429 when the account has posted its allowance inside the window.
+
+    Counted in the database (the source of truth), so the limit holds across processes.
+    """
+    item = rate_limit()
+    since = now - dt.timedelta(seconds=item.get_expiry())
+    posted = db.session.scalar(
+        select(func.count(Submission.id)).where(
+            Submission.author_id == actor.id, Submission.created_at > since))
+    if posted >= item.amount:
+        raise TooMany(_("You have sent %(count)d submissions in a short time, the most "
+                        "allowed. Please wait a minute and send again; nothing was saved.",
+                        count=posted))
+
+
+def _require_open(version: Version, now: dt.datetime) -> None:
+    if is_open_for_comment(version, now):
+        return
+    if version.comments_close_at is not None and now >= version.comments_close_at:
+        raise Conflict(_("Comments on %(version)s closed on %(date)s. You can still read "
+                         "everything; nothing was saved.", version=version.label,
+                         date=version.comments_close_at.strftime("%Y-%m-%d %H:%M UTC")))
+    raise Conflict(_("%(version)s is not open for comment; nothing was saved.",
+                     version=version.label))
+
+
+def _require_postable(actor, version: Version, now: dt.datetime) -> None:
+    permissions.require(actor, "view_version", version)
+    permissions.require(actor, "post_submission", version)
+    _require_open(version, now)
+
+
+def _load_parent(parent_id, *, version: Version, paragraph: Paragraph | None) -> Submission:
+    if isinstance(parent_id, bool) or not isinstance(parent_id, int) or not 0 < parent_id <= MAX_ID:
+        raise Invalid(_("The submission you reply to is not a valid id."), field="parent_id")
+    parent = db.session.get(Submission, parent_id)
+    if parent is None or parent.is_hidden:
+        raise NotFound(_("The submission you reply to does not exist or is not visible."))
+    same_place = (parent.version_id == version.id and parent.paragraph_id == (
+        paragraph.id if paragraph is not None else None))
+    if not same_place:
+        raise Invalid(_("You can only reply to a submission on the same paragraph of the "
+                        "same version."), field="parent_id")
+    if parent.is_withdrawn:
+        raise Conflict(_("That submission was withdrawn by its author; it can no longer be "
+                         "answered or supported."))
+    if parent.kind == SubmissionKind.support:
+        raise Invalid(_("A support cannot be answered; reply to the proposal instead."),
+                      field="parent_id")
+    return parent
+
+
+def _add(submission: Submission) -> Submission:
+    db.session.add(submission)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(_("Your delegation already supports this proposal.")) from None
+    return submission
+
+
+def _new(actor, kind: SubmissionKind, version: Version, paragraph: Paragraph | None, *,
+         body: str, language: str | None, parent: Submission | None, now: dt.datetime,
+         proposed_text: str | None = None) -> Submission:
+    return Submission(
+        consultation_id=version.consultation_id, version_id=version.id,
+        paragraph_id=paragraph.id if paragraph else None,
+        key_id=paragraph.key_id if paragraph else None,
+        parent_id=parent.id if parent else None, kind=kind,
+        delegation_id=actor.delegation_id, author_id=actor.id, language=language,
+        body=body, body_html=render_user_markdown(body) if body else "",
+        proposed_text=proposed_text,
+        proposed_diff_html=diff_words(paragraph.text, proposed_text)
+        if proposed_text is not None and paragraph is not None else None,
+        disposition=Disposition.pending if kind == SubmissionKind.amendment else None,
+        created_at=now, status=SubmissionStatus.active, revision=0)
+
+
+# --- posting ---------------------------------------------------------------------------
+
+
+def post_comment(actor, paragraph: Paragraph, body, *, parent_id=None, language=None,
+                 now: dt.datetime | None = None) -> Submission:
+    """A comment on a paragraph, or a reply in one of its threads."""
+    now = now or utcnow()
+    version = paragraph.version
+    _require_postable(actor, version, now)
+    body = _clean_body(body)
+    language = _clean_language(language)
+    parent = None
+    if parent_id is not None:
+        parent = _load_parent(parent_id, version=version, paragraph=paragraph)
+    _check_rate(actor, now)
+    return _add(_new(actor, SubmissionKind.comment, version, paragraph, body=body,
+                     language=language, parent=parent, now=now))
+
+
+def propose_amendment(actor, paragraph: Paragraph, proposed_text, body="", *, language=None,
+                      now: dt.datetime | None = None) -> Submission:
+    """Replacement wording for a paragraph, with an optional explanation."""
+    now = now or utcnow()
+    version = paragraph.version
+    _require_postable(actor, version, now)
+    proposed = _clean_proposed(proposed_text)
+    if proposed == paragraph.text.strip():
+        raise Invalid(_("The proposed wording is the same as the current text; change it to "
+                        "propose an amendment."), field="proposed_text")
+    body = _clean_body(body, required=False)
+    language = _clean_language(language)
+    _check_rate(actor, now)
+    return _add(_new(actor, SubmissionKind.amendment, version, paragraph, body=body,
+                     language=language, parent=None, now=now, proposed_text=proposed))
+
+
+def support_amendment(actor, amendment: Submission, body="", *,
+                      now: dt.datetime | None = None) -> Submission:
+    """Record the actor's delegation as supporting another delegation's amendment."""
+    now = now or utcnow()
+    permissions.require(actor, "view_submission", amendment)
+    version = amendment.version
+    _require_postable(actor, version, now)
+    if amendment.kind != SubmissionKind.amendment:
+        raise Invalid(_("Only a proposed amendment can be supported."), field="parent_id")
+    if amendment.is_hidden:
+        raise NotFound(_("Not found."))
+    if amendment.is_withdrawn:
+        raise Conflict(_("That submission was withdrawn by its author; it can no longer be "
+                         "answered or supported."))
+    if amendment.delegation_id == actor.delegation_id:
+        raise Invalid(_("This is your own delegation's proposal; it cannot be supported by "
+                        "the delegation that made it."))
+    if _active_support(amendment, actor.delegation_id) is not None:
+        raise Conflict(_("Your delegation already supports this proposal."))
+    body = _clean_body(body, required=False)
+    _check_rate(actor, now)
+    return _add(_new(actor, SubmissionKind.support, version, amendment.paragraph, body=body,
+                     language=None, parent=amendment, now=now))
+
+
+def _active_support(amendment: Submission, delegation_id: int) -> Submission | None:
+    return db.session.scalar(select(Submission).where(
+        Submission.parent_id == amendment.id, Submission.kind == SubmissionKind.support,
+        Submission.delegation_id == delegation_id,
+        Submission.status == SubmissionStatus.active))
+
+
+def withdraw_support(actor, amendment: Submission, *, now: dt.datetime | None = None
+                     ) -> Submission:
+    """Withdraw the support the actor's delegation gave to an amendment."""
+    permissions.require(actor, "view_submission", amendment)
+    support = (_active_support(amendment, actor.delegation_id)
+               if permissions.can(actor, "post_submission") else None)
+    if support is None:
+        raise NotFound(_("Your delegation does not support this proposal."))
+    return withdraw_submission(actor, support, now=now)
+
+
+def post_statement(actor, version: Version, body, *, parent_id=None, language=None,
+                   now: dt.datetime | None = None) -> Submission:
+    """A general statement on a whole version, or a reply to one."""
+    now = now or utcnow()
+    _require_postable(actor, version, now)
+    body = _clean_body(body)
+    language = _clean_language(language)
+    parent = None
+    if parent_id is not None:
+        parent = _load_parent(parent_id, version=version, paragraph=None)
+    kind = SubmissionKind.comment if parent else SubmissionKind.statement
+    _check_rate(actor, now)
+    return _add(_new(actor, kind, version, None, body=body, language=language, parent=parent,
+                     now=now))
+
+
+def post_submission(actor, *, paragraph: Paragraph | None = None, version: Version | None = None,
+                    kind, body=None, proposed_text=None, parent_id=None, language=None,
+                    now: dt.datetime | None = None) -> Submission:
+    """Any kind of submission from one set of fields (the JSON API's single entry point)."""
+    kinds = {k.value for k in SubmissionKind}
+    if not isinstance(kind, str) or kind not in kinds:
+        raise Invalid(_("Unknown kind; use comment, amendment, support or statement."),
+                      field="kind")
+    kind = SubmissionKind(kind)
+    if paragraph is None:
+        if kind == SubmissionKind.statement or (kind == SubmissionKind.comment and parent_id):
+            return post_statement(actor, version, body, parent_id=parent_id, language=language,
+                                  now=now)
+        raise Invalid(_("On a whole version, post a statement or a reply to one."), field="kind")
+    if kind == SubmissionKind.comment:
+        return post_comment(actor, paragraph, body, parent_id=parent_id, language=language,
+                            now=now)
+    if kind == SubmissionKind.amendment:
+        if parent_id is not None:
+            raise Invalid(_("An amendment proposes wording for the paragraph itself; it "
+                            "cannot be a reply."), field="parent_id")
+        if proposed_text is None:
+            raise Invalid(_("An amendment needs the proposed wording of the paragraph."),
+                          field="proposed_text")
+        return propose_amendment(actor, paragraph, proposed_text, body or "",
+                                 language=language, now=now)
+    if kind == SubmissionKind.support:
+        if parent_id is None:
+            raise Invalid(_("Say which amendment you support (parent_id)."), field="parent_id")
+        _require_postable(actor, paragraph.version, now or utcnow())
+        amendment = _load_parent(parent_id, version=paragraph.version, paragraph=paragraph)
+        return support_amendment(actor, amendment, body or "", now=now)
+    raise Invalid(_("A statement is made on a whole version, not on one paragraph."),
+                  field="kind")
+
+
+# --- changing one's own submissions ---------------------------------------------------
+
+
+def edit_submission(actor, submission: Submission, *, body=None, proposed_text=None,
+                    expected_revision: int | None = None,
+                    now: dt.datetime | None = None) -> Submission:
+    """Change the text of one's own submission; the earlier text is kept as a revision."""
+    now = now or utcnow()
+    permissions.require(actor, "view_submission", submission)
+    permissions.require(actor, "edit_submission", submission)
+    if submission.kind == SubmissionKind.support:
+        raise Invalid(_("A support has no text to edit; withdraw it instead."))
+    if submission.is_withdrawn:
+        raise Conflict(_("A withdrawn submission cannot be edited."))
+    if submission.is_hidden:
+        raise Conflict(_("A hidden submission cannot be edited."))
+    _require_open(submission.version, now)
+    is_amendment = submission.kind == SubmissionKind.amendment
+    if proposed_text is not None and not is_amendment:
+        raise Invalid(_("Only an amendment has proposed wording."), field="proposed_text")
+    new_body = submission.body if body is None else _clean_body(body, required=not is_amendment)
+    new_proposed = submission.proposed_text
+    if is_amendment and proposed_text is not None:
+        new_proposed = _clean_proposed(proposed_text)
+        if new_proposed == submission.paragraph.text.strip():
+            raise Invalid(_("The proposed wording is the same as the current text; change it "
+                            "to propose an amendment."), field="proposed_text")
+    if new_body == submission.body and new_proposed == submission.proposed_text:
+        raise Invalid(_("Nothing was changed."))
+    if expected_revision is not None and expected_revision != submission.revision:
+        raise Conflict(_("This submission was edited elsewhere meanwhile. Reload it, then "
+                         "make your change again; nothing was saved."))
+    # Compare and set: of two edits from the same revision, only the first is applied.
+    started_from = submission.revision
+    done = db.session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.revision == started_from,
+               Submission.status == SubmissionStatus.active)
+        .values(revision=started_from + 1)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise Conflict(_("This submission was edited elsewhere meanwhile. Reload it, then "
+                         "make your change again; nothing was saved."))
+    db.session.add(SubmissionRevision(
+        submission_id=submission.id, number=started_from, body=submission.body,
+        body_html=submission.body_html, proposed_text=submission.proposed_text,
+        proposed_diff_html=submission.proposed_diff_html,
+        written_at=submission.edited_at or submission.created_at, replaced_at=now))
+    submission.revision = started_from + 1
+    submission.body = new_body
+    submission.body_html = render_user_markdown(new_body) if new_body else ""
+    if is_amendment:
+        submission.proposed_text = new_proposed
+        submission.proposed_diff_html = diff_words(submission.paragraph.text, new_proposed)
+    submission.edited_at = now
+    db.session.flush()
+    return submission
+
+
+def withdraw_submission(actor, submission: Submission, *, now: dt.datetime | None = None
+                        ) -> Submission:
+    """Mark one's own submission withdrawn; it stays in the record."""
+    now = now or utcnow()
+    permissions.require(actor, "view_submission", submission)
+    permissions.require(actor, "withdraw_submission", submission)
+    if submission.is_withdrawn:
+        raise Conflict(_("This submission is already withdrawn."))
+    _require_open(submission.version, now)
+    done = db.session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id, Submission.status == SubmissionStatus.active)
+        .values(status=SubmissionStatus.withdrawn, withdrawn_at=now)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise Conflict(_("This submission is already withdrawn."))
+    db.session.refresh(submission)
+    return submission
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def get_submission(user, submission_id: int) -> Submission:
+    """One submission the user may see (hidden ones: moderators and the author only)."""
+    if isinstance(submission_id, bool) or not 0 < submission_id <= MAX_ID:
+        raise NotFound(_("Not found."))
+    submission = db.session.scalar(
+        select(Submission).where(Submission.id == submission_id)
+        .options(selectinload(Submission.revisions)))
+    if submission is None:
+        raise NotFound(_("Not found."))
+    permissions.require(user, "view_submission", submission)
+    return submission
+
+
+@dataclasses.dataclass
+class ThreadItem:
+    """A submission with its visible replies and, for amendments, its supporters."""
+
+    submission: Submission
+    replies: list["ThreadItem"]
+    supporters: list  # Delegation objects, in the order they gave support
+
+    @property
+    def supporter_codes(self) -> list[str]:
+        """The supporting delegations' codes."""
+        return [d.code for d in self.supporters]
+
+
+@dataclasses.dataclass
+class Thread:
+    """The visible conversation on one paragraph (or one version) of one version."""
+
+    version: Version
+    paragraph: Paragraph | None
+    items: list[ThreadItem]
+
+    @property
+    def count(self) -> int:
+        """How many submissions the thread shows (replies included, supports not)."""
+        def walk(items):
+            return sum(1 + walk(i.replies) for i in items)
+        return walk(self.items)
+
+
+def _visible_filter(user, consultation):
+    """A WHERE clause keeping what this user may see."""
+    if permissions.can(user, "moderate_submissions", consultation):
+        return true()
+    if getattr(user, "is_authenticated", False) and getattr(user, "id", None):
+        return (Submission.is_hidden.is_(False)) | (Submission.author_id == user.id)
+    return Submission.is_hidden.is_(False)
+
+
+def _build_threads(rows: list[Submission]) -> dict[tuple, list[ThreadItem]]:
+    """Group submissions into threads per (version, paragraph): roots in time order.
+
+    A reply whose parent is not among the rows (hidden, say) is left out with it, so no
+    orphan becomes visible on its own.
+    """
+    items = {s.id: ThreadItem(s, [], []) for s in rows if s.kind in THREAD_KINDS}
+    supports = [s for s in rows if s.kind == SubmissionKind.support]
+    for support in supports:
+        parent = items.get(support.parent_id)
+        if parent is not None and support.status == SubmissionStatus.active:
+            parent.supporters.append(support.delegation)
+    roots: dict[tuple, list[ThreadItem]] = defaultdict(list)
+    for item in sorted(items.values(), key=lambda i: (i.submission.created_at, i.submission.id)):
+        s = item.submission
+        if s.parent_id is None:
+            roots[(s.version_id, s.paragraph_id)].append(item)
+        elif s.parent_id in items:
+            items[s.parent_id].replies.append(item)
+    return roots
+
+
+def _rows(user, consultation, *conditions) -> list[Submission]:
+    return list(db.session.scalars(
+        select(Submission).where(_visible_filter(user, consultation), *conditions)
+        .order_by(Submission.created_at, Submission.id)))
+
+
+def paragraph_threads(user, paragraph: Paragraph) -> tuple[Thread, list[Thread]]:
+    """The thread on this paragraph and those on the same key in earlier versions.
+
+    Earlier threads come newest version first, each labelled by its own version and
+    paragraph; versions the user may not see are left out.
+    """
+    version = paragraph.version
+    permissions.require(user, "view_version", version)
+    rows = _rows(user, version.consultation, Submission.key_id == paragraph.key_id)
+    roots = _build_threads(rows)
+    current = Thread(version, paragraph, roots.get((version.id, paragraph.id), []))
+    earlier_paragraphs = db.session.scalars(
+        select(Paragraph).join(Version)
+        .where(Paragraph.key_id == paragraph.key_id, Version.seq < version.seq)
+        .order_by(Version.seq.desc()))
+    earlier = [Thread(p.version, p, roots[(p.version_id, p.id)]) for p in earlier_paragraphs
+               if permissions.can(user, "view_version", p.version) and roots.get(
+                   (p.version_id, p.id))]
+    return current, earlier
+
+
+def statement_thread(user, version: Version) -> Thread:
+    """General statements on a version, with their replies."""
+    permissions.require(user, "view_version", version)
+    rows = _rows(user, version.consultation, Submission.version_id == version.id,
+                 Submission.paragraph_id.is_(None))
+    return Thread(version, None, _build_threads(rows).get((version.id, None), []))
+
+
+def count_submissions(user, version: Version) -> dict[int, int]:
+    """Visible submissions per paragraph of a version and its earlier versions (by key).
+
+    Maps paragraph id → (count on this version); supports are not counted, and replies
+    under a hidden submission are counted only if the reader may see the whole thread.
+    """
+    rows = db.session.execute(
+        select(Submission.paragraph_id, func.count(Submission.id))
+        .where(Submission.version_id == version.id, Submission.paragraph_id.is_not(None),
+               Submission.kind != SubmissionKind.support,
+               _visible_filter(user, version.consultation),
+               _no_hidden_ancestor(user, version.consultation))
+        .group_by(Submission.paragraph_id))
+    return {paragraph_id: count for paragraph_id, count in rows}
+
+
+def count_earlier_submissions(user, version: Version) -> dict[int, int]:
+    """Visible submissions made on earlier versions, per paragraph key of this version."""
+    rows = db.session.execute(
+        select(Submission.key_id, func.count(Submission.id))
+        .join(Version, Version.id == Submission.version_id)
+        .where(Submission.consultation_id == version.consultation_id,
+               Version.seq < version.seq, Version.status != VersionStatus.draft,
+               Submission.key_id.is_not(None),
+               Submission.kind != SubmissionKind.support,
+               _visible_filter(user, version.consultation),
+               _no_hidden_ancestor(user, version.consultation))
+        .group_by(Submission.key_id))
+    return {key_id: count for key_id, count in rows}
+
+
+def _no_hidden_ancestor(user, consultation):
+    """Replies under a hidden parent are not counted for readers who cannot see it.
+
+    Threads are shallow in practice; this checks the direct parent, which is what the
+    thread builder also drops (a hidden grandparent drops its whole subtree there, and
+    the count may then be one high for such a rare case — never a leak of text).
+    """
+    if permissions.can(user, "moderate_submissions", consultation):
+        return true()
+    parent = aliased(Submission)
+    hidden_parent = select(parent.id).where(parent.id == Submission.parent_id,
+                                            parent.is_hidden.is_(True))
+    return ~hidden_parent.exists()
+
+
+def detached_threads(user, version: Version) -> list[Thread]:
+    """Threads on paragraphs of earlier versions whose key this version no longer has."""
+    permissions.require(user, "view_version", version)
+    present = select(Paragraph.key_id).where(Paragraph.version_id == version.id)
+    rows = _rows(user, version.consultation,
+                 Submission.consultation_id == version.consultation_id,
+                 Submission.key_id.is_not(None), Submission.key_id.not_in(present),
+                 Submission.version_id.in_(
+                     select(Version.id).where(Version.consultation_id == version.consultation_id,
+                                              Version.seq < version.seq)))
+    roots = _build_threads(rows)
+    threads = []
+    paragraphs = {p.id: p for p in db.session.scalars(
+        select(Paragraph).where(Paragraph.id.in_({pid for _, pid in roots})))}
+    for (version_id, paragraph_id), items in roots.items():
+        paragraph = paragraphs[paragraph_id]
+        if permissions.can(user, "view_version", paragraph.version):
+            threads.append(Thread(paragraph.version, paragraph, items))
+    threads.sort(key=lambda t: (-t.version.seq, t.paragraph.position))
+    return threads
+
+
+def supporters_of(submission: Submission) -> list:
+    """The delegations actively supporting an amendment, in the order they gave support."""
+    if submission.kind != SubmissionKind.amendment:
+        return []
+    return [s.delegation for s in db.session.scalars(
+        select(Submission).where(
+            Submission.parent_id == submission.id, Submission.kind == SubmissionKind.support,
+            Submission.status == SubmissionStatus.active, Submission.is_hidden.is_(False))
+        .order_by(Submission.created_at, Submission.id))]
+
+
+def replies_to(user, submission: Submission) -> list[ThreadItem]:
+    """The visible replies under one submission, threaded."""
+    if submission.paragraph_id is not None:
+        rows = _rows(user, submission.version.consultation,
+                     Submission.paragraph_id == submission.paragraph_id)
+    else:
+        rows = _rows(user, submission.version.consultation,
+                     Submission.version_id == submission.version_id,
+                     Submission.paragraph_id.is_(None))
+    items = {s.id: ThreadItem(s, [], []) for s in rows if s.kind in THREAD_KINDS}
+    for item in items.values():
+        parent = items.get(item.submission.parent_id)
+        if parent is not None:
+            parent.replies.append(item)
+    for support in rows:
+        if (support.kind == SubmissionKind.support and support.parent_id in items
+                and support.status == SubmissionStatus.active):
+            items[support.parent_id].supporters.append(support.delegation)
+    found = items.get(submission.id)
+    return found.replies if found else []
+
+
+def list_delegation_submissions(user, delegation, *, limit: int = 200) -> list[Submission]:
+    """The newest submissions of one delegation that the user may see (supports included)."""
+    rows = db.session.scalars(
+        select(Submission).join(Version, Version.id == Submission.version_id)
+        .where(Submission.delegation_id == delegation.id, Version.status != VersionStatus.draft,
+               Submission.is_hidden.is_(False))
+        .order_by(Submission.created_at.desc(), Submission.id.desc()).limit(limit))
+    return list(rows)
