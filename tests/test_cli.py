@@ -97,6 +97,34 @@ def test_demo_revision_follows_the_zero_draft(runner):
     assert old["OP20"].key_id in split and len(split) == 2
 
 
+def test_demo_shows_delegations_taking_part(runner):
+    """The demo carries threads, a supported proposal, an edit, a withdrawal, a detached thread."""
+    from consult.comments import services as comments
+
+    runner.invoke(args=["demo"])
+    db.session.rollback()
+    gpa = db.session.scalar(select(Consultation).where(Consultation.slug == "gpa-trafficking"))
+    zero, rev = gpa.versions
+    new = {p.label: p for p in rev.paragraphs}
+    current, earlier = comments.paragraph_threads(None, new["OP12"])
+    assert current.items == []  # nothing yet on Rev.1's OP12 …
+    proposal = earlier[0].items[0]  # … but France's proposal on the zero draft's OP13 shows
+    assert earlier[0].paragraph.label == "OP13" and earlier[0].version.label == "Zero draft"
+    assert proposal.submission.delegation.code == "FRA"
+    assert proposal.supporter_codes == ["NOR", "CAN"]
+    detached = comments.detached_threads(None, rev)
+    assert [(t.paragraph.label, t.items[0].submission.delegation.code) for t in detached] == [
+        ("OP7", "UNODC")]
+    current, _ = comments.paragraph_threads(None, new["OP2"])
+    assert current.items[0].submission.revision == 1  # Canada edited its comment
+    current, _ = comments.paragraph_threads(None, new["PP2"])
+    assert current.items[0].submission.is_withdrawn
+    rerun = runner.invoke(args=["demo"])
+    assert rerun.exit_code == 0
+    db.session.rollback()
+    assert len(comments.statement_thread(None, zero).items) == 1  # not posted twice
+
+
 def test_cli_manages_accounts_and_revokes_tokens(runner):
     from consult.auth.services import load_token_user
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consult.auth import services as auth
 from consult.auth.models import User
+from consult.comments import services as comments
+from consult.comments.models import Submission
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.drafts.models import Consultation, ConsultationStatus
@@ -63,6 +65,73 @@ def read_text(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
 
+# Demo delegations' codes → their accounts' e-mail addresses.
+_EMAILS = {code: email for email, _name, _role, code in USERS if code}
+
+
+def _delegate(code: str) -> User:
+    return db.session.scalar(select(User).where(User.email == _EMAILS[code]))
+
+
+def _paragraph(version, label: str):
+    return next(p for p in version.paragraphs if p.label == label)
+
+
+def _comment_on_zero_draft(zero) -> None:
+    """What delegations said on the zero draft (before Rev.1 closed it)."""
+    fra, nor, can = _delegate("FRA"), _delegate("NOR"), _delegate("CAN")
+    op13 = _paragraph(zero, "OP13")
+    amendment = comments.propose_amendment(
+        fra, op13, op13.text.replace("*Encourages*", "*Urges*", 1),
+        "A period of recovery and reflection is essential for victims to decide, free from "
+        "pressure, whether to cooperate with the authorities. *Encourages* is too weak.",
+        language="en")
+    comments.support_amendment(nor, amendment)
+    comments.support_amendment(can, amendment)
+    trust_fund = comments.post_comment(
+        _delegate("G77"), _paragraph(zero, "OP16"),
+        "The Group welcomes the **trust fund** and asks that its resources reach victims in "
+        "countries of origin, transit and destination alike.", language="en")
+    comments.post_comment(
+        _delegate("EU"), _paragraph(zero, "OP16"),
+        "The European Union supports the fund and suggests that UNODC manage it, with a board "
+        "of trustees appointed by the Secretary-General.", parent_id=trust_fund.id,
+        language="en")
+    comments.post_comment(
+        _delegate("UNODC"), _paragraph(zero, "OP7"),
+        "Border measures should be implemented without prejudice to the rights of refugees and "
+        "asylum-seekers (see the 1951 Convention and its 1967 Protocol).", language="en")
+    comments.post_comment(
+        _delegate("CHN"), _paragraph(zero, "PP4"),
+        "中国代表团支持本段。建议在“人权”之后加上“和人的尊严”。", language="zh")
+    comments.post_statement(
+        _delegate("BRA"), zero,
+        "Brazil thanks the co-facilitators for an open and transparent process and will submit "
+        "detailed proposals on the protection chapter.", language="en")
+    return 8
+
+
+def _comment_on_rev1(rev1) -> None:
+    """What delegations are saying on Rev.1, still open for comment."""
+    eu, g77, can, bra = _delegate("EU"), _delegate("G77"), _delegate("CAN"), _delegate("BRA")
+    op15 = _paragraph(rev1, "OP15")
+    amendment = comments.propose_amendment(
+        eu, op15, op15.text.replace("trust fund for victims", "trust fund for victims, managed "
+                                    "by the United Nations Office on Drugs and Crime,", 1),
+        "Naming the manager of the fund avoids a new administrative structure.", language="en")
+    comments.support_amendment(g77, amendment)
+    note = comments.post_comment(
+        can, _paragraph(rev1, "OP2"),
+        "Canada welcomes the new paragraph on gender-sensitive prevention.", language="en")
+    comments.edit_submission(
+        can, note, body="Canada welcomes the new paragraph on gender- and age-sensitive "
+                        "prevention and would add a reference to persons with disabilities.")
+    withdrawn = comments.post_comment(
+        bra, _paragraph(rev1, "PP2"), "Brazil proposes to move this paragraph after PP3.",
+        language="en")
+    comments.withdraw_submission(bra, withdrawn)
+
+
 def load_demo(log=print) -> None:
     """Load the demo accounts and consultations; what exists already is left alone."""
     for email, name, role, code in USERS:
@@ -79,11 +148,17 @@ def load_demo(log=print) -> None:
         gpa = drafts.create_consultation(None, slug=GPA_SLUG, **GPA)
         for account in cofacilitators:
             drafts.assign_cofacilitator(None, gpa, account)
-        drafts.create_version(cofacilitator, gpa, label="Zero draft",
-                              text=read_text("gpa-zero-draft.md"), publish=True)
-        drafts.create_version(cofacilitator, gpa, label="Rev.1", text=read_text("gpa-rev1.md"),
-                              comments_close_at=utcnow() + dt.timedelta(days=30), publish=True)
-        log(f"consultation {GPA_SLUG}: Zero draft and Rev.1")
+        zero = drafts.create_version(cofacilitator, gpa, label="Zero draft",
+                                     text=read_text("gpa-zero-draft.md"), publish=True)
+        _comment_on_zero_draft(zero)
+        rev1 = drafts.create_version(cofacilitator, gpa, label="Rev.1",
+                                     text=read_text("gpa-rev1.md"),
+                                     comments_close_at=utcnow() + dt.timedelta(days=30),
+                                     publish=True)
+        _comment_on_rev1(rev1)
+        count = db.session.scalar(select(func.count(Submission.id)).where(
+            Submission.consultation_id == gpa.id))
+        log(f"consultation {GPA_SLUG}: Zero draft and Rev.1, {count} submissions")
 
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == COP21_SLUG)) is None:
         cop = drafts.create_consultation(
