@@ -65,13 +65,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import consult.api.participation  # noqa: F401  (adds its routes to the API blueprint)
     from consult.api.views import bp as api_bp
     from consult.auth.views import bp as auth_bp
+    from consult.comments.views import bp as comments_bp
     from consult.drafts.views import bp as drafts_bp
     from consult.extensions import csrf
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(drafts_bp)
+    app.register_blueprint(comments_bp)
     # The API authenticates writes with bearer tokens, or checks the CSRF header itself
     # when a browser session is used (see api.auth).
     csrf.exempt(api_bp)

@@ -30,6 +30,16 @@ LABELS = {
     "igo": _l("intergovernmental organisation"),
     "ngo": _l("non-governmental organisation"),
     "un_entity": _l("United Nations entity"),
+    # kinds of submission
+    "comment": _l("comment"),
+    "amendment": _l("proposed amendment"),
+    "support": _l("support"),
+    "statement": _l("general statement"),
+    # what became of a proposal
+    "pending": _l("pending"),
+    "incorporated": _l("incorporated"),
+    "partly_incorporated": _l("partly incorporated"),
+    "not_retained": _l("not retained"),
 }
 
 

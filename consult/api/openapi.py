@@ -87,6 +87,7 @@ def build_document(server_url: str) -> dict:
                     "comments_close_at": {"type": "string", "format": "date-time",
                                           "nullable": True},
                     "publish": {"type": "boolean", "default": False}}},
+                **_submission_schemas(),
             },
         },
         "paths": {
@@ -128,8 +129,207 @@ def build_document(server_url: str) -> dict:
                 "responses": {"200": {"description": "The published version",
                                       "content": _json("Version")},
                               **_error_responses(400, 401, 403, 404, 409)}}},
+            **_submission_paths(),
             "/openapi.json": {"get": {
                 "summary": "This document", "operationId": "getOpenapi",
                 "responses": {"200": {"description": "OpenAPI 3 document"}}}},
         },
+    }
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _id_parameter(description: str) -> list[dict]:
+    return [{"name": "id", "in": "path", "required": True, "description": description,
+             "schema": {"type": "integer"}}]
+
+
+_NULLABLE_STRING = {"type": "string", "nullable": True}
+_NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+
+
+def _submission_schemas() -> dict:
+    """Schemas of submissions, threads and the bodies that create or edit them."""
+    submission = {"type": "object", "required": [
+        "id", "paragraph_id", "parent_id", "kind", "body", "html", "proposed_text", "author",
+        "delegation", "created_at", "edited_at", "status", "supporters", "disposition"],
+        "properties": {
+            "id": {"type": "integer"},
+            "consultation": {"type": "string", "description": "The consultation's slug"},
+            "version_id": {"type": "integer"},
+            "paragraph_id": {"type": "integer", "nullable": True,
+                             "description": "None for a general statement (and its replies)"},
+            "paragraph_label": {**_NULLABLE_STRING, "example": "OP12(b)"},
+            "paragraph_key": {**_NULLABLE_STRING,
+                              "description": "The paragraph's key, stable across versions"},
+            "parent_id": {"type": "integer", "nullable": True,
+                          "description": "The submission replied to, or the amendment "
+                                         "supported"},
+            "kind": {"type": "string",
+                     "enum": ["comment", "amendment", "support", "statement"]},
+            "language": {**_NULLABLE_STRING, "enum": ["en", "fr", "es", "ru", "ar", "zh", None]},
+            "body": {"type": "string", "description": "Markdown as written"},
+            "html": {"type": "string",
+                     "description": "The body rendered to safe HTML when it was written"},
+            "proposed_text": {**_NULLABLE_STRING,
+                              "description": "Amendments: the proposed wording"},
+            "proposed_diff_html": {**_NULLABLE_STRING,
+                                   "description": "Amendments: the proposal as word-level "
+                                                  "changes (<ins>, <del>) against the "
+                                                  "paragraph's text"},
+            "author": {"type": "string", "description": "The author's name"},
+            "delegation": {"type": "object", "properties": {
+                "code": {"type": "string", "example": "FRA"}, "name": {"type": "string"}}},
+            "created_at": {"type": "string", "format": "date-time"},
+            "edited_at": _NULLABLE_TIME,
+            "withdrawn_at": _NULLABLE_TIME,
+            "status": {"type": "string", "enum": ["active", "withdrawn", "hidden"],
+                       "description": "hidden: shown only to moderators and the author"},
+            "revision": {"type": "integer",
+                         "description": "Number of edits so far; send it back with an edit "
+                                        "to be told (409) if someone edited meanwhile"},
+            "supporters": {"type": "array", "items": {"type": "string"},
+                           "description": "Codes of the delegations supporting an amendment"},
+            "disposition": {"type": "string", "nullable": True,
+                            "enum": ["pending", "incorporated", "partly_incorporated",
+                                     "not_retained", None]},
+            "url": {"type": "string", "description": "The submission's permanent page"},
+        }}
+    threaded = {"allOf": [_ref("Submission"), {"type": "object", "properties": {
+        "replies": {"type": "array", "items": _ref("ThreadedSubmission")}}}]}
+    thread = {"type": "object", "properties": {
+        "version": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "label": {"type": "string"}}},
+        "paragraph_id": {"type": "integer", "nullable": True},
+        "paragraph_label": _NULLABLE_STRING,
+        "paragraph_key": _NULLABLE_STRING,
+        "count": {"type": "integer",
+                  "description": "Submissions shown, replies included, supports not"},
+        "submissions": {"type": "array", "items": _ref("ThreadedSubmission")}}}
+    revision = {"type": "object", "properties": {
+        "number": {"type": "integer", "description": "0: the original text, 1: after the "
+                                                     "first edit…"},
+        "body": {"type": "string"}, "html": {"type": "string"},
+        "proposed_text": _NULLABLE_STRING, "proposed_diff_html": _NULLABLE_STRING,
+        "written_at": {"type": "string", "format": "date-time"},
+        "replaced_at": {"type": "string", "format": "date-time"}}}
+    return {
+        "Submission": submission,
+        "ThreadedSubmission": threaded,
+        "SubmissionDetail": {"allOf": [_ref("Submission"), {"type": "object", "properties": {
+            "replies": {"type": "array", "items": _ref("ThreadedSubmission")},
+            "revisions": {"type": "array", "items": _ref("Revision"),
+                          "description": "Earlier texts, oldest first"}}}]},
+        "Revision": revision,
+        "Thread": thread,
+        "ParagraphThreads": {"allOf": [_ref("Thread"), {"type": "object", "properties": {
+            "earlier": {"type": "array", "items": _ref("Thread"),
+                        "description": "Threads on the same paragraph (key) in earlier "
+                                       "versions, newest first"}}}]},
+        "VersionThreads": {"allOf": [_ref("Thread"), {"type": "object", "properties": {
+            "detached": {"type": "array", "items": _ref("Thread"),
+                         "description": "Threads on paragraphs of earlier versions that "
+                                        "this version no longer has"}}}]},
+        "NewSubmission": {"type": "object", "additionalProperties": False, "properties": {
+            "kind": {"type": "string", "enum": ["comment", "amendment", "support"],
+                     "default": "comment"},
+            "body": {"type": "string", "maxLength": 20000,
+                     "description": "Markdown; required for comments, the explanation of "
+                                    "an amendment, optional for a support"},
+            "proposed_text": {"type": "string", "maxLength": 20000,
+                              "description": "Amendments: the paragraph's new wording"},
+            "parent_id": {"type": "integer", "nullable": True,
+                          "description": "Replies: the submission answered; supports: the "
+                                         "amendment supported"},
+            "language": {"type": "string", "enum": ["en", "fr", "es", "ru", "ar", "zh"]}}},
+        "NewStatement": {"type": "object", "additionalProperties": False,
+                         "required": ["body"], "properties": {
+                             "kind": {"type": "string", "enum": ["statement", "comment"],
+                                      "default": "statement",
+                                      "description": "comment with parent_id: a reply"},
+                             "body": {"type": "string", "maxLength": 20000},
+                             "parent_id": {"type": "integer", "nullable": True},
+                             "language": {"type": "string",
+                                          "enum": ["en", "fr", "es", "ru", "ar", "zh"]}}},
+        "SubmissionEdit": {"type": "object", "additionalProperties": False, "properties": {
+            "body": {"type": "string", "maxLength": 20000},
+            "proposed_text": {"type": "string", "maxLength": 20000,
+                              "description": "Amendments only"},
+            "revision": {"type": "integer",
+                         "description": "The revision the edit started from; 409 if the "
+                                        "submission was edited since"}}},
+    }
+
+
+def _submission_paths() -> dict:
+    """Paths of threads, submissions, edits and withdrawals."""
+    write = {"security": [{"bearer": []}]}
+    changing = {"304": {"description": "Not modified (If-None-Match); threads change, so "
+                                       "these answers are always revalidated"}}
+    return {
+        "/paragraphs/{id}/comments": {
+            "get": {
+                "summary": "The visible thread on a paragraph, and those on the same "
+                           "paragraph in earlier versions",
+                "operationId": "getParagraphComments",
+                "parameters": _id_parameter("Paragraph id"),
+                "responses": {"200": {"description": "Threads",
+                                      "content": _json("ParagraphThreads")},
+                              **changing, **_error_responses(404)}},
+            "post": {
+                "summary": "Comment, reply, propose an amendment or support one "
+                           "(delegates, observers)",
+                "operationId": "postParagraphComment", **write,
+                "parameters": _id_parameter("Paragraph id"),
+                "requestBody": {"required": True, "content": _json("NewSubmission")},
+                "responses": {"201": {"description": "The submission, attributed to the "
+                                                     "poster's delegation",
+                                      "content": _json("Submission")},
+                              **_error_responses(400, 401, 403, 404, 409, 413, 429)}}},
+        "/versions/{id}/comments": {
+            "get": {
+                "summary": "General statements on a version with their replies, and "
+                           "threads left detached by earlier versions' removed paragraphs",
+                "operationId": "getVersionComments",
+                "parameters": _id_parameter("Version id"),
+                "responses": {"200": {"description": "Threads",
+                                      "content": _json("VersionThreads")},
+                              **changing, **_error_responses(404)}},
+            "post": {
+                "summary": "A general statement on a version, or a reply to one "
+                           "(delegates, observers)",
+                "operationId": "postVersionComment", **write,
+                "parameters": _id_parameter("Version id"),
+                "requestBody": {"required": True, "content": _json("NewStatement")},
+                "responses": {"201": {"description": "The submission",
+                                      "content": _json("Submission")},
+                              **_error_responses(400, 401, 403, 404, 409, 413, 429)}}},
+        "/comments/{id}": {
+            "get": {
+                "summary": "One submission, its replies and its earlier texts (404 if "
+                           "hidden, except for moderators and its author)",
+                "operationId": "getComment",
+                "parameters": _id_parameter("Submission id"),
+                "responses": {"200": {"description": "The submission",
+                                      "content": _json("SubmissionDetail")},
+                              **changing, **_error_responses(404)}},
+            "patch": {
+                "summary": "Edit one's own submission while the period is open; the "
+                           "earlier text is kept in revisions",
+                "operationId": "editComment", **write,
+                "parameters": _id_parameter("Submission id"),
+                "requestBody": {"required": True, "content": _json("SubmissionEdit")},
+                "responses": {"200": {"description": "The edited submission",
+                                      "content": _json("SubmissionDetail")},
+                              **_error_responses(400, 401, 403, 404, 409, 413)}}},
+        "/comments/{id}/withdraw": {"post": {
+            "summary": "Withdraw one's own submission (a support: any member of the "
+                       "delegation); it stays in the record, marked withdrawn",
+            "operationId": "withdrawComment", **write,
+            "parameters": _id_parameter("Submission id"),
+            "responses": {"200": {"description": "The withdrawn submission",
+                                  "content": _json("SubmissionDetail")},
+                          **_error_responses(400, 401, 403, 404, 409)}}},
     }

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from consult.api.errors import json_error
 from consult.api.openapi import build_document
 from consult.auth import services as auth_services
+from consult.comments import services as comment_services
 from consult.db import db
 from consult.drafts import services
 from consult.errors import Invalid, ServiceError, Unauthorized
@@ -56,7 +57,11 @@ def require_login():
 @bp.errorhandler(ServiceError)
 def service_error(exc: ServiceError):
     db.session.rollback()
-    return json_error(exc.status, exc.code, exc.message)
+    response = json_error(exc.status, exc.code, exc.message)
+    if exc.status == 429:
+        # Posting is limited per window (POST_RATE_LIMIT): by then the allowance is back.
+        response.headers["Retry-After"] = str(comment_services.rate_limit().get_expiry())
+    return response
 
 
 @bp.errorhandler(CSRFError)
@@ -135,8 +140,8 @@ def version_summary(version) -> dict:
     }
 
 
-def paragraph_data(paragraph, slug: str) -> dict:
-    """The fields of a paragraph."""
+def paragraph_data(paragraph, slug: str, counts: dict[int, int] | None = None) -> dict:
+    """The fields of a paragraph; `counts` maps paragraph ids to visible submissions."""
     return {
         "id": paragraph.id,
         "key": paragraph.key.key,
@@ -148,8 +153,7 @@ def paragraph_data(paragraph, slug: str) -> dict:
         "html": paragraph.html,
         "match": paragraph.match_status.value,
         "previous_label": paragraph.previous_label,
-        # Submissions arrive with the participation feature; until then there are none.
-        "comment_count": 0,
+        "comment_count": (counts or {}).get(paragraph.id, 0),
         "url": url_for("drafts.paragraph", slug=slug, version_id=paragraph.version_id,
                        label=paragraph.anchor, _external=True),
     }
@@ -232,7 +236,9 @@ def publish_version(version_id: int):
 def _version_payload(version, user) -> dict:
     payload = version_summary(version)
     payload["consultation"] = version.consultation.slug
-    payload["paragraphs"] = [paragraph_data(p, version.consultation.slug)
+    # What this caller may see (one query for the whole version, not one per paragraph).
+    counts = comment_services.count_submissions(user, version)
+    payload["paragraphs"] = [paragraph_data(p, version.consultation.slug, counts)
                              for p in version.paragraphs]
     return payload
 
@@ -249,7 +255,13 @@ def get_version(version_id: int):
     version = services.get_version(user, version_id)
     payload = _version_payload(version, user)
     if version.is_public:
-        return _cached_json(payload)
+        response = _cached_json(payload)
+        # The text never changes, but comment counts do: revalidate (cheap, via the ETag).
+        # A logged-in caller's counts may include what only they see: private to them.
+        response.headers["Cache-Control"] = ("public, no-cache" if user is None
+                                             else "private, no-cache")
+        response.vary.update(("Authorization", "Cookie"))
+        return response
     response = jsonify(payload)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -217,4 +217,7 @@ def delegation(code: str):
         found = services.get_delegation(code)
     except ServiceError:
         abort(404)
-    return render_template("auth/delegation.html", delegation=found)
+    from consult.comments.services import list_delegation_submissions
+
+    return render_template("auth/delegation.html", delegation=found,
+                           submissions=list_delegation_submissions(current_user, found))

@@ -11,6 +11,8 @@ from consult import permissions
 from consult.auth.forms import EmptyForm
 from consult.auth.models import Role
 from consult.auth.services import count_member_states_on, list_users_with_role
+from consult.comments import services as comment_services
+from consult.comments.views import render_paragraph_page
 from consult.db import db
 from consult.drafts import services
 from consult.drafts.forms import ConsultationForm, DeadlineForm, MatchForm, VersionForm
@@ -75,9 +77,14 @@ def _load_version(slug: str, version_id: int):
 def version(slug: str, version_id: int):
     """Read one version, each paragraph with its label and permanent link."""
     found = _load_version(slug, version_id)
+    statements = comment_services.statement_thread(current_user, found)
     return _private_if_draft(found, render_template(
         "drafts/version.html", version=found, consultation=found.consultation,
-        is_open=services.is_open_for_comment(found)))
+        is_open=services.is_open_for_comment(found),
+        counts=comment_services.count_submissions(current_user, found),
+        earlier_counts=comment_services.count_earlier_submissions(current_user, found),
+        statement_count=statements.count,
+        detached=comment_services.detached_threads(current_user, found)))
 
 
 def _private_if_draft(version, html: str):
@@ -93,10 +100,7 @@ def paragraph(slug: str, version_id: int, label: str):
     """One paragraph on its own page, with its history across versions."""
     found = _load_version(slug, version_id)
     item = services.get_paragraph(current_user, found, label)
-    history = services.paragraph_history(current_user, item)
-    return _private_if_draft(found, render_template(
-        "drafts/paragraph.html", version=found, paragraph=item,
-        consultation=found.consultation, history=history))
+    return render_paragraph_page(found, item)
 
 
 def _text_from_form(form: VersionForm) -> str:
