@@ -528,7 +528,8 @@ def count_earlier_submissions(user, version: Version) -> dict[int, int]:
         .join(Version, Version.id == Submission.version_id)
         .where(Submission.consultation_id == version.consultation_id,
                Version.seq < version.seq, Version.status != VersionStatus.draft,
-               Submission.key_id.is_not(None),
+               Submission.key_id.in_(
+                   select(Paragraph.key_id).where(Paragraph.version_id == version.id)),
                Submission.kind != SubmissionKind.support,
                _visible_filter(user, version.consultation),
                _no_hidden_ancestor(user, version.consultation))
