@@ -6,7 +6,7 @@ message next to the form and the delegate's text still in it: no word is lost.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -229,6 +229,8 @@ def edit(slug: str, submission_id: int):
     """Edit one's own submission while the period is open; the earlier text is kept."""
     found = _load_submission(slug, submission_id)
     if request.method == "GET":
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()  # to the login page and back
         permissions.require(current_user, "edit_submission", found)
     values = {"body": found.body, "proposed_text": found.proposed_text or "",
               "revision": str(found.revision)}
