@@ -21,13 +21,10 @@ def _make_renderer(*, user_content: bool) -> MarkdownIt:
     if user_content:
         # Images would let a submission load third-party content into every reader's page.
         md.disable("image")
-        default_open = md.renderer.rules.get("link_open")
-
-        def link_open(tokens, idx, options, env):
+        def link_open(renderer, tokens, idx, options, env):
+            # add_render_rule binds the rule to the renderer, which comes first.
             tokens[idx].attrSet("rel", "nofollow ugc noopener")
-            if default_open:
-                return default_open(tokens, idx, options, env)
-            return md.renderer.renderToken(tokens, idx, options, env)
+            return renderer.renderToken(tokens, idx, options, env)
 
         md.add_render_rule("link_open", link_open)
     return md

@@ -7,6 +7,8 @@ import secrets
 import types
 from pathlib import Path
 
+import limits
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = ROOT / "config" / "default.py"
 
@@ -82,7 +84,21 @@ def load_settings(test_config: dict | None = None, environ=None) -> dict:
         if unknown:
             raise ConfigError(f"Unknown test setting(s): {', '.join(unknown)}")
         settings.update(test_config)
+    _check_rate_limit(settings.get("POST_RATE_LIMIT"))
     return settings
+
+
+def _check_rate_limit(value) -> None:
+    """POST_RATE_LIMIT must parse now, not fail with a 500 at the first post."""
+    message = f"POST_RATE_LIMIT must read like '30 per minute', not {value!r}"
+    if not isinstance(value, str):
+        raise ConfigError(message)
+    try:
+        amount = limits.parse(value).amount
+    except ValueError:
+        raise ConfigError(message) from None
+    if amount < 1:
+        raise ConfigError(message)
 
 
 def resolve_paths(settings: dict, instance: Path) -> None:

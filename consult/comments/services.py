@@ -255,8 +255,10 @@ def withdraw_support(actor, amendment: Submission, *, now: dt.datetime | None = 
                      ) -> Submission:
     """Withdraw the support the actor's delegation gave to an amendment."""
     permissions.require(actor, "view_submission", amendment)
-    support = (_active_support(amendment, actor.delegation_id)
-               if permissions.can(actor, "post_submission") else None)
+    # Only those who speak for a delegation hold a support: others are refused as such
+    # (401/403), not told that "their delegation" supports nothing.
+    permissions.require(actor, "post_submission")
+    support = _active_support(amendment, actor.delegation_id)
     if support is None:
         raise NotFound(_("Your delegation does not support this proposal."))
     return withdraw_submission(actor, support, now=now)
@@ -414,7 +416,7 @@ class ThreadItem:
     """A submission with its visible replies and, for amendments, its supporters."""
 
     submission: Submission
-    replies: list["ThreadItem"]
+    replies: list[ThreadItem]
     supporters: list  # Delegation objects, in the order they gave support
 
     @property
