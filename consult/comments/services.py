@@ -30,6 +30,7 @@ from consult.drafts.models import Paragraph, Version, VersionStatus
 from consult.drafts.services import is_open_for_comment
 from consult.errors import Conflict, Invalid, NotFound, ServiceError, TooMany
 from consult.markdown import render_user_markdown
+from consult.moderation.services import record_action
 from consult.textdiff import diff_words
 from consult.urls import MAX_ID
 
@@ -392,6 +393,13 @@ def withdraw_submission(actor, submission: Submission, *, now: dt.datetime | Non
     if done.rowcount != 1:
         raise Conflict(_("This submission is already withdrawn."))
     db.session.refresh(submission)
+    # Withdrawals go into the public log too: the record shows who took back what, when.
+    place = submission.paragraph.label if submission.paragraph else ""
+    record_action(actor, "submission.withdraw", "submission", submission.id,
+                  consultation_id=submission.consultation_id, at=now,
+                  target_label=" ".join(filter(None, (
+                      submission.kind.value, submission.delegation.code,
+                      submission.version.label, place))))
     return submission
 
 
@@ -450,25 +458,35 @@ def _visible_filter(user, consultation):
     return Submission.is_hidden.is_(False)
 
 
+def _link_items(rows: list[Submission]) -> dict[int, ThreadItem]:
+    """Thread items by id, each with its replies (in time order) and active supporters."""
+    ordered = sorted(rows, key=lambda s: (s.created_at, s.id))
+    items = {s.id: ThreadItem(s, [], []) for s in ordered if s.kind in THREAD_KINDS}
+    for s in ordered:
+        parent = items.get(s.parent_id)
+        if parent is None:
+            continue
+        if s.kind == SubmissionKind.support:
+            # Hidden supports count for nobody, as in supporters_of().
+            if s.status == SubmissionStatus.active and not s.is_hidden:
+                parent.supporters.append(s.delegation)
+        elif s.id in items:
+            parent.replies.append(items[s.id])
+    return items
+
+
 def _build_threads(rows: list[Submission]) -> dict[tuple, list[ThreadItem]]:
     """Group submissions into threads per (version, paragraph): roots in time order.
 
     A reply whose parent is not among the rows (hidden, say) is left out with it, so no
     orphan becomes visible on its own.
     """
-    items = {s.id: ThreadItem(s, [], []) for s in rows if s.kind in THREAD_KINDS}
-    supports = [s for s in rows if s.kind == SubmissionKind.support]
-    for support in supports:
-        parent = items.get(support.parent_id)
-        if parent is not None and support.status == SubmissionStatus.active:
-            parent.supporters.append(support.delegation)
+    items = _link_items(rows)
     roots: dict[tuple, list[ThreadItem]] = defaultdict(list)
-    for item in sorted(items.values(), key=lambda i: (i.submission.created_at, i.submission.id)):
+    for item in items.values():
         s = item.submission
         if s.parent_id is None:
             roots[(s.version_id, s.paragraph_id)].append(item)
-        elif s.parent_id in items:
-            items[s.parent_id].replies.append(item)
     return roots
 
 
@@ -596,15 +614,7 @@ def replies_to(user, submission: Submission) -> list[ThreadItem]:
         rows = _rows(user, submission.version.consultation,
                      Submission.version_id == submission.version_id,
                      Submission.paragraph_id.is_(None))
-    items = {s.id: ThreadItem(s, [], []) for s in rows if s.kind in THREAD_KINDS}
-    for item in items.values():
-        parent = items.get(item.submission.parent_id)
-        if parent is not None:
-            parent.replies.append(item)
-    for support in rows:
-        if (support.kind == SubmissionKind.support and support.parent_id in items
-                and support.status == SubmissionStatus.active):
-            items[support.parent_id].supporters.append(support.delegation)
+    items = _link_items(rows)
     found = items.get(submission.id)
     return found.replies if found else []
 

@@ -10,6 +10,7 @@ from consult.comments.models import Submission, SubmissionRevision
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.errors import Conflict, Forbidden, Invalid, NotFound, TooMany, Unauthorized
+from consult.moderation.models import LogEntry
 from tests.comments.conftest import paragraph, publish_rev1
 from tests.conftest import SMALL_DRAFT
 
@@ -149,6 +150,9 @@ def test_withdrawn_submission_stays_marked_and_frozen(version, fra, nor):
     current, _ = services.paragraph_threads(None, op1)
     assert current.items[0].submission.is_withdrawn
     assert current.items[0].submission.withdrawn_at is not None
+    entry = db.session.scalar(select(LogEntry).where(LogEntry.action == "submission.withdraw"))
+    assert (entry.actor_name, entry.target_id) == ("Delegate of France", amendment.id)
+    assert entry.target_label == "amendment FRA Zero draft OP1"
     before = stored()
     with pytest.raises(Conflict, match="withdrawn"):
         services.support_amendment(nor, amendment)
