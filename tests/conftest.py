@@ -23,6 +23,19 @@ def _reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Hash test passwords with light argon2 parameters: hundreds of accounts per run."""
+    from argon2 import PasswordHasher
+
+    from consult.auth import services
+
+    production = services._hasher
+    services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    services._hasher = production
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A migrated database with reference data, shared by the whole run."""

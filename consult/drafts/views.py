@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect,
-                   render_template, request, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -83,7 +92,7 @@ def version(slug: str, version_id: int):
         is_open=services.is_open_for_comment(found),
         counts=comment_services.count_submissions(current_user, found),
         earlier_counts=comment_services.count_earlier_submissions(current_user, found),
-        statement_count=statements.count,
+        statement_count=len(statements.items),  # statements, not their replies
         detached=comment_services.detached_threads(current_user, found)))
 
 
