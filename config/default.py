@@ -13,8 +13,17 @@ SECRET_KEY = None
 # PostgreSQL: postgresql+psycopg://user@127.0.0.1:5432/consult
 DATABASE_URL = None
 
-# Folder of the Whoosh search index. None means: instance/search.
+# Folder of the Whoosh search index. None means: instance/search. Each node keeps its own.
 SEARCH_INDEX_PATH = None
+
+# How this process keeps its search index in step with the database's outbox:
+# "background": a thread in each app process applies changes right after each commit, and
+#   every search first catches up (the embedded default; any number of processes may share
+#   one index folder, they take turns through a lock file);
+# "request": no thread; every search catches up first (tests, tiny deployments);
+# "external": app processes only read; run `flask --app app search sync --follow` once per
+#   node to feed that node's index.
+SEARCH_UPDATES = "background"
 
 # How many submissions one user may post, in Flask-Limiter notation ("30 per minute",
 # "200/hour"). Counted in the database, so it holds across any number of app processes.

@@ -38,7 +38,19 @@ def create_app(test_config: dict | None = None, instance: str | Path | None = No
 
     from consult.cli import register_commands
     register_commands(app)
+    from consult.search.cli import search_cli
+    app.cli.add_command(search_cli)
+    _start_search_feed(app)
     return app
+
+
+def _start_search_feed(app: Flask) -> None:
+    """In "background" mode, a thread applies search changes soon after each commit."""
+    import consult.search.outbox  # noqa: F401  (registers the after-commit hook)
+
+    if app.config["SEARCH_UPDATES"] == "background":
+        from consult.search.sync import BackgroundSync
+        app.extensions["consult_search_feed"] = BackgroundSync(app)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -71,10 +83,13 @@ def _register_blueprints(app: Flask) -> None:
     from consult.comments.views import bp as comments_bp
     from consult.drafts.views import bp as drafts_bp
     from consult.extensions import csrf
+    from consult.search.views import bp as search_bp
+    import consult.api.search  # noqa: F401  (adds GET /search to the API blueprint)
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(drafts_bp)
     app.register_blueprint(comments_bp)
+    app.register_blueprint(search_bp)
     # The API authenticates writes with bearer tokens, or checks the CSRF header itself
     # when a browser session is used (see api.auth).
     csrf.exempt(api_bp)

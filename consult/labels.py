@@ -30,7 +30,8 @@ LABELS = {
     "igo": _l("intergovernmental organisation"),
     "ngo": _l("non-governmental organisation"),
     "un_entity": _l("United Nations entity"),
-    # kinds of submission
+    # kinds of submission (and of search result)
+    "paragraph": _l("paragraph text"),
     "comment": _l("comment"),
     "amendment": _l("proposed amendment"),
     "support": _l("support"),

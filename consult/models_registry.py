@@ -4,3 +4,4 @@ from consult.auth.models import ApiToken, Delegation, LoginFailure, LoginSession
 from consult.drafts.models import Consultation, Paragraph, ParagraphKey, Version  # noqa: F401
 from consult.comments.models import Submission, SubmissionRevision  # noqa: F401
 from consult.moderation.models import LogEntry  # noqa: F401
+from consult.search.models import SearchOutbox  # noqa: F401

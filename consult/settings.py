@@ -85,6 +85,9 @@ def load_settings(test_config: dict | None = None, environ=None) -> dict:
             raise ConfigError(f"Unknown test setting(s): {', '.join(unknown)}")
         settings.update(test_config)
     _check_rate_limit(settings.get("POST_RATE_LIMIT"))
+    if settings.get("SEARCH_UPDATES") not in ("background", "request", "external"):
+        raise ConfigError("SEARCH_UPDATES must be one of background, request, external, "
+                          f"not {settings.get('SEARCH_UPDATES')!r}")
     return settings
 
 

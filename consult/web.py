@@ -86,6 +86,15 @@ def init_app(app: Flask) -> None:
     def delegation_name(delegation):
         return delegation.name(str(get_locale() or "en")) if delegation else ""
 
+    @app.template_filter("language_name")
+    def language_name(code):
+        # "French" / "français" / "法语": the language's name in the reader's language.
+        from babel import Locale, UnknownLocaleError
+        try:
+            return Locale.parse(code).get_display_name(_babel_locale())
+        except (ValueError, TypeError, UnknownLocaleError):
+            return code or ""
+
     @app.template_filter("datetime")
     def format_datetime(value):
         return f"{format_date(value)}, {value:%H:%M} UTC" if value else ""

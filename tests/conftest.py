@@ -82,8 +82,10 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture
 def app(database_url, tmp_path):
     """A fresh app on the shared database, emptied before each test."""
+    # Searches catch the index up themselves: no background thread racing the test.
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
-                      "TESTING": True}, instance=tmp_path / "instance")
+                      "TESTING": True, "SEARCH_UPDATES": "request"},
+                     instance=tmp_path / "instance")
     app.test_client_class = IsolatedClient
     _empty_tables(db.engine)
     with app.app_context():

@@ -31,6 +31,7 @@ from consult.drafts.services import is_open_for_comment
 from consult.errors import Conflict, Invalid, NotFound, ServiceError, TooMany
 from consult.markdown import render_user_markdown
 from consult.moderation.services import record_action
+from consult.search.outbox import record_submission_change
 from consult.textdiff import diff_words
 from consult.urls import MAX_ID
 
@@ -164,6 +165,7 @@ def _add(submission: Submission) -> Submission:
             db.session.flush()
     except IntegrityError:
         raise Conflict(_("Your delegation already supports this proposal.")) from None
+    record_submission_change(submission.id)
     return submission
 
 
@@ -373,6 +375,7 @@ def edit_submission(actor, submission: Submission, *, body=None, proposed_text=N
         submission.proposed_diff_html = diff_words(submission.paragraph.text, new_proposed)
     submission.edited_at = now
     db.session.flush()
+    record_submission_change(submission.id)
     return submission
 
 
@@ -393,6 +396,7 @@ def withdraw_submission(actor, submission: Submission, *, now: dt.datetime | Non
     if done.rowcount != 1:
         raise Conflict(_("This submission is already withdrawn."))
     db.session.refresh(submission)
+    record_submission_change(submission.id)
     # Withdrawals go into the public log too: the record shows who took back what, when.
     place = submission.paragraph.label if submission.paragraph else ""
     record_action(actor, "submission.withdraw", "submission", submission.id,

@@ -36,6 +36,7 @@ from consult.drafts.parsing import (
 from consult.errors import Conflict, Invalid, NotFound
 from consult.markdown import render_draft_markdown as render_html
 from consult.moderation.services import record_action
+from consult.search.outbox import record_version_change
 from consult.urls import MAX_ID
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -757,6 +758,7 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None) -> 
     version.published_at = now
     version.published_by = actor
     db.session.flush()
+    record_version_change(version.id)
     record_action(
         actor,
         "version.publish",

@@ -1,0 +1,38 @@
+"""GET /api/v1/search: the search of the HTML page, as JSON."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from flask import jsonify, request
+
+from consult.api.views import api_user, bp
+from consult.search import services
+from consult.search.views import FILTER_ARGS
+
+
+@bp.get("/search")
+def search():
+    """Results the caller may see, with total, facets and highlighted snippets."""
+    args = request.args
+    filters = services.clean_filters({name: args.get(name) for name in FILTER_ARGS})
+    page = services.search(api_user(), args.get("q", ""), filters=filters,
+                           sort=args.get("sort") or "relevance", page=args.get("page") or 1,
+                           per_page=args.get("per_page") or 20)
+    response = jsonify({
+        "query": page.query,
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "pages": page.pages,
+        "sort": page.sort,
+        "filters": {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                    for k, v in page.filters.items()},
+        "results": [dict(r, url=urljoin(request.host_url, r["url"]),
+                         created_at=r["created_at"].isoformat() if r["created_at"] else None)
+                    for r in page.results],
+        "facets": page.facets,
+    })
+    # Results change with every new submission and depend on who asks.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -1,0 +1,202 @@
+"""What the index holds for each submission and each published paragraph, read from the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import select
+
+from consult.auth.models import Delegation
+from consult.comments.models import Submission, SubmissionStatus
+from consult.db import db
+from consult.drafts.models import Paragraph, Version, VersionStatus
+from consult.search.analysis import LANGUAGES, detect_language
+
+PUBLIC_VERSION_STATES = (VersionStatus.published, VersionStatus.superseded, VersionStatus.final)
+
+_SUBMISSION_COLUMNS = (
+    Submission.id, Submission.consultation_id, Submission.version_id, Submission.kind,
+    Submission.language, Submission.body, Submission.proposed_text, Submission.status,
+    Submission.is_hidden, Submission.parent_id, Submission.author_id, Submission.created_at,
+    Submission.disposition, Submission.revision, Delegation.code.label("delegation_code"),
+    Delegation.kind.label("delegation_kind"),
+)
+
+
+def submission_id(doc_id: int) -> str:
+    """The index id of a submission."""
+    return f"s{doc_id}"
+
+
+def paragraph_id(doc_id: int) -> str:
+    """The index id of a paragraph."""
+    return f"p{doc_id}"
+
+
+def _epoch(value: dt.datetime | None) -> int:
+    if value is None:
+        return 0
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return int(value.timestamp())
+
+
+def submission_text(body: str | None, proposed_text: str | None) -> str:
+    """The searchable text of a submission: its body, then any proposed wording."""
+    return "\n\n".join(part for part in (body, proposed_text) if part)
+
+
+def _visibility(status, hidden: bool) -> str:
+    # "public": anyone; "withdrawn": its author and the staff; "hidden": the same, after
+    # moderation (a reply under a hidden submission is hidden with it).
+    if hidden:
+        return "hidden"
+    return "withdrawn" if status == SubmissionStatus.withdrawn else "public"
+
+
+def _submission_doc(row, hidden: bool) -> dict | None:
+    text = submission_text(row.body, row.proposed_text)
+    if not text.strip():
+        return None  # a support without a word of its own: nothing to find
+    lang = row.language if row.language in LANGUAGES else detect_language(text)
+    visibility = _visibility(row.status, hidden)
+    disposition = row.disposition.value if row.disposition else ""
+    doc = {
+        "id": submission_id(row.id),
+        "stamp": f"{row.revision}:{visibility}:{disposition}:{lang}",
+        "type": row.kind.value,
+        "consultation": str(row.consultation_id),
+        "version": str(row.version_id),
+        "delegation": row.delegation_code,
+        "dtype": row.delegation_kind.value,
+        "lang": lang,
+        "disposition": disposition,
+        "visibility": visibility,
+        "author": str(row.author_id),
+        "created": _epoch(row.created_at),
+        f"text_{lang}": text,
+    }
+    return doc
+
+
+def _hidden_ids(rows_by_id: dict[int, tuple[int | None, bool]], ids: Iterable[int]) -> set[int]:
+    """Which of `ids` are hidden themselves or under a hidden ancestor."""
+    hidden: set[int] = set()
+    for start in ids:
+        current, seen = start, set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            parent_id, is_hidden = rows_by_id.get(current, (None, False))
+            if is_hidden:
+                hidden.add(start)
+                break
+            current = parent_id
+    return hidden
+
+
+def _ancestry(ids: Iterable[int]) -> dict[int, tuple[int | None, bool]]:
+    """parent and hidden flag of each of `ids` and of all their ancestors."""
+    known: dict[int, tuple[int | None, bool]] = {}
+    wanted = set(ids)
+    while wanted:
+        rows = db.session.execute(
+            select(Submission.id, Submission.parent_id, Submission.is_hidden)
+            .where(Submission.id.in_(list(wanted)))).all()
+        for row in rows:
+            known[row.id] = (row.parent_id, row.is_hidden)
+        wanted = {row.parent_id for row in rows
+                  if row.parent_id is not None and row.parent_id not in known}
+    return known
+
+
+def submission_docs(ids: list[int]) -> tuple[list[dict], set[int]]:
+    """Documents for these submission ids, and the ids that must not be in the index."""
+    docs: list[dict] = []
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = db.session.execute(
+            select(*_SUBMISSION_COLUMNS)
+            .join(Delegation, Delegation.id == Submission.delegation_id)
+            .where(Submission.id.in_(chunk))).all()
+        hidden = _hidden_ids(_ancestry(r.id for r in rows), (r.id for r in rows))
+        for row in rows:
+            doc = _submission_doc(row, row.id in hidden)
+            if doc is not None:
+                found.add(row.id)
+                docs.append(doc)
+    return docs, set(ids) - found
+
+
+def all_submission_docs(batch: int = 5000) -> Iterator[dict]:
+    """Every submission's document, read in batches (for a rebuild)."""
+    tree = {row.id: (row.parent_id, row.is_hidden) for row in db.session.execute(
+        select(Submission.id, Submission.parent_id, Submission.is_hidden))}
+    last = 0
+    while True:
+        rows = db.session.execute(
+            select(*_SUBMISSION_COLUMNS)
+            .join(Delegation, Delegation.id == Submission.delegation_id)
+            .where(Submission.id > last).order_by(Submission.id).limit(batch)).all()
+        if not rows:
+            return
+        hidden = _hidden_ids(tree, (r.id for r in rows))
+        for row in rows:
+            doc = _submission_doc(row, row.id in hidden)
+            if doc is not None:
+                yield doc
+        last = rows[-1].id
+
+
+def _paragraph_doc(row) -> dict:
+    lang = detect_language(row.text)
+    return {
+        "id": paragraph_id(row.id),
+        "stamp": f"paragraph:{lang}",
+        "type": "paragraph",
+        "consultation": str(row.consultation_id),
+        "version": str(row.version_id),
+        "delegation": "",
+        "dtype": "",
+        "lang": lang,
+        "disposition": "",
+        "visibility": "public",
+        "author": "",
+        "created": _epoch(row.published_at),
+        f"text_{lang}": row.text,
+    }
+
+
+def _paragraph_rows(*conditions):
+    return db.session.execute(
+        select(Paragraph.id, Paragraph.version_id, Paragraph.text, Version.consultation_id,
+               Version.status, Version.published_at)
+        .join(Version, Version.id == Paragraph.version_id)
+        .where(Version.status.in_(PUBLIC_VERSION_STATES), *conditions)
+        .order_by(Paragraph.id)).all()
+
+
+def version_docs(version_id: int) -> tuple[list[dict], list[str]]:
+    """Documents for a published version's paragraphs (none while it is a draft), and the
+    index ids of its paragraphs that must not be in the index."""
+    rows = _paragraph_rows(Paragraph.version_id == version_id)
+    all_ids = db.session.scalars(
+        select(Paragraph.id).where(Paragraph.version_id == version_id)).all()
+    shown = {row.id for row in rows}
+    return [_paragraph_doc(row) for row in rows], [paragraph_id(i) for i in all_ids
+                                                    if i not in shown]
+
+
+def all_paragraph_docs() -> Iterator[dict]:
+    """Every published paragraph's document (for a rebuild)."""
+    for row in _paragraph_rows():
+        yield _paragraph_doc(row)
+
+
+def expected_stamps() -> dict[str, str]:
+    """The id → stamp of every document the index should hold (for `search check`)."""
+    stamps = {doc["id"]: doc["stamp"] for doc in all_submission_docs()}
+    stamps.update((doc["id"], doc["stamp"]) for doc in all_paragraph_docs())
+    return stamps
+

@@ -1,0 +1,349 @@
+"""The Whoosh index behind a small interface: add_to_index, remove_from_index, query_index.
+
+Nothing outside this module knows Whoosh's writer or searcher. The index lives in a
+folder named by the file CURRENT inside SEARCH_INDEX_PATH, so a rebuild writes a new
+folder and switches to it in one rename while readers go on with the old one.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.query import Query
+
+from consult.search.analysis import LANGUAGES, analyzer_for
+
+# Bump when the schema or an analyzer changes: an index of another version is rebuilt.
+SCHEMA_VERSION = 1
+TEXT_FIELDS = tuple(f"text_{lang}" for lang in LANGUAGES)
+FACET_FIELDS = ("type", "delegation", "dtype", "version", "lang", "disposition")
+
+
+def make_schema() -> Schema:
+    """The one schema: ids and facets as columns, one text field per language."""
+    fields = {
+        "id": ID(unique=True, stored=True),
+        "stamp": STORED(),
+        "consultation": ID(),
+        "visibility": ID(),
+        "author": ID(),
+        "created": NUMERIC(int, bits=64, sortable=True, signed=False),
+    }
+    for name in FACET_FIELDS:
+        fields[name] = ID(sortable=True)
+    for lang in LANGUAGES:
+        fields[f"text_{lang}"] = TEXT(analyzer=analyzer_for(lang), phrase=True)
+    return Schema(**fields)
+
+
+class IndexUnavailable(Exception):
+    """The index is missing, of an older schema, or cannot be read."""
+
+
+@dataclass
+class Hits:
+    """One page of matches: index ids with scores, the total, and facet counts."""
+
+    total: int
+    ids: list[str]
+    facets: dict[str, Counter] = field(default_factory=dict)
+
+
+class SearchIndex:
+    """One index folder, with a searcher kept open and refreshed when the index changes."""
+
+    # How often a reader looks whether another process changed the index (seconds).
+    REFRESH_INTERVAL = 0.2
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self._lock = threading.RLock()
+        self._ix = None
+        self._ix_dir: Path | None = None
+        self._searcher = None
+        self._checked_at = 0.0
+        self._filter_cache: dict = {}
+
+    # --- folders --------------------------------------------------------------------
+
+    def current_dir(self) -> Path | None:
+        """The folder of the index in use, if there is one."""
+        try:
+            name = (self.root / "CURRENT").read_text().strip()
+        except OSError:
+            return None
+        path = self.root / name
+        return path if name and path.is_dir() else None
+
+    def _open(self):
+        path = self.current_dir()
+        if path is None:
+            raise IndexUnavailable("no search index")
+        try:
+            meta = json.loads((path / "meta.json").read_text())
+            if meta.get("schema") != SCHEMA_VERSION:
+                raise IndexUnavailable("search index of another schema version")
+            ix = whoosh_index.open_dir(str(path))
+        except IndexUnavailable:
+            raise
+        except Exception as exc:  # unreadable or corrupt: the caller rebuilds
+            raise IndexUnavailable(f"search index cannot be opened: {exc}") from exc
+        return path, ix
+
+    def index(self):
+        """The open Whoosh index (reopened when CURRENT points elsewhere)."""
+        with self._lock:
+            path = self.current_dir()
+            if self._ix is None or path != self._ix_dir:
+                self._close_searcher()
+                self._ix_dir, self._ix = self._open()
+            return self._ix
+
+    def exists(self) -> bool:
+        """Whether an index of this schema can be opened."""
+        try:
+            self.index()
+            return True
+        except IndexUnavailable:
+            return False
+
+    # --- cursor (how far this index follows the outbox) -----------------------------
+
+    def read_cursor(self) -> dict:
+        """The outbox position this index has applied."""
+        path = self.current_dir()
+        if path is None:
+            raise IndexUnavailable("no search index")
+        try:
+            return json.loads((path / "cursor.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise IndexUnavailable(f"search cursor unreadable: {exc}") from exc
+
+    @staticmethod
+    def _write_json(path: Path, data: dict) -> None:
+        tmp = path.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, path)
+
+    # --- writing --------------------------------------------------------------------
+
+    def writer_lock(self):
+        """A lock file shared by every process writing to this index folder."""
+        return _FileLock(self.root / "write.lock")
+
+    def apply(self, docs: list[dict], delete_ids: Iterable[str], cursor: dict) -> None:
+        """add_to_index / remove_from_index in one Whoosh commit, then record the cursor.
+
+        The caller holds writer_lock(). The cursor is written after the index commit: a
+        crash between the two re-applies the same changes, which is harmless.
+        """
+        ix = self.index()
+        writer = ix.writer(timeout=30)
+        try:
+            for doc_id in delete_ids:
+                writer.delete_by_term("id", doc_id)
+            for doc in docs:
+                writer.update_document(**doc)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        self._write_json(self._ix_dir / "cursor.json", cursor)
+        self.refresh(force=True)
+
+    def build(self, docs: Iterable[dict], cursor: dict) -> int:
+        """Write a whole new index from `docs` and switch to it; returns the document count."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"ix-{int(time.time() * 1000)}-{os.getpid()}"
+        path = self.root / name
+        path.mkdir()
+        ix = whoosh_index.create_in(str(path), make_schema())
+        # One big segment written with a generous memory pool: far faster than many
+        # small flushes, and a single segment is the fastest to search.
+        writer = ix.writer(limitmb=256)
+        count = 0
+        try:
+            for doc in docs:
+                writer.add_document(**doc)
+                count += 1
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        writer.commit()
+        self._write_json(path / "meta.json", {"schema": SCHEMA_VERSION})
+        self._write_json(path / "cursor.json", cursor)
+        self._write_json_text(self.root / "CURRENT", name)
+        self._remove_old(keep=name)
+        with self._lock:
+            self._close_searcher()
+            self._ix = None
+        return count
+
+    def _write_json_text(self, path: Path, text: str) -> None:
+        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+
+    def _remove_old(self, keep: str) -> None:
+        # Other processes may still read an older folder for a moment; open files survive
+        # removal on POSIX, and each process reopens CURRENT on its next refresh.
+        for child in self.root.iterdir():
+            if child.is_dir() and child.name.startswith("ix-") and child.name != keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def delete(self) -> None:
+        """Remove the whole index (tests, and a rebuild from nothing)."""
+        with self._lock:
+            self._close_searcher()
+            self._ix = None
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    # --- reading --------------------------------------------------------------------
+
+    def _close_searcher(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = None
+        self._filter_cache = {}
+
+    def refresh(self, force: bool = False) -> None:
+        """Pick up changes made by this or another process."""
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._checked_at < self.REFRESH_INTERVAL:
+                return
+            self._checked_at = now
+            ix = self.index()
+            if self._searcher is None:
+                self._searcher = ix.searcher()
+            elif not self._searcher.up_to_date():
+                # A new searcher, not Searcher.refresh(): refresh reuses the readers of
+                # unchanged segments with their old deletion lists, and replaced documents
+                # would come back.
+                self._close_searcher()
+                self._searcher = ix.searcher()
+
+    def searcher(self):
+        """The shared searcher, refreshed if the index changed (hold the lock while using it)."""
+        self.refresh()
+        return self._searcher
+
+    @property
+    def lock(self):
+        """Whoosh searchers are not shared between threads without it."""
+        return self._lock
+
+    def allowed_docs(self, searcher, key, filter_query: Query) -> frozenset:
+        """Document numbers matching a filter, cached until the index changes."""
+        cached = self._filter_cache.get(key)
+        if cached is None:
+            # Postings of replaced or deleted documents stay until segments merge: the
+            # filter is where they are dropped, once per searcher.
+            reader = searcher.reader()
+            is_deleted = reader.is_deleted
+            cached = frozenset(n for n in searcher.docs_for_query(filter_query)
+                               if not is_deleted(n))
+            if len(self._filter_cache) > 256:
+                self._filter_cache.clear()
+            self._filter_cache[key] = cached
+        return cached
+
+    def query_index(self, query: Query, *, filter_key, filter_query: Query, sort: str,
+                    offset: int, limit: int, facets: bool = True) -> Hits:
+        """The ids of one page of documents matching `query` within the filter."""
+        with self._lock:
+            searcher = self.searcher()
+            allowed = self.allowed_docs(searcher, filter_key, filter_query)
+            matched = {n for n in searcher.docs_for_query(query) if n in allowed}
+            counts = self._facet_counts(searcher, matched) if facets else {}
+            wanted = offset + limit
+            if not matched or offset >= len(matched):
+                docnums = []
+            elif sort == "date":
+                created = searcher.reader().column_reader("created")
+                docnums = heapq.nlargest(wanted, matched, key=lambda n: (created[n], n))
+                docnums = docnums[offset:]
+            else:
+                results = searcher.search(query, filter=matched, limit=wanted,
+                                          terms=False)
+                docnums = [hit.docnum for hit in results][offset:]
+            stored = searcher.stored_fields
+            return Hits(total=len(matched), ids=[stored(n)["id"] for n in docnums],
+                        facets=counts)
+
+    def _facet_counts(self, searcher, matched: set[int]) -> dict[str, Counter]:
+        reader = searcher.reader()
+        counts = {}
+        for name in FACET_FIELDS:
+            column = reader.column_reader(name, translate=False)
+            raw = Counter(column[n] for n in matched)
+            counts[name] = Counter({(k.decode("utf-8") if isinstance(k, bytes) else str(k)): v
+                                    for k, v in raw.items() if k})
+        return counts
+
+    def existing_terms(self, query: Query) -> dict[str, set[str]]:
+        """The index terms a query matches, per field (prefixes expanded), for highlighting."""
+        with self._lock:
+            searcher = self.searcher()
+            terms: dict[str, set[str]] = {}
+            for fieldname, text in query.existing_terms(searcher.reader(), phrases=True,
+                                                        expand=True):
+                if isinstance(text, bytes):
+                    text = text.decode("utf-8")
+                terms.setdefault(fieldname, set()).add(text)
+            return terms
+
+    def stored_stamps(self) -> dict[str, str]:
+        """Every document's id and stamp (for `search check`)."""
+        with self._lock:
+            searcher = self.searcher()
+            return {fields["id"]: fields.get("stamp", "")
+                    for fields in searcher.all_stored_fields()}
+
+
+class _FileLock:
+    """An exclusive lock on a file, across processes (fcntl), held in a `with` block."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd = None
+
+    def __enter__(self):
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+
+_indexes: dict[str, SearchIndex] = {}
+_registry_lock = threading.Lock()
+
+
+def get_index(root: str | os.PathLike) -> SearchIndex:
+    """The process-wide SearchIndex of a folder."""
+    key = str(Path(root).resolve())
+    with _registry_lock:
+        if key not in _indexes:
+            _indexes[key] = SearchIndex(key)
+        return _indexes[key]

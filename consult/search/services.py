@@ -1,0 +1,333 @@
+"""Searching every submission and every published paragraph, as the asking user may see them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from dataclasses import dataclass, field
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from whoosh import query as wq
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
+from markupsafe import escape
+
+from consult import permissions
+from consult.auth.models import Delegation, DelegationKind
+from consult.comments.models import Disposition, Submission, SubmissionKind
+from consult.db import db
+from consult.drafts.models import Consultation, Paragraph, Version
+from consult.errors import Invalid
+from consult.search import documents
+from consult.search.analysis import LANGUAGES, analyzer_for, detect_language
+from consult.search.engine import IndexUnavailable
+from consult.search.query import clean_query, parse_query
+from consult.search.sync import check_index, current_index, ensure_index, rebuild_index, sync_index
+
+log = logging.getLogger(__name__)
+
+TYPES = ("paragraph",) + tuple(kind.value for kind in SubmissionKind)
+SORTS = ("relevance", "date")
+MAX_PER_PAGE = 100
+MAX_PAGE = 500
+SNIPPET_CHARS = 240
+
+
+@dataclass
+class SearchPage:
+    """One page of search results, with the total and the facet counts."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    results: list[dict]
+    facets: dict[str, list[dict]] = field(default_factory=dict)
+    filters: dict = field(default_factory=dict)
+    sort: str = "relevance"
+
+    @property
+    def pages(self) -> int:
+        """How many pages the results fill."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+# --- input -----------------------------------------------------------------------------
+
+
+def _as_int(value, name: str, *, minimum: int = 1, maximum: int | None = None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise Invalid(_("%(field)s must be a whole number.", field=name), field=name) from None
+    if number < minimum or (maximum is not None and number > maximum):
+        raise Invalid(_("%(field)s is out of range.", field=name), field=name)
+    return number
+
+
+def _as_date(value, name: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise Invalid(_("%(field)s must be a date such as 2010-06-30.", field=name),
+                      field=name) from None
+
+
+def _choice(value, name: str, allowed) -> str | None:
+    if value in (None, ""):
+        return None
+    value = str(value).strip()
+    if value not in allowed:
+        raise Invalid(_("Unknown %(field)s: %(value)s.", field=name, value=value[:40]),
+                      field=name)
+    return value
+
+
+def clean_filters(raw: dict) -> dict:
+    """Validated filters from request arguments (unknown values are refused, not ignored)."""
+    filters = {
+        "type": _choice(raw.get("type"), "type", TYPES + ("submission",)),
+        "kind": _choice(raw.get("kind"), "kind", tuple(k.value for k in SubmissionKind)),
+        "delegation": (str(raw.get("delegation")).strip().upper()[:12] or None)
+        if raw.get("delegation") else None,
+        "delegation_type": _choice(raw.get("delegation_type"), "delegation_type",
+                                   tuple(k.value for k in DelegationKind)),
+        "version": _as_int(raw.get("version"), "version", maximum=2**31 - 1),
+        "lang": _choice(raw.get("lang"), "lang", LANGUAGES),
+        "disposition": _choice(raw.get("disposition"), "disposition",
+                               tuple(d.value for d in Disposition)),
+        "from": _as_date(raw.get("from"), "from"),
+        "to": _as_date(raw.get("to"), "to"),
+        "consultation": (str(raw.get("consultation")).strip()[:64] or None)
+        if raw.get("consultation") else None,
+    }
+    if filters["from"] and filters["to"] and filters["from"] > filters["to"]:
+        raise Invalid(_("The start date is after the end date."), field="from")
+    return {k: v for k, v in filters.items() if v is not None}
+
+
+# --- who sees what -----------------------------------------------------------------------
+
+
+def _visibility_query(user) -> tuple[tuple, wq.Query]:
+    """What this user may find, as a cache key and a Whoosh query.
+
+    Everyone finds public documents; withdrawn and hidden submissions are found only by
+    their authors and by the staff of their consultation.
+    """
+    public = wq.Term("visibility", "public")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ("public",), public
+    # Consultations are few (one per process); ask the permissions module about each.
+    runs = sorted(c.id for c in db.session.scalars(select(Consultation)).all()
+                  if permissions.can(user, "moderate_submissions", c))
+    parts = [public]
+    if getattr(user, "id", None):
+        parts.append(wq.Term("author", str(user.id)))
+    parts += [wq.Term("consultation", str(cid)) for cid in runs]
+    return ("user", getattr(user, "id", None), tuple(runs)), wq.Or(parts)
+
+
+def _filter_query(user, filters: dict) -> tuple[tuple, wq.Query]:
+    key, visible = _visibility_query(user)
+    parts = [visible]
+    if filters.get("type") == "submission":
+        parts.append(wq.Not(wq.Term("type", "paragraph")))
+    elif filters.get("type"):
+        parts.append(wq.Term("type", filters["type"]))
+    if filters.get("kind"):
+        parts.append(wq.Term("type", filters["kind"]))
+    for name, fieldname in (("delegation", "delegation"), ("delegation_type", "dtype"),
+                            ("lang", "lang"), ("disposition", "disposition")):
+        if filters.get(name):
+            parts.append(wq.Term(fieldname, str(filters[name])))
+    if filters.get("version"):
+        parts.append(wq.Term("version", str(filters["version"])))
+    if filters.get("consultation"):
+        consultation_id = db.session.scalar(
+            select(Consultation.id).where(Consultation.slug == filters["consultation"]))
+        parts.append(wq.Term("consultation", str(consultation_id or 0)))
+    if filters.get("from") or filters.get("to"):
+        start = _day_start(filters.get("from"))
+        end = _day_start(filters["to"] + dt.timedelta(days=1)) - 1 if filters.get("to") else None
+        parts.append(wq.NumericRange("created", start, end))
+    cache_key = key + tuple(sorted((k, str(v)) for k, v in filters.items()))
+    return cache_key, wq.And(parts)
+
+
+def _day_start(day: dt.date | None) -> int | None:
+    if day is None:
+        return None
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+
+
+# --- searching ---------------------------------------------------------------------------
+
+
+def search(user, query_text, *, filters: dict | None = None, sort: str = "relevance",
+           page: int = 1, per_page: int = 20, facets: bool = True) -> SearchPage:
+    """The page of results for `query_text` that `user` may see, with facet counts."""
+    text = clean_query(query_text)
+    filters = filters or {}
+    if sort not in SORTS:
+        raise Invalid(_("Unknown sort order: %(value)s.", value=str(sort)[:20]), field="sort")
+    page = _as_int(page, "page", maximum=MAX_PAGE) or 1
+    per_page = _as_int(per_page, "per_page", maximum=MAX_PER_PAGE) or 20
+    parsed = parse_query(text)
+    result = SearchPage(query=text, total=0, page=page, per_page=per_page, results=[],
+                        filters=filters, sort=sort)
+    if parsed is None:
+        return result
+    index = _ready_index()
+    key, filter_query = _filter_query(user, filters)
+    try:
+        hits = index.query_index(parsed, filter_key=key, filter_query=filter_query, sort=sort,
+                                 offset=(page - 1) * per_page, limit=per_page, facets=facets)
+        terms = index.existing_terms(parsed)
+    except IndexUnavailable:
+        index = _rebuilt_index()
+        hits = index.query_index(parsed, filter_key=key, filter_query=filter_query, sort=sort,
+                                 offset=(page - 1) * per_page, limit=per_page, facets=facets)
+        terms = index.existing_terms(parsed)
+    result.total = hits.total
+    result.results = _results(hits.ids, terms)
+    result.facets = _facets(hits.facets) if facets else {}
+    return result
+
+
+def _ready_index():
+    """The index, caught up with the outbox unless a separate process feeds it."""
+    try:
+        if current_app.config["SEARCH_UPDATES"] == "external":
+            return ensure_index()
+        sync_index()
+        return current_index()
+    except IndexUnavailable:
+        return _rebuilt_index()
+
+
+def _rebuilt_index():
+    log.warning("search index unreadable during a query; rebuilding it")
+    index = current_index()
+    with index.writer_lock():
+        rebuild_index()
+    return current_index()
+
+
+def _results(ids: list[str], terms: dict[str, set[str]]) -> list[dict]:
+    """Result rows in the order of `ids`, read from the database (the source of truth)."""
+    submission_ids = [int(i[1:]) for i in ids if i.startswith("s")]
+    paragraph_ids = [int(i[1:]) for i in ids if i.startswith("p")]
+    rows: dict[str, dict] = {}
+    if submission_ids:
+        found = db.session.execute(
+            select(Submission, Version, Paragraph, Consultation.slug)
+            .join(Version, Version.id == Submission.version_id)
+            .join(Consultation, Consultation.id == Submission.consultation_id)
+            .outerjoin(Paragraph, Paragraph.id == Submission.paragraph_id)
+            .where(Submission.id.in_(submission_ids))).all()
+        for submission, version, paragraph, slug in found:
+            text = documents.submission_text(submission.body, submission.proposed_text)
+            lang = submission.language if submission.language in LANGUAGES else \
+                detect_language(text)
+            rows[documents.submission_id(submission.id)] = {
+                "type": submission.kind.value, "id": submission.id,
+                "url": url_for("comments.submission", slug=slug, submission_id=submission.id),
+                "snippet": snippet(text, lang, terms),
+                "delegation": {"code": submission.delegation.code,
+                               "name": submission.delegation.name_en},
+                "version": {"id": version.id, "label": version.label},
+                "paragraph_label": paragraph.label if paragraph else None,
+                "created_at": submission.created_at, "status": submission.public_status,
+                "language": lang,
+                "disposition": submission.disposition.value if submission.disposition else None,
+            }
+    if paragraph_ids:
+        found = db.session.execute(
+            select(Paragraph, Version, Consultation.slug)
+            .join(Version, Version.id == Paragraph.version_id)
+            .join(Consultation, Consultation.id == Version.consultation_id)
+            .where(Paragraph.id.in_(paragraph_ids))).all()
+        for paragraph, version, slug in found:
+            lang = detect_language(paragraph.text)
+            rows[documents.paragraph_id(paragraph.id)] = {
+                "type": "paragraph", "id": paragraph.id,
+                "url": url_for("drafts.paragraph", slug=slug, version_id=version.id,
+                               label=paragraph.label),
+                "snippet": snippet(paragraph.text, lang, terms),
+                "delegation": None,
+                "version": {"id": version.id, "label": version.label},
+                "paragraph_label": paragraph.label,
+                "created_at": version.published_at, "status": version.status.value,
+                "language": lang, "disposition": None,
+            }
+    # A row deleted since the index saw it is simply left out.
+    return [rows[i] for i in ids if i in rows]
+
+
+def snippet(text: str, lang: str, terms: dict[str, set[str]]) -> str:
+    """An HTML excerpt of `text` with the matched words in <mark>; everything else escaped."""
+    wanted = frozenset(terms.get(f"text_{lang}", ()))
+    if wanted and text:
+        try:
+            marked = highlight(text, wanted, analyzer_for(lang),
+                               ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60),
+                               # A formatter per call: it numbers terms as it goes.
+                               HtmlFormatter(tagname="mark", between=" … "), top=2)
+        except Exception:  # a snippet is a convenience; the result itself must not fail
+            log.exception("snippet failed")
+            marked = ""
+        if marked:
+            return marked
+    plain = " ".join(text.split())
+    if len(plain) > SNIPPET_CHARS:
+        plain = plain[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+    return str(escape(plain))
+
+
+def _facets(counts: dict) -> dict[str, list[dict]]:
+    """Facet counts with the labels people read, largest first."""
+    versions = {str(v.id): v.label for v in db.session.scalars(
+        select(Version).where(Version.id.in_(
+            [int(k) for k in counts.get("version", {}) if k.isdigit()]))).all()}
+    delegations = {d.code: d.name_en for d in db.session.scalars(
+        select(Delegation).where(Delegation.code.in_(list(counts.get("delegation", {}))))).all()}
+    out = {}
+    for name, counter in counts.items():
+        items = []
+        for value, count in counter.most_common(50 if name == "delegation" else 20):
+            if name == "version":
+                text = versions.get(value, value)
+            elif name == "delegation":
+                text = delegations.get(value, value)
+            else:
+                text = value
+            items.append({"value": value, "label": text, "count": count})
+        out[name] = items
+    return out
+
+
+# --- maintenance (CLI) ---------------------------------------------------------------------
+
+
+def reindex(log_line=None) -> int:
+    """Rebuild the index from the database; returns the number of documents."""
+    index = current_index()
+    with index.writer_lock():
+        return rebuild_index(log_line)
+
+
+def sync(max_batches: int | None = None) -> int:
+    """Apply pending outbox changes; returns how many were applied."""
+    return sync_index(max_batches).applied
+
+
+def check() -> dict:
+    """How the index differs from the database (see `check_index`)."""
+    return check_index()

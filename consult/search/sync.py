@@ -1,0 +1,196 @@
+"""Keeping the index in step with the database: the outbox consumer, rebuild and check."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from consult.db import db
+from consult.search import documents
+from consult.search.engine import IndexUnavailable, SearchIndex, get_index
+from consult.search.models import SearchOutbox
+
+log = logging.getLogger(__name__)
+
+# An outbox id missing below newer ones may belong to a transaction still in flight
+# (PostgreSQL hands out ids before commit). Wait this long for it before moving on.
+GAP_TIMEOUT_SECONDS = 30.0
+BATCH = 2000
+
+
+def current_index() -> SearchIndex:
+    """The SearchIndex of this app's SEARCH_INDEX_PATH."""
+    return get_index(current_app.config["SEARCH_INDEX_PATH"])
+
+
+def _max_outbox_id() -> int:
+    return db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+
+
+def rebuild_index(log_line=None) -> int:
+    """Write the whole index again from the database; returns the number of documents."""
+    index = current_index()
+    started = time.monotonic()
+    # Changes committed after this point are applied afterwards by the consumer; changes
+    # before it are in the rows read below.
+    cursor = {"applied_to": _max_outbox_id(), "gaps": {}, "above": []}
+
+    def docs():
+        count = 0
+        for doc in documents.all_submission_docs():
+            count += 1
+            if log_line and count % 20000 == 0:
+                log_line(f"{count} submissions read")
+            yield doc
+        yield from documents.all_paragraph_docs()
+
+    count = index.build(docs(), cursor)
+    db.session.rollback()  # end the long read transaction
+    if log_line:
+        log_line(f"{count} documents indexed in {time.monotonic() - started:.1f} s")
+    return count
+
+
+def ensure_index() -> SearchIndex:
+    """The index, rebuilt first if it is missing, of another schema or unreadable."""
+    index = current_index()
+    if not index.exists():
+        with index.writer_lock():
+            if not index.exists():
+                log.warning("search index missing or unreadable; rebuilding it")
+                rebuild_index()
+    return index
+
+
+@dataclass
+class SyncReport:
+    """What one catch-up did."""
+
+    applied: int = 0
+    pending_gaps: list[int] = field(default_factory=list)
+
+
+def sync_index(max_batches: int | None = None) -> SyncReport:
+    """Apply every outbox change this index has not applied yet."""
+    index = ensure_index()
+    report = SyncReport()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        batches += 1
+        # Cheap check first: most calls find nothing new.
+        try:
+            cursor = index.read_cursor()
+        except IndexUnavailable:
+            index = ensure_index()
+            continue
+        newest = _max_outbox_id()
+        if newest <= cursor["applied_to"] and not cursor.get("gaps"):
+            break
+        with index.writer_lock():
+            applied, more = _apply_batch(index)
+        report.applied += applied
+        if not more:
+            break
+    report.pending_gaps = sorted(int(g) for g in index.read_cursor().get("gaps", {}))
+    db.session.rollback()
+    return report
+
+
+def _apply_batch(index: SearchIndex) -> tuple[int, bool]:
+    """Apply up to BATCH outbox rows past the cursor; returns (applied, more to do)."""
+    cursor = index.read_cursor()
+    applied_to = cursor["applied_to"]
+    above = set(cursor.get("above", []))
+    gaps = {int(k): v for k, v in cursor.get("gaps", {}).items()}
+    rows = db.session.execute(
+        select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.object_id)
+        .where(SearchOutbox.id > applied_to).order_by(SearchOutbox.id).limit(BATCH)).all()
+    now = time.time()
+    todo = [row for row in rows if row.id not in above]
+    submissions = sorted({row.object_id for row in todo if row.doc_type == "submission"})
+    versions = sorted({row.object_id for row in todo if row.doc_type == "version"})
+    docs, gone = documents.submission_docs(submissions)
+    delete_ids = [documents.submission_id(i) for i in gone]
+    for version_id in versions:
+        version_docs, version_hidden = documents.version_docs(version_id)
+        docs += version_docs
+        delete_ids += version_hidden
+    # Advance over contiguous ids; an id skipped below newer ones is a gap until it shows
+    # up or times out (a rolled-back transaction leaves a gap for ever).
+    seen = {row.id for row in rows} | above
+    expected = applied_to + 1
+    last = rows[-1].id if rows else applied_to
+    new_gaps = {}
+    for number in range(applied_to + 1, last + 1):
+        if number in seen:
+            continue
+        first_seen = gaps.get(number, now)
+        if now - first_seen < GAP_TIMEOUT_SECONDS:
+            new_gaps[number] = first_seen
+    while expected <= last and (expected in seen or expected not in new_gaps):
+        expected += 1
+    new_applied_to = expected - 1
+    new_above = sorted(i for i in seen if i > new_applied_to)
+    index.apply(docs, delete_ids, {"applied_to": new_applied_to,
+                                   "gaps": {str(k): v for k, v in new_gaps.items()},
+                                   "above": new_above})
+    return len(todo), len(rows) == BATCH
+
+
+def check_index() -> dict:
+    """Differences between the index and the database: missing, extra and stale documents."""
+    index = current_index()
+    if not index.exists():
+        return {"ok": False, "problem": "the search index is missing or unreadable",
+                "missing": [], "extra": [], "stale": [], "pending": 0}
+    expected = documents.expected_stamps()
+    stored = index.stored_stamps()
+    cursor = index.read_cursor()
+    pending = db.session.scalar(
+        select(func.count(SearchOutbox.id)).where(SearchOutbox.id > cursor["applied_to"])) or 0
+    db.session.rollback()
+    missing = sorted(set(expected) - set(stored))
+    extra = sorted(set(stored) - set(expected))
+    stale = sorted(k for k in set(expected) & set(stored) if expected[k] != stored[k])
+    return {"ok": not (missing or extra or stale), "problem": "", "missing": missing,
+            "extra": extra, "stale": stale, "pending": pending,
+            "documents": len(expected)}
+
+
+# --- the in-process consumer ---------------------------------------------------------
+
+
+class BackgroundSync:
+    """A daemon thread that catches the index up soon after each commit that changed it."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def poke(self) -> None:
+        """Ask for a catch-up (called after commit)."""
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="consult-search-sync",
+                                                daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            if not self._wake.wait(timeout=5.0):
+                continue
+            self._wake.clear()
+            try:
+                with self.app.app_context():
+                    sync_index()
+            except Exception:  # the next commit or search retries; the outbox keeps all
+                log.exception("search index catch-up failed")
+                time.sleep(1.0)
