@@ -88,6 +88,7 @@ def build_document(server_url: str) -> dict:
                                           "nullable": True},
                     "publish": {"type": "boolean", "default": False}}},
                 **_submission_schemas(),
+                **_search_schemas(),
             },
         },
         "paths": {
@@ -130,6 +131,7 @@ def build_document(server_url: str) -> dict:
                                       "content": _json("Version")},
                               **_error_responses(400, 401, 403, 404, 409)}}},
             **_submission_paths(),
+            **_search_paths(),
             "/openapi.json": {"get": {
                 "summary": "This document", "operationId": "getOpenapi",
                 "responses": {"200": {"description": "OpenAPI 3 document"}}}},
@@ -333,3 +335,79 @@ def _submission_paths() -> dict:
                                   "content": _json("SubmissionDetail")},
                           **_error_responses(400, 401, 403, 404, 409)}}},
     }
+
+
+def _search_schemas() -> dict:
+    """Schemas of search results and facets."""
+    facet = {"type": "array", "items": {"type": "object", "properties": {
+        "value": {"type": "string"}, "label": {"type": "string"},
+        "count": {"type": "integer"}}}}
+    return {
+        "SearchResult": {"type": "object", "required": [
+            "type", "id", "url", "snippet", "delegation", "version", "paragraph_label",
+            "created_at"], "properties": {
+            "type": {"type": "string", "enum": ["paragraph", "comment", "amendment",
+                                                "support", "statement"]},
+            "id": {"type": "integer", "description": "Submission id, or paragraph id for "
+                                                    "type paragraph"},
+            "url": {"type": "string", "description": "Its permanent page"},
+            "snippet": {"type": "string", "description": "HTML: the text escaped, matched "
+                                                        "words in <mark>"},
+            "delegation": {"type": "object", "nullable": True, "properties": {
+                "code": {"type": "string"}, "name": {"type": "string"}}},
+            "version": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "label": {"type": "string"}}},
+            "paragraph_label": _NULLABLE_STRING,
+            "created_at": _NULLABLE_TIME,
+            "status": {"type": "string", "enum": ["active", "withdrawn", "hidden", "published",
+                                                  "superseded", "final"]},
+            "language": {"type": "string", "enum": ["en", "fr", "es", "ru", "ar", "zh"]},
+            "disposition": _NULLABLE_STRING}},
+        "SearchResults": {"type": "object", "required": ["total", "results", "facets"],
+                          "properties": {
+            "query": {"type": "string"}, "total": {"type": "integer"},
+            "page": {"type": "integer"}, "per_page": {"type": "integer"},
+            "pages": {"type": "integer"}, "sort": {"type": "string"},
+            "filters": {"type": "object"},
+            "results": {"type": "array", "items": _ref("SearchResult")},
+            "facets": {"type": "object", "description": "Counts per value among all matches",
+                       "properties": {name: facet for name in (
+                           "type", "delegation", "dtype", "version", "lang", "disposition")}}}},
+    }
+
+
+def _search_paths() -> dict:
+    """GET /search."""
+    def param(name, description, schema=None):
+        return {"name": name, "in": "query", "required": False, "description": description,
+                "schema": schema or {"type": "string"}}
+
+    return {"/search": {"get": {
+        "summary": "Full-text search of published texts and visible submissions",
+        "description": 'All words must match; "phrases", OR, NOT, and a trailing * after '
+                       "at least 3 letters. Hidden and withdrawn submissions are returned "
+                       "only to their authors and the consultation's co-facilitators.",
+        "operationId": "search",
+        "parameters": [
+            param("q", "The words to find (at most 500 characters, 24 words)"),
+            param("type", "paragraph, submission (any kind), comment, amendment, support "
+                          "or statement"),
+            param("kind", "Kind of submission: comment, amendment, support, statement"),
+            param("delegation", "Delegation code, e.g. FRA or EU"),
+            param("delegation_type", "member_state, observer_state, group, igo, ngo, "
+                                     "un_entity"),
+            param("version", "Version id", {"type": "integer"}),
+            param("consultation", "Consultation slug"),
+            param("lang", "Language: en, fr, es, ru, ar, zh"),
+            param("disposition", "pending, incorporated, partly_incorporated, not_retained"),
+            param("from", "First day (YYYY-MM-DD)", {"type": "string", "format": "date"}),
+            param("to", "Last day (YYYY-MM-DD)", {"type": "string", "format": "date"}),
+            param("sort", "relevance (default) or date", {"type": "string",
+                                                           "enum": ["relevance", "date"]}),
+            param("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
+            param("per_page", "Results per page, at most 100",
+                  {"type": "integer", "minimum": 1, "maximum": 100}),
+        ],
+        "responses": {"200": {"description": "One page of results with facets",
+                              "content": _json("SearchResults")},
+                      **_error_responses(400)}}}}

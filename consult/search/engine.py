@@ -222,7 +222,8 @@ class SearchIndex:
         """Pick up changes made by this or another process."""
         with self._lock:
             now = time.monotonic()
-            if not force and now - self._checked_at < self.REFRESH_INTERVAL:
+            if (self._searcher is not None and not force
+                    and now - self._checked_at < self.REFRESH_INTERVAL):
                 return
             self._checked_at = now
             ix = self.index()
@@ -297,12 +298,16 @@ class SearchIndex:
         """The index terms a query matches, per field (prefixes expanded), for highlighting."""
         with self._lock:
             searcher = self.searcher()
+            reader = searcher.reader()
             terms: dict[str, set[str]] = {}
-            for fieldname, text in query.existing_terms(searcher.reader(), phrases=True,
-                                                        expand=True):
-                if isinstance(text, bytes):
-                    text = text.decode("utf-8")
-                terms.setdefault(fieldname, set()).add(text)
+            # Leaf by leaf: Query.existing_terms reuses its `fieldname` argument as a loop
+            # variable and skips every field after the first (Whoosh 2.7.5).
+            for leaf in query.leaves():
+                for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+                    if isinstance(text, str):
+                        text = reader.schema[fieldname].to_bytes(text)
+                    if (fieldname, text) in reader:
+                        terms.setdefault(fieldname, set()).add(text.decode("utf-8"))
             return terms
 
     def stored_stamps(self) -> dict[str, str]:
