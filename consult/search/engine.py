@@ -7,7 +7,6 @@ folder and switches to it in one rename while readers go on with the old one.
 
 from __future__ import annotations
 
-import heapq
 import json
 import os
 import shutil
@@ -18,11 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Query
 
 from consult.search.analysis import LANGUAGES, analyzer_for
+from consult.search.fastpath import ArrayCache, Unsupported, top
 
 # Bump when the schema or an analyzer changes: an index of another version is rebuilt.
 SCHEMA_VERSION = 1
@@ -73,7 +74,7 @@ class SearchIndex:
         self._ix_dir: Path | None = None
         self._searcher = None
         self._checked_at = 0.0
-        self._filter_cache: dict = {}
+        self._arrays: ArrayCache | None = None
 
     # --- folders --------------------------------------------------------------------
 
@@ -216,7 +217,7 @@ class SearchIndex:
         if self._searcher is not None:
             self._searcher.close()
         self._searcher = None
-        self._filter_cache = {}
+        self._arrays = None
 
     def refresh(self, force: bool = False) -> None:
         """Pick up changes made by this or another process."""
@@ -246,53 +247,56 @@ class SearchIndex:
         """Whoosh searchers are not shared between threads without it."""
         return self._lock
 
-    def allowed_docs(self, searcher, key, filter_query: Query) -> frozenset:
-        """Document numbers matching a filter, cached until the index changes."""
-        cached = self._filter_cache.get(key)
-        if cached is None:
-            # Postings of replaced or deleted documents stay until segments merge: the
-            # filter is where they are dropped, once per searcher.
-            reader = searcher.reader()
-            is_deleted = reader.is_deleted
-            cached = frozenset(n for n in searcher.docs_for_query(filter_query)
-                               if not is_deleted(n))
-            if len(self._filter_cache) > 256:
-                self._filter_cache.clear()
-            self._filter_cache[key] = cached
-        return cached
+    def _arrays_for(self, searcher) -> ArrayCache:
+        if self._arrays is None or self._arrays.searcher is not searcher:
+            self._arrays = ArrayCache(searcher)
+        return self._arrays
+
+    def _allowed_mask(self, arrays: ArrayCache, key, filter_query: Query) -> np.ndarray:
+        """Documents a filter allows, as a mask; replaced or deleted documents never."""
+        def allowed():
+            try:
+                docs, _ = arrays.evaluate(filter_query)
+            except Unsupported:
+                docs = np.fromiter(arrays.searcher.docs_for_query(filter_query), dtype=np.int64)
+            live = arrays.mask(("live",), arrays.reader.all_doc_ids())
+            return (n for n in docs if live[n])
+        return arrays.mask(key, allowed())
 
     def query_index(self, query: Query, *, filter_key, filter_query: Query, sort: str,
                     offset: int, limit: int, facets: bool = True) -> Hits:
         """The ids of one page of documents matching `query` within the filter."""
         with self._lock:
             searcher = self.searcher()
-            allowed = self.allowed_docs(searcher, filter_key, filter_query)
-            matched = {n for n in searcher.docs_for_query(query) if n in allowed}
-            counts = self._facet_counts(searcher, matched) if facets else {}
+            arrays = self._arrays_for(searcher)
+            mask = self._allowed_mask(arrays, filter_key, filter_query)
+            try:
+                docs, scores = arrays.evaluate(query)
+            except Unsupported:
+                # Whoosh's own matching, scored by Whoosh: slower, same answers.
+                docs = np.fromiter(sorted(searcher.docs_for_query(query)), dtype=np.int32)
+                scores = np.zeros(len(docs), dtype=np.float32)
+                if len(docs):
+                    results = searcher.search(query, limit=None, terms=False)
+                    by_doc = {hit.docnum: hit.score for hit in results}
+                    scores = np.array([by_doc.get(int(n), 0.0) for n in docs], np.float32)
+            keep = mask[docs] if len(docs) else np.zeros(0, dtype=bool)
+            docs, scores = docs[keep], scores[keep]
+            counts = {}
+            if facets:
+                for name in FACET_FIELDS:
+                    codes, labels = arrays.column_codes(name)
+                    tally = np.bincount(codes[docs], minlength=len(labels))
+                    counts[name] = Counter({labels[i]: int(c) for i in np.nonzero(tally)[0]
+                                            if labels[i] and (c := tally[i])})
             wanted = offset + limit
-            if not matched or offset >= len(matched):
-                docnums = []
-            elif sort == "date":
-                created = searcher.reader().column_reader("created")
-                docnums = heapq.nlargest(wanted, matched, key=lambda n: (created[n], n))
-                docnums = docnums[offset:]
+            if sort == "date":
+                chosen = top(docs, arrays.numbers("created")[docs], wanted)
             else:
-                results = searcher.search(query, filter=matched, limit=wanted,
-                                          terms=False)
-                docnums = [hit.docnum for hit in results][offset:]
+                chosen = top(docs, scores, wanted)
             stored = searcher.stored_fields
-            return Hits(total=len(matched), ids=[stored(n)["id"] for n in docnums],
-                        facets=counts)
-
-    def _facet_counts(self, searcher, matched: set[int]) -> dict[str, Counter]:
-        reader = searcher.reader()
-        counts = {}
-        for name in FACET_FIELDS:
-            column = reader.column_reader(name, translate=False)
-            raw = Counter(column[n] for n in matched)
-            counts[name] = Counter({(k.decode("utf-8") if isinstance(k, bytes) else str(k)): v
-                                    for k, v in raw.items() if k})
-        return counts
+            return Hits(total=int(len(docs)),
+                        ids=[stored(int(n))["id"] for n in chosen[offset:]], facets=counts)
 
     def existing_terms(self, query: Query) -> dict[str, set[str]]:
         """The index terms a query matches, per field (prefixes expanded), for highlighting."""

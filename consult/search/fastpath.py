@@ -1,0 +1,255 @@
+"""Evaluating parsed queries on arrays: the part of searching that must be fast.
+
+Whoosh's matcher tree scores every match one Python call at a time. Here each term's
+postings are read once per searcher into NumPy arrays (document numbers and BM25 scores),
+and the query tree is evaluated with array operations: unions, intersections, a cached
+visibility mask, facet counts with bincount, top-k with argpartition. Phrases use Whoosh's
+positional matching (cached per searcher). Anything this module does not know is answered
+by the caller's plain Whoosh path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, so scores rank as Whoosh's would
+MAX_PREFIX_TERMS = 200
+_BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+
+class Unsupported(Exception):
+    """A query shape this evaluator does not handle; use Whoosh's own matching."""
+
+
+class ArrayCache:
+    """Per-searcher arrays: postings, field lengths, facet codes, masks. Dropped with it."""
+
+    def __init__(self, searcher, max_terms: int = 4000):
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.size = self.reader.doc_count_all()
+        self.leaves = list(self.reader.leaf_readers())
+        self.max_terms = max_terms
+        self._terms: OrderedDict = OrderedDict()
+        self._lengths: dict[str, np.ndarray] = {}
+        self._columns: dict[str, tuple[np.ndarray, list]] = {}
+        self._numbers: dict[str, np.ndarray] = {}
+        self._masks: dict = {}
+        self._phrases: OrderedDict = OrderedDict()
+
+    # --- building blocks ------------------------------------------------------------
+
+    def _field_lengths(self, fieldname: str) -> np.ndarray:
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            lengths = np.zeros(self.size, dtype=np.float32)
+            for segment, offset in self.leaves:
+                count = segment.doc_count_all()
+                if not count:
+                    continue
+                perdoc = getattr(segment, "_perdoc", None)
+                column = None
+                if hasattr(perdoc, "_cached_reader"):
+                    # Whoosh 3 codec: the encoded length bytes, read as one column.
+                    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+                if column is not None:
+                    codes = np.fromiter((column[i] for i in range(count)), dtype=np.uint8,
+                                        count=count)
+                    lengths[offset:offset + count] = _BYTE_TO_LENGTH[codes]
+                else:
+                    lengths[offset:offset + count] = [
+                        segment.doc_field_length(i, fieldname, 0) or 0 for i in range(count)]
+            self._lengths[fieldname] = lengths
+        return lengths
+
+    def term(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, BM25 scores) of one term, sorted by document number."""
+        key = (fieldname, btext)
+        found = self._terms.get(key)
+        if found is not None:
+            self._terms.move_to_end(key)
+            return found
+        docs, freqs = [], []
+        for segment, offset in self.leaves:
+            if (fieldname, btext) not in segment:
+                continue
+            ids, weights = _read_postings(segment.postings(fieldname, btext))
+            docs.append(ids + offset)
+            freqs.append(weights)
+        if not docs:
+            found = EMPTY
+        else:
+            doc_array = np.concatenate(docs).astype(np.int32)
+            tf = np.concatenate(freqs).astype(np.float32)
+            df = len(doc_array)
+            if not self.reader.schema[fieldname].scorable:  # ids and facets: no lengths
+                found = (doc_array, np.ones(df, dtype=np.float32))
+                self._terms[key] = found
+                return found
+            idf = math.log(self.size / (df + 1)) + 1
+            avg = (self.reader.field_length(fieldname) / max(self.reader.doc_count(), 1)) or 1
+            fl = self._field_lengths(fieldname)[doc_array]
+            scores = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg))
+            found = (doc_array, scores.astype(np.float32))
+        self._terms[key] = found
+        if len(self._terms) > self.max_terms:
+            self._terms.popitem(last=False)
+        return found
+
+    def column_codes(self, fieldname: str) -> tuple[np.ndarray, list]:
+        """Each document's value of a facet column as a small integer, and the values."""
+        cached = self._columns.get(fieldname)
+        if cached is None:
+            values: dict = {}
+            codes = np.zeros(self.size, dtype=np.int32)
+            column = self.reader.column_reader(fieldname, translate=False)
+            for n in range(self.size):
+                raw = column[n]
+                code = values.get(raw)
+                if code is None:
+                    code = values[raw] = len(values)
+                codes[n] = code
+            labels = [None] * len(values)
+            for raw, code in values.items():
+                labels[code] = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            cached = self._columns[fieldname] = (codes, labels)
+        return cached
+
+    def numbers(self, fieldname: str) -> np.ndarray:
+        """A numeric column (e.g. `created`) as an array indexed by document number."""
+        cached = self._numbers.get(fieldname)
+        if cached is None:
+            column = self.reader.column_reader(fieldname)
+            cached = np.fromiter((column[n] for n in range(self.size)), dtype=np.int64,
+                                 count=self.size)
+            self._numbers[fieldname] = cached
+        return cached
+
+    def mask(self, key, docs) -> np.ndarray:
+        """A boolean array of the documents a filter allows (deleted ones never)."""
+        cached = self._masks.get(key)
+        if cached is None:
+            cached = np.zeros(self.size, dtype=bool)
+            allowed = np.fromiter(docs, dtype=np.int64)
+            if len(allowed):
+                cached[allowed] = True
+            if len(self._masks) > 256:
+                self._masks.clear()
+            self._masks[key] = cached
+        return cached
+
+    def phrase(self, q: wq.Phrase) -> np.ndarray:
+        """Documents where the words stand in this order (Whoosh's positional check)."""
+        key = (q.fieldname, tuple(q.words), q.slop)
+        found = self._phrases.get(key)
+        if found is None:
+            found = np.fromiter(sorted(self.searcher.docs_for_query(q)), dtype=np.int32)
+            self._phrases[key] = found
+            if len(self._phrases) > 1000:
+                self._phrases.popitem(last=False)
+        return found
+
+    # --- evaluation -----------------------------------------------------------------
+
+    def evaluate(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted document numbers, scores) matching a parsed query."""
+        if isinstance(q, wq.Term):
+            field = self.reader.schema[q.fieldname]
+            return self.term(q.fieldname, field.to_bytes(q.text))
+        if isinstance(q, wq.Or):
+            return _union([self.evaluate(child) for child in q.subqueries])
+        if isinstance(q, wq.And):
+            positive = [c for c in q.subqueries if not isinstance(c, wq.Not)]
+            negative = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
+            if not positive:
+                raise Unsupported("only negative clauses")
+            docs, scores = self.evaluate(positive[0])
+            for child in positive[1:]:
+                docs, scores = _intersect((docs, scores), self.evaluate(child))
+            for child in negative:
+                excluded, _ = self.evaluate(child)
+                keep = ~np.isin(docs, excluded, assume_unique=True)
+                docs, scores = docs[keep], scores[keep]
+            return docs, scores
+        if isinstance(q, wq.Phrase):
+            words = [self.evaluate(wq.Term(q.fieldname, w)) for w in q.words]
+            docs = self.phrase(q)
+            scores = np.zeros(len(docs), dtype=np.float32)
+            for word_docs, word_scores in words:
+                index = np.searchsorted(word_docs, docs)
+                index[index >= len(word_docs)] = 0
+                hit = word_docs[index] == docs if len(word_docs) else np.zeros(len(docs), bool)
+                scores += np.where(hit, word_scores[index] if len(word_docs) else 0, 0)
+            return docs, scores
+        if isinstance(q, wq.Prefix):
+            terms = []
+            for n, btext in enumerate(self.reader.expand_prefix(q.fieldname, q.text)):
+                if n >= MAX_PREFIX_TERMS:
+                    break
+                terms.append(self.term(q.fieldname, btext))
+            return _union(terms) if terms else EMPTY
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return EMPTY
+        raise Unsupported(type(q).__name__)
+
+
+def _read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """All (document number, frequency) pairs of a leaf matcher, block by block."""
+    ids, weights = [], []
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        # Whoosh 3 codec: whole blocks at once instead of one posting per Python call.
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.append(np.asarray(matcher._ids, dtype=np.int64))
+            weights.append(np.asarray(matcher._weights, dtype=np.float32))
+            matcher._next_block()
+        if ids:
+            return np.concatenate(ids), np.concatenate(weights)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    for docnum in matcher.all_ids():  # any other codec: the public, slower way
+        ids.append(docnum)
+    matcher.reset()
+    while matcher.is_active():
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+
+
+def _union(parts: list) -> tuple[np.ndarray, np.ndarray]:
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    docs = np.concatenate([p[0] for p in parts])
+    scores = np.concatenate([p[1] for p in parts])
+    unique, inverse = np.unique(docs, return_inverse=True)
+    return unique.astype(np.int32), np.bincount(inverse, weights=scores).astype(np.float32)
+
+
+def _intersect(a, b) -> tuple[np.ndarray, np.ndarray]:
+    docs, ia, ib = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
+    return docs.astype(np.int32), a[1][ia] + b[1][ib]
+
+
+def top(docs: np.ndarray, keys: np.ndarray, wanted: int) -> np.ndarray:
+    """The `wanted` documents with the largest keys, best first (ties: the later added first)."""
+    if len(docs) == 0 or wanted <= 0:
+        return docs[:0]
+    if wanted < len(docs):
+        # Everything at least as good as the wanted-th key, ties included, so that the
+        # tie-break below decides (argpartition alone would pick among ties at random).
+        threshold = np.partition(-keys, wanted - 1)[wanted - 1]
+        part = np.nonzero(-keys <= threshold)[0]
+    else:
+        part = np.arange(len(docs))
+    order = np.lexsort((-docs[part].astype(np.int64), -keys[part]))
+    return docs[part][order][:wanted]

@@ -1,0 +1,49 @@
+"""The array evaluator answers exactly what Whoosh's own matching answers."""
+
+import pytest
+
+from consult.search.fastpath import ArrayCache
+from consult.search.query import parse_query
+from consult.search.sync import current_index
+
+QUERIES = ["shelters", "victims shelters", "shelters OR hotlines", "victims NOT hotlines",
+           '"forced labour"', "traffick*", "régions", "贩运", "(shelters OR hotlines) victims",
+           "NOT shelters", "nothingmatches", "victims OR nothingmatches"]
+
+
+@pytest.fixture
+def corpus(post, fra, nor, can, make_user):
+    deu = make_user("delegate", delegation="DEU")
+    post(fra, "Shelters for victims of forced labour.")
+    post(nor, "Hotlines for victims; labour that is forced.")
+    post(can, "Shelters and hotlines for trafficked persons.", label="OP2")
+    post(deu, "Les régions; 打击贩运人口; traffickers.", label="PP1")
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_same_documents_as_whoosh(corpus, find, text):
+    find("victims")  # builds and catches up the index
+    index = current_index()
+    query = parse_query(text)
+    with index.lock:
+        searcher = index.searcher()
+        expected = sorted(n for n in searcher.docs_for_query(query)
+                          if not searcher.reader().is_deleted(n))
+        arrays = ArrayCache(searcher)
+        try:
+            docs, scores = arrays.evaluate(query)
+        except Exception as exc:  # only the documented refusal may happen
+            assert type(exc).__name__ == "Unsupported" and text.startswith("NOT")
+            return
+        assert sorted(int(n) for n in docs) == expected
+        assert (scores > 0).all()
+
+
+def test_ranking_prefers_more_matches(corpus, find, post, fra):
+    made = post(fra, "Victims, victims, victims: shelters for victims.", label="OP2")
+    assert find("victims").results[0]["id"] == made.id
+
+
+def test_a_pure_negative_query_still_answers(corpus, find):
+    page = find("NOT shelters")
+    assert page.total >= 2 and all("Shelters" not in r["snippet"] for r in page.results)
