@@ -25,6 +25,26 @@ from whoosh.query import Query
 from consult.search.analysis import LANGUAGES, analyzer_for
 from consult.search.fastpath import ArrayCache, Unsupported, top
 
+def _remember_missing_columns() -> None:
+    """Whoosh 2.7.5 looks up a missing length column on disk (a stat call) for every posting
+    of a field without lengths (our ID fields) while writing; remember the miss instead.
+    This halves the time of a full rebuild."""
+    from whoosh.codec.whoosh3 import W3PerDocReader
+
+    original = W3PerDocReader._cached_reader
+    if getattr(original, "_consult_patched", False):
+        return
+
+    def cached_reader(self, fieldname, column):
+        if fieldname in self._readers:
+            return self._readers[fieldname]
+        reader = original(self, fieldname, column)
+        self._readers[fieldname] = reader
+        return reader
+
+    cached_reader._consult_patched = True
+    W3PerDocReader._cached_reader = cached_reader
+
 # Bump when the schema or an analyzer changes: an index of another version is rebuilt.
 SCHEMA_VERSION = 1
 TEXT_FIELDS = tuple(f"text_{lang}" for lang in LANGUAGES)
@@ -68,6 +88,7 @@ class SearchIndex:
     REFRESH_INTERVAL = 0.2
 
     def __init__(self, root: str | os.PathLike):
+        _remember_missing_columns()
         self.root = Path(root)
         self._lock = threading.RLock()
         self._ix = None
