@@ -80,7 +80,7 @@ def _submission_doc(row, hidden: bool) -> dict | None:
     return doc
 
 
-def _hidden_ids(rows_by_id: dict[int, tuple[int | None, bool]], ids: Iterable[int]) -> set[int]:
+def hidden_ids(rows_by_id: dict[int, tuple[int | None, bool]], ids: Iterable[int]) -> set[int]:
     """Which of `ids` are hidden themselves or under a hidden ancestor."""
     hidden: set[int] = set()
     for start in ids:
@@ -95,7 +95,7 @@ def _hidden_ids(rows_by_id: dict[int, tuple[int | None, bool]], ids: Iterable[in
     return hidden
 
 
-def _ancestry(ids: Iterable[int]) -> dict[int, tuple[int | None, bool]]:
+def ancestry(ids: Iterable[int]) -> dict[int, tuple[int | None, bool]]:
     """parent and hidden flag of each of `ids` and of all their ancestors."""
     known: dict[int, tuple[int | None, bool]] = {}
     wanted = set(ids)
@@ -120,7 +120,7 @@ def submission_docs(ids: list[int]) -> tuple[list[dict], set[int]]:
             select(*_SUBMISSION_COLUMNS)
             .join(Delegation, Delegation.id == Submission.delegation_id)
             .where(Submission.id.in_(chunk))).all()
-        hidden = _hidden_ids(_ancestry(r.id for r in rows), (r.id for r in rows))
+        hidden = hidden_ids(ancestry(r.id for r in rows), (r.id for r in rows))
         for row in rows:
             doc = _submission_doc(row, row.id in hidden)
             if doc is not None:
@@ -141,7 +141,7 @@ def all_submission_docs(batch: int = 5000) -> Iterator[dict]:
             .where(Submission.id > last).order_by(Submission.id).limit(batch)).all()
         if not rows:
             return
-        hidden = _hidden_ids(tree, (r.id for r in rows))
+        hidden = hidden_ids(tree, (r.id for r in rows))
         for row in rows:
             doc = _submission_doc(row, row.id in hidden)
             if doc is not None:

@@ -196,7 +196,7 @@ def search(user, query_text, *, filters: dict | None = None, sort: str = "releva
                                  offset=(page - 1) * per_page, limit=per_page, facets=facets)
         terms = index.existing_terms(parsed)
     result.total = hits.total
-    result.results = _results(hits.ids, terms)
+    result.results = _results(hits.ids, terms, user)
     result.facets = _facets(hits.facets) if facets else {}
     return result
 
@@ -220,7 +220,18 @@ def _rebuilt_index():
     return current_index()
 
 
-def _results(ids: list[str], terms: dict[str, set[str]]) -> list[dict]:
+def _may_see(user, submission: Submission, under_hidden: bool, moderated: dict) -> bool:
+    """The database's word on one result: an index a moment behind never shows too much."""
+    if not (submission.is_hidden or under_hidden or submission.is_withdrawn):
+        return True
+    if moderated.setdefault(submission.consultation_id, permissions.can(
+            user, "moderate_submissions", submission.version.consultation)):
+        return True
+    return (getattr(user, "is_authenticated", False)
+            and getattr(user, "id", None) == submission.author_id)
+
+
+def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict]:
     """Result rows in the order of `ids`, read from the database (the source of truth)."""
     submission_ids = [int(i[1:]) for i in ids if i.startswith("s")]
     paragraph_ids = [int(i[1:]) for i in ids if i.startswith("p")]
@@ -232,7 +243,12 @@ def _results(ids: list[str], terms: dict[str, set[str]]) -> list[dict]:
             .join(Consultation, Consultation.id == Submission.consultation_id)
             .outerjoin(Paragraph, Paragraph.id == Submission.paragraph_id)
             .where(Submission.id.in_(submission_ids))).all()
+        tree = documents.ancestry(submission_ids)
+        under_hidden = documents.hidden_ids(tree, submission_ids)
+        moderated: dict = {}
         for submission, version, paragraph, slug in found:
+            if not _may_see(user, submission, submission.id in under_hidden, moderated):
+                continue
             text = documents.submission_text(submission.body, submission.proposed_text)
             lang = submission.language if submission.language in LANGUAGES else \
                 detect_language(text)
@@ -253,7 +269,8 @@ def _results(ids: list[str], terms: dict[str, set[str]]) -> list[dict]:
             select(Paragraph, Version, Consultation.slug)
             .join(Version, Version.id == Paragraph.version_id)
             .join(Consultation, Consultation.id == Version.consultation_id)
-            .where(Paragraph.id.in_(paragraph_ids))).all()
+            .where(Paragraph.id.in_(paragraph_ids),
+                   Version.status.in_(documents.PUBLIC_VERSION_STATES))).all()
         for paragraph, version, slug in found:
             lang = detect_language(paragraph.text)
             rows[documents.paragraph_id(paragraph.id)] = {

@@ -198,3 +198,14 @@ def test_two_nodes_each_keep_their_own_index(tmp_path, app, find, post, fra, mon
     assert app.test_cli_runner().invoke(args=["search", "sync"]).exit_code == 0
     assert ids(find("booby")) == [later.id]
     assert current_index().current_dir() != first_index
+
+
+def test_a_stale_index_never_shows_what_the_database_hides(app, find, post, fra, monkeypatch):
+    from tests.search.test_search import _hide
+
+    made = post(fra, "Hidden while a node lags: shearwater.")
+    assert ids(find("shearwater")) == [made.id]
+    # This node's feeder has not run yet (external mode): the index still says public.
+    monkeypatch.setitem(app.config, "SEARCH_UPDATES", "external")
+    _hide(made)
+    assert ids(find("shearwater")) == []
