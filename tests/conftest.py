@@ -92,6 +92,8 @@ def app(database_url, tmp_path):
         yield app
     db.session.remove()
     db.engine.dispose()
+    from consult.search.engine import close_all
+    close_all()  # each test has its own index folder; release its files now
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Query
 
@@ -116,7 +116,10 @@ class SearchIndex:
             meta = json.loads((path / "meta.json").read_text())
             if meta.get("schema") != SCHEMA_VERSION:
                 raise IndexUnavailable("search index of another schema version")
-            ix = whoosh_index.open_dir(str(path))
+            # Without mmap: whoosh-reloaded 2.7.5 copies every mapped file of a segment into
+            # a BytesIO (BufferFile), which costs the whole index size in memory per reader.
+            # Plain file reads leave the caching to the operating system.
+            ix = FileStorage(str(path), supports_mmap=False).open_index()
         except IndexUnavailable:
             raise
         except Exception as exc:  # unreadable or corrupt: the caller rebuilds
@@ -190,7 +193,7 @@ class SearchIndex:
         name = f"ix-{int(time.time() * 1000)}-{os.getpid()}"
         path = self.root / name
         path.mkdir()
-        ix = whoosh_index.create_in(str(path), make_schema())
+        ix = FileStorage(str(path), supports_mmap=False).create_index(make_schema())
         # One big segment written with a generous memory pool: far faster than many
         # small flushes, and a single segment is the fastest to search.
         writer = ix.writer(limitmb=256)
@@ -377,3 +380,13 @@ def get_index(root: str | os.PathLike) -> SearchIndex:
         if key not in _indexes:
             _indexes[key] = SearchIndex(key)
         return _indexes[key]
+
+
+def close_all() -> None:
+    """Close every open searcher of this process (tests, and an orderly shutdown)."""
+    with _registry_lock:
+        for index in _indexes.values():
+            with index.lock:
+                index._close_searcher()
+                index._ix = None
+        _indexes.clear()

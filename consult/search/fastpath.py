@@ -31,13 +31,17 @@ class Unsupported(Exception):
 class ArrayCache:
     """Per-searcher arrays: postings, field lengths, facet codes, masks. Dropped with it."""
 
-    def __init__(self, searcher, max_terms: int = 4000):
+    # Bound on the cached postings, so that a worker's memory stays flat whatever is asked.
+    MAX_TERM_BYTES = 48 * 2**20
+
+    def __init__(self, searcher, max_terms: int = 20000):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self.leaves = list(self.reader.leaf_readers())
         self.max_terms = max_terms
         self._terms: OrderedDict = OrderedDict()
+        self._term_bytes = 0
         self._lengths: dict[str, np.ndarray] = {}
         self._columns: dict[str, tuple[np.ndarray, list]] = {}
         self._numbers: dict[str, np.ndarray] = {}
@@ -91,17 +95,23 @@ class ArrayCache:
             df = len(doc_array)
             if not self.reader.schema[fieldname].scorable:  # ids and facets: no lengths
                 found = (doc_array, np.ones(df, dtype=np.float32))
-                self._terms[key] = found
+                self._remember(key, found)
                 return found
             idf = math.log(self.size / (df + 1)) + 1
             avg = (self.reader.field_length(fieldname) / max(self.reader.doc_count(), 1)) or 1
             fl = self._field_lengths(fieldname)[doc_array]
             scores = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg))
             found = (doc_array, scores.astype(np.float32))
-        self._terms[key] = found
-        if len(self._terms) > self.max_terms:
-            self._terms.popitem(last=False)
+        self._remember(key, found)
         return found
+
+    def _remember(self, key, found) -> None:
+        self._terms[key] = found
+        self._term_bytes += found[0].nbytes + found[1].nbytes
+        while self._terms and (len(self._terms) > self.max_terms
+                               or self._term_bytes > self.MAX_TERM_BYTES):
+            _, (docs, scores) = self._terms.popitem(last=False)
+            self._term_bytes -= docs.nbytes + scores.nbytes
 
     def column_codes(self, fieldname: str) -> tuple[np.ndarray, list]:
         """Each document's value of a facet column as a small integer, and the values."""
