@@ -187,16 +187,20 @@ class SearchIndex:
         self._write_json(self._ix_dir / "cursor.json", cursor)
         self.refresh(force=True)
 
-    def build(self, docs: Iterable[dict], cursor: dict) -> int:
-        """Write a whole new index from `docs` and switch to it; returns the document count."""
+    def build(self, docs: Iterable[dict], cursor: dict, expected: int = 0) -> int:
+        """Write a whole new index from `docs` and switch to it; returns the document count.
+
+        `expected` (a rough document count) decides whether to start writer processes.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"ix-{int(time.time() * 1000)}-{os.getpid()}"
         path = self.root / name
         path.mkdir()
-        ix = FileStorage(str(path), supports_mmap=False).create_index(make_schema())
-        # One big segment written with a generous memory pool: far faster than many
-        # small flushes, and a single segment is the fastest to search.
-        writer = ix.writer(limitmb=256)
+        ix = FileStorage(str(path)).create_index(make_schema())
+        # A generous memory pool and one writer process per core: each writes its own
+        # segment (multisegment), which the array evaluator reads as easily as one.
+        procs = max(1, min(os.cpu_count() or 1, 4)) if expected >= 5000 else 1
+        writer = ix.writer(limitmb=256 // procs, procs=procs, multisegment=procs > 1)
         count = 0
         try:
             for doc in docs:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
+from consult.comments.models import Submission
 from consult.db import db
 from consult.search import documents
 from consult.search.engine import IndexUnavailable, SearchIndex, get_index
@@ -49,7 +50,8 @@ def rebuild_index(log_line=None) -> int:
             yield doc
         yield from documents.all_paragraph_docs()
 
-    count = index.build(docs(), cursor)
+    expected = db.session.scalar(select(func.count(Submission.id))) or 0
+    count = index.build(docs(), cursor, expected=expected)
     db.session.rollback()  # end the long read transaction
     if log_line:
         log_line(f"{count} documents indexed in {time.monotonic() - started:.1f} s")
