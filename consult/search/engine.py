@@ -48,6 +48,9 @@ def _remember_missing_columns() -> None:
 # Bump when the schema or an analyzer changes: an index of another version is rebuilt.
 SCHEMA_VERSION = 1
 TEXT_FIELDS = tuple(f"text_{lang}" for lang in LANGUAGES)
+# From this many submissions on, a rebuild starts one writer process per core (below, the
+# processes cost more than they save).
+PARALLEL_BUILD_FROM = 5000
 FACET_FIELDS = ("type", "delegation", "dtype", "version", "lang", "disposition")
 
 
@@ -199,7 +202,7 @@ class SearchIndex:
         ix = FileStorage(str(path)).create_index(make_schema())
         # A generous memory pool and one writer process per core: each writes its own
         # segment (multisegment), which the array evaluator reads as easily as one.
-        procs = max(1, min(os.cpu_count() or 1, 4)) if expected >= 5000 else 1
+        procs = max(1, min(os.cpu_count() or 1, 4)) if expected >= PARALLEL_BUILD_FROM else 1
         writer = ix.writer(limitmb=256 // procs, procs=procs, multisegment=procs > 1)
         count = 0
         try:

@@ -209,3 +209,13 @@ def test_a_stale_index_never_shows_what_the_database_hides(app, find, post, fra,
     monkeypatch.setitem(app.config, "SEARCH_UPDATES", "external")
     _hide(made)
     assert ids(find("shearwater")) == []
+
+
+def test_a_parallel_rebuild_gives_the_same_index(app, find, post, fra, nor, runner, monkeypatch):
+    made = [post(fra, "Parallel writers: petrel."), post(nor, "Parallel writers: 贩运人口.")]
+    monkeypatch.setattr("consult.search.engine.PARALLEL_BUILD_FROM", 0)
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    assert ids(find("petrel")) == [made[0].id]
+    assert ids(find("贩运")) == [made[1].id]
