@@ -57,13 +57,26 @@ def init_command():
 
 
 @click.command("demo")
+@click.option("--comments", "comments", type=click.IntRange(min=0), default=None,
+              help="Also write N synthetic submissions on the demo consultation (benchmarks); "
+                   "earlier synthetic ones are replaced.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Seed of the synthetic submissions: the same seed gives the same ones.")
+@click.option("--no-reindex", is_flag=True, hidden=True,
+              help="Do not rebuild the search index after --comments (benchmarks time it).")
 @with_appcontext
-def demo_command():
+def demo_command(comments, seed, no_reindex):
     """Load the demo consultations and accounts (safe to rerun)."""
     from consult.demo import DEMO_PASSWORD, load_demo
 
     with transaction():
         load_demo(log=lambda line: click.echo(f"  {line}"))
+    if comments is not None:
+        from consult.demo.synthetic import generate_submissions
+
+        with transaction():
+            generate_submissions(comments, seed, log=lambda line: click.echo(f"  {line}"),
+                                 reindex=not no_reindex)
     click.echo(f"Demo loaded. Demo accounts use the password {DEMO_PASSWORD!r}.")
 
 

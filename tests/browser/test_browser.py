@@ -65,7 +65,7 @@ def test_cofacilitator_imports_and_publishes_then_public_reads(live_server, brow
     page.goto(f"{live_server}/login")
     page.fill("#email", "cofac@example.org")
     page.fill("#password", TEST_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert "Ana Cofacilitator" in page.inner_text("header")
     assert "PRT" in page.inner_text("header")
 
