@@ -370,6 +370,9 @@ def _search_schemas() -> dict:
             "pages": {"type": "integer"}, "sort": {"type": "string"},
             "filters": {"type": "object"},
             "results": {"type": "array", "items": _ref("SearchResult")},
+            "suggestion": {"type": "string", "nullable": True,
+                           "description": "When nothing matched: the query with misspelt "
+                                          "words corrected, if that finds something"},
             "facets": {"type": "object", "description": "Counts per value among all matches",
                        "properties": {name: facet for name in (
                            "type", "delegation", "dtype", "version", "lang", "disposition")}}}},

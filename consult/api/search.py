@@ -32,6 +32,7 @@ def search():
                          created_at=r["created_at"].isoformat() if r["created_at"] else None)
                     for r in page.results],
         "facets": page.facets,
+        "suggestion": page.suggestion,
     })
     # Results change with every new submission and depend on who asks.
     response.headers["Cache-Control"] = "private, no-cache"

@@ -204,6 +204,12 @@ def analyzer_for(lang: str):
     raise ValueError(f"no analyzer for {lang!r}")
 
 
+@lru_cache(maxsize=1)
+def spelling_analyzer():
+    """Words as written, lowercased and unaccented: the vocabulary for "did you mean"."""
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | FoldFilter()
+
+
 # --- language detection --------------------------------------------------------------
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

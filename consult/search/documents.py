@@ -76,6 +76,7 @@ def _submission_doc(row, hidden: bool) -> dict | None:
         "author": str(row.author_id),
         "created": _epoch(row.created_at),
         f"text_{lang}": text,
+        "spell": text,
     }
     return doc
 
@@ -165,6 +166,7 @@ def _paragraph_doc(row) -> dict:
         "author": "",
         "created": _epoch(row.published_at),
         f"text_{lang}": row.text,
+        "spell": row.text,
     }
 
 

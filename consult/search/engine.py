@@ -22,7 +22,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Query
 
-from consult.search.analysis import LANGUAGES, analyzer_for
+from consult.search.analysis import LANGUAGES, analyzer_for, spelling_analyzer
 from consult.search.fastpath import ArrayCache, Unsupported, top
 
 def _remember_missing_columns() -> None:
@@ -46,7 +46,7 @@ def _remember_missing_columns() -> None:
     W3PerDocReader._cached_reader = cached_reader
 
 # Bump when the schema or an analyzer changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TEXT_FIELDS = tuple(f"text_{lang}" for lang in LANGUAGES)
 # From this many submissions on, a rebuild starts one writer process per core (below, the
 # processes cost more than they save).
@@ -68,6 +68,9 @@ def make_schema() -> Schema:
         fields[name] = ID(sortable=True)
     for lang in LANGUAGES:
         fields[f"text_{lang}"] = TEXT(analyzer=analyzer_for(lang), phrase=True)
+    # Every word as written (lowercased, unaccented, unstemmed): the vocabulary that
+    # "did you mean" suggests from. No positions, no scoring: it costs little.
+    fields["spell"] = TEXT(analyzer=spelling_analyzer(), phrase=False)
     return Schema(**fields)
 
 
@@ -344,6 +347,18 @@ class SearchIndex:
                     if (fieldname, text) in reader:
                         terms.setdefault(fieldname, set()).add(text.decode("utf-8"))
             return terms
+
+    def suggest(self, word: str) -> str | None:
+        """The most frequent indexed word within one or two edits of `word`, if any."""
+        with self._lock:
+            reader = self.searcher().reader()
+            if ("spell", word.encode("utf-8")) in reader:
+                return word
+            for distance in (1, 2) if len(word) >= 5 else (1,):
+                found = list(reader.terms_within("spell", word, distance, prefix=1))
+                if found:
+                    return max(found, key=lambda w: (reader.doc_frequency("spell", w), w))
+            return None
 
     def stored_stamps(self) -> dict[str, str]:
         """Every document's id and stamp (for `search check`)."""

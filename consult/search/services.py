@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
@@ -21,7 +22,7 @@ from consult.db import db
 from consult.drafts.models import Consultation, Paragraph, Version
 from consult.errors import Invalid
 from consult.search import documents
-from consult.search.analysis import LANGUAGES, analyzer_for, detect_language
+from consult.search.analysis import WORD_PATTERN, LANGUAGES, analyzer_for, detect_language, fold
 from consult.search.engine import IndexUnavailable
 from consult.search.query import clean_query, parse_query
 from consult.search.sync import check_index, current_index, ensure_index, rebuild_index, sync_index
@@ -47,6 +48,7 @@ class SearchPage:
     facets: dict[str, list[dict]] = field(default_factory=dict)
     filters: dict = field(default_factory=dict)
     sort: str = "relevance"
+    suggestion: str | None = None  # "did you mean", when nothing was found
 
     @property
     def pages(self) -> int:
@@ -198,7 +200,42 @@ def search(user, query_text, *, filters: dict | None = None, sort: str = "releva
     result.total = hits.total
     result.results = _results(hits.ids, terms, user)
     result.facets = _facets(hits.facets) if facets else {}
+    if not hits.total:
+        result.suggestion = _suggestion(index, text, key, filter_query)
     return result
+
+
+_OPERATORS = {"AND", "OR", "NOT"}
+
+
+def _suggestion(index, text: str, key, filter_query) -> str | None:
+    """The query with misspelt words replaced by close indexed ones, if that finds anything."""
+    words = [m for m in re.finditer(WORD_PATTERN, text) if m.group() not in _OPERATORS]
+    if not words or any(detect_language(m.group()) == "zh" for m in words):
+        return None  # Chinese has no spelling distance worth suggesting on
+    pieces, last, changed = [], 0, False
+    for match in words:
+        word = fold(match.group().lower())
+        if text[match.end():match.end() + 1] == "*":
+            continue  # a prefix is the reader's own choice
+        if text[:match.start()].rstrip().endswith("NOT"):
+            continue  # an excluded word need not exist
+        better = index.suggest(word)
+        if better is not None and better != word:
+            pieces += [text[last:match.start()], better]
+            last, changed = match.end(), True
+    if not changed:
+        return None
+    corrected = "".join(pieces) + text[last:]
+    try:
+        parsed = parse_query(corrected)
+    except Invalid:
+        return None
+    if parsed is None:
+        return None
+    found = index.query_index(parsed, filter_key=key, filter_query=filter_query,
+                              sort="relevance", offset=0, limit=1, facets=False)
+    return corrected if found.total else None
 
 
 def _ready_index():

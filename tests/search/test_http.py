@@ -137,3 +137,10 @@ def test_a_new_submission_is_searchable_at_once(client, login_as, version):
                 data={"csrf_token": token, "kind": "comment", "body": "Newly posted: quokka."})
     html = client.get("/search?q=quokka").get_data(as_text=True)
     assert "1 result" in html and re.search(r"/submissions/\d+\"", html)
+
+
+def test_did_you_mean_on_the_page_and_in_the_api(client, corpus):
+    html = client.get("/search?q=UNDOC").get_data(as_text=True)
+    assert 'Did you mean <a href="/search?q=unodc"' in html
+    assert client.get("/api/v1/search?q=UNDOC").get_json()["suggestion"] == "unodc"
+    assert client.get("/api/v1/search?q=UNODC").get_json()["suggestion"] is None

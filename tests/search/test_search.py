@@ -226,3 +226,15 @@ def test_field_syntax_cannot_reach_hidden_documents(find, post, fra, nor):
     _hide(hidden)
     assert find("visibility:hidden okapi").total == 0
     assert find("okapi", user=nor).total == 0
+
+
+def test_did_you_mean_corrects_a_misspelt_word(find, post, fra):
+    made = post(fra, "Trafficking victims need shelters.")
+    # Two words, one misspelt: the other is kept, the operator too.
+    page = find("shleters NOT hotlines")
+    assert page.total == 0 and page.suggestion == "shelters NOT hotlines"
+    page = find("shleters")
+    assert page.total == 0 and page.suggestion == "shelters"
+    assert made.id in ids(find(page.suggestion))
+    assert find("zzzzqqq").suggestion is None
+    assert find("贩运").suggestion is None
