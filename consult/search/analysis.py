@@ -17,7 +17,6 @@ from whoosh.analysis import (
     Filter,
     LowercaseFilter,
     RegexTokenizer,
-    StemFilter,
     Token,
     Tokenizer,
 )
@@ -183,10 +182,39 @@ def _jieba():
     return jieba
 
 
+class SafeStemFilter(Filter):
+    """Snowball stemming with a thread-safe cache.
+
+    Whoosh's own StemFilter cache has no lock: request threads and the background feed
+    share analyzers, and concurrent use corrupts it ("dictionary changed size").
+    """
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.lang == self.lang
+
+    def __call__(self, tokens):
+        stem = _stemmer(self.lang)
+        for t in tokens:
+            if not t.stopped:
+                t.text = stem(t.text)
+            yield t
+
+
+@lru_cache(maxsize=None)
+def _stemmer(lang: str):
+    from whoosh.lang import stemmer_for_language
+
+    # functools.lru_cache is safe to share between threads.
+    return lru_cache(maxsize=200_000)(stemmer_for_language(lang))
+
+
 def _stemmed(lang: str):
     # Fold first: a reader who types without accents must reach the same stem.
     return (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | FoldFilter()
-            | StemFilter(lang=lang, cachesize=100_000))
+            | SafeStemFilter(lang))
 
 
 @lru_cache(maxsize=None)
@@ -196,7 +224,7 @@ def analyzer_for(lang: str):
         return _stemmed(lang)
     if lang == "ru":
         return (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | RussianNormaliseFilter()
-                | StemFilter(lang="ru", cachesize=100_000))
+                | SafeStemFilter("ru"))
     if lang == "ar":
         return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | ArabicFilter()
     if lang == "zh":

@@ -193,6 +193,12 @@ class SearchIndex:
         self._write_json(self._ix_dir / "cursor.json", cursor)
         self.refresh(force=True)
 
+    def write_cursor(self, cursor: dict) -> None:
+        """Record the outbox position without touching the index (the caller holds the lock)."""
+        path = self.current_dir()
+        if path is not None:
+            self._write_json(path / "cursor.json", cursor)
+
     def build(self, docs: Iterable[dict], cursor: dict, expected: int = 0) -> int:
         """Write a whole new index from `docs` and switch to it; returns the document count.
 
@@ -348,16 +354,27 @@ class SearchIndex:
                         terms.setdefault(fieldname, set()).add(text.decode("utf-8"))
             return terms
 
-    def suggest(self, word: str) -> str | None:
-        """The most frequent indexed word within one or two edits of `word`, if any."""
+    def suggest(self, word: str, *, filter_key, filter_query: Query) -> str | None:
+        """The indexed word within one or two edits of `word` that the most documents the
+        asker may see contain (never a word found only in what they may not see)."""
         with self._lock:
-            reader = self.searcher().reader()
-            if ("spell", word.encode("utf-8")) in reader:
+            searcher = self.searcher()
+            arrays = self._arrays_for(searcher)
+            mask = self._allowed_mask(arrays, filter_key, filter_query)
+
+            def visible_count(candidate: str) -> int:
+                docs, _ = arrays.term("spell", candidate.encode("utf-8"))
+                return int(mask[docs].sum()) if len(docs) else 0
+
+            if visible_count(word):
                 return word
+            reader = searcher.reader()
             for distance in (1, 2) if len(word) >= 5 else (1,):
-                found = list(reader.terms_within("spell", word, distance, prefix=1))
+                found = [(visible_count(w), w) for w in
+                         reader.terms_within("spell", word, distance, prefix=1)]
+                found = [item for item in found if item[0]]
                 if found:
-                    return max(found, key=lambda w: (reader.doc_frequency("spell", w), w))
+                    return max(found)[1]
             return None
 
     def stored_stamps(self) -> dict[str, str]:

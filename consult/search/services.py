@@ -75,10 +75,14 @@ def _as_date(value, name: str) -> dt.date | None:
     if value in (None, ""):
         return None
     try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
+        day = dt.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         raise Invalid(_("%(field)s must be a date such as 2010-06-30.", field=name),
                       field=name) from None
+    # The index counts seconds from 1970; nothing in a consultation is older or that late.
+    if not dt.date(1970, 1, 1) <= day <= dt.date(9999, 12, 30):
+        raise Invalid(_("%(field)s is out of range.", field=name), field=name)
+    return day
 
 
 def _choice(value, name: str, allowed) -> str | None:
@@ -220,7 +224,7 @@ def _suggestion(index, text: str, key, filter_query) -> str | None:
             continue  # a prefix is the reader's own choice
         if text[:match.start()].rstrip().endswith("NOT"):
             continue  # an excluded word need not exist
-        better = index.suggest(word)
+        better = index.suggest(word, filter_key=key, filter_query=filter_query)
         if better is not None and better != word:
             pieces += [text[last:match.start()], better]
             last, changed = match.end(), True

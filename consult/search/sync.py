@@ -138,10 +138,16 @@ def _apply_batch(index: SearchIndex) -> tuple[int, bool]:
         expected += 1
     new_applied_to = expected - 1
     new_above = sorted(i for i in seen if i > new_applied_to)
-    index.apply(docs, delete_ids, {"applied_to": new_applied_to,
-                                   "gaps": {str(k): v for k, v in new_gaps.items()},
-                                   "above": new_above})
-    return len(todo), len(rows) == BATCH
+    new_cursor = {"applied_to": new_applied_to,
+                  "gaps": {str(k): v for k, v in new_gaps.items()}, "above": new_above}
+    if not todo:
+        # Nothing new to index (rows already applied past a gap): move the cursor only. An
+        # empty index commit would reopen every searcher and drop its caches.
+        if new_cursor != cursor:
+            index.write_cursor(new_cursor)
+        return 0, len(rows) == BATCH and new_applied_to != applied_to
+    index.apply(docs, delete_ids, new_cursor)
+    return len(todo), len(rows) == BATCH and bool(todo)
 
 
 def check_index() -> dict:

@@ -238,3 +238,13 @@ def test_did_you_mean_corrects_a_misspelt_word(find, post, fra):
     assert made.id in ids(find(page.suggestion))
     assert find("zzzzqqq").suggestion is None
     assert find("贩运").suggestion is None
+
+
+def test_did_you_mean_never_suggests_words_from_hidden_submissions(find, post, fra, nor):
+    hidden = post(fra, "A secret about zanzibarsecret.")
+    post(nor, "Victims first.")
+    _hide(hidden)
+    page = find("zanzibarsecrxt OR victimz")
+    assert page.total == 0
+    assert page.suggestion == "zanzibarsecrxt OR victims"  # the hidden word is never offered
+    assert find("zanzibarsecrxt", user=fra).suggestion == "zanzibarsecret"  # its author
