@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import struct
+import zlib
 import shutil
 import threading
 import time
@@ -76,6 +79,11 @@ def make_schema() -> Schema:
 
 class IndexUnavailable(Exception):
     """The index is missing, of an older schema, or cannot be read."""
+
+
+# What reading damaged index files raises inside Whoosh (truncated or overwritten files).
+DAMAGE = (OSError, EOFError, ValueError, IndexError, KeyError, struct.error,
+          pickle.UnpicklingError, zlib.error)
 
 
 @dataclass
@@ -269,7 +277,11 @@ class SearchIndex:
             self._checked_at = now
             ix = self.index()
             if self._searcher is None:
-                self._searcher = ix.searcher()
+                try:
+                    self._searcher = ix.searcher()
+                except DAMAGE as exc:
+                    self._ix = None
+                    raise IndexUnavailable(f"search index unreadable: {exc!r}") from exc
             elif not self._searcher.up_to_date():
                 # A new searcher, not Searcher.refresh(): refresh reuses the readers of
                 # unchanged segments with their old deletion lists, and replaced documents
@@ -303,9 +315,33 @@ class SearchIndex:
             return (n for n in docs if live[n])
         return arrays.mask(key, allowed())
 
-    def query_index(self, query: Query, *, filter_key, filter_query: Query, sort: str,
-                    offset: int, limit: int, facets: bool = True) -> Hits:
-        """The ids of one page of documents matching `query` within the filter."""
+    def query_index(self, query: Query, **kwargs) -> Hits:
+        """The ids of one page of documents matching `query` within the filter.
+
+        Damaged index files surface as IndexUnavailable (the caller rebuilds), not as
+        whatever Whoosh happened to trip over.
+        """
+        try:
+            return self._query_index(query, **kwargs)
+        except DAMAGE as exc:
+            self.forget()
+            raise IndexUnavailable(f"search index unreadable: {exc!r}") from exc
+
+    def forget(self) -> None:
+        """Drop the open index and searcher, so that the next use opens them again."""
+        with self._lock:
+            self._close_searcher_quietly()
+            self._ix = None
+
+    def _close_searcher_quietly(self) -> None:
+        try:
+            self._close_searcher()
+        except Exception:  # a damaged reader may fail to close; it is dropped anyway
+            self._searcher = None
+            self._arrays = None
+
+    def _query_index(self, query: Query, *, filter_key, filter_query: Query, sort: str,
+                     offset: int, limit: int, facets: bool = True) -> Hits:
         with self._lock:
             searcher = self.searcher()
             arrays = self._arrays_for(searcher)

@@ -155,6 +155,12 @@ class ArrayCache:
             self._masks[key] = cached
         return cached
 
+    def everything(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every live document, unscored (what a NOT takes away from)."""
+        live = self.mask(("live",), self.reader.all_doc_ids())
+        docs = np.nonzero(live)[0].astype(np.int32)
+        return docs, np.zeros(len(docs), dtype=np.float32)
+
     def phrase(self, q: wq.Phrase) -> np.ndarray:
         """Documents where the words stand in this order (Whoosh's positional check)."""
         key = (q.fieldname, tuple(q.words), q.slop)
@@ -178,9 +184,7 @@ class ArrayCache:
         if isinstance(q, wq.And):
             positive = [c for c in q.subqueries if not isinstance(c, wq.Not)]
             negative = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
-            if not positive:
-                raise Unsupported("only negative clauses")
-            docs, scores = self.evaluate(positive[0])
+            docs, scores = self.evaluate(positive[0]) if positive else self.everything()
             for child in positive[1:]:
                 docs, scores = _intersect((docs, scores), self.evaluate(child))
             for child in negative:
@@ -188,6 +192,11 @@ class ArrayCache:
                 keep = ~np.isin(docs, excluded, assume_unique=True)
                 docs, scores = docs[keep], scores[keep]
             return docs, scores
+        if isinstance(q, wq.Not):
+            docs, scores = self.everything()
+            excluded, _ = self.evaluate(q.query)
+            keep = ~np.isin(docs, excluded, assume_unique=True)
+            return docs[keep], scores[keep]
         if isinstance(q, wq.Phrase):
             words = [self.evaluate(wq.Term(q.fieldname, w)) for w in q.words]
             docs = self.phrase(q)

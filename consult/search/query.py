@@ -8,18 +8,21 @@ query can neither reach into hidden fields nor make the engine enumerate the who
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from flask_babel import gettext as _
 from whoosh import qparser, query as wq
 
 from consult.errors import Invalid
-from consult.search.analysis import fold
+from consult.search.analysis import WORD_PATTERN, fold
 from consult.search.engine import TEXT_FIELDS, make_schema
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 24
+MAX_PHRASE_WORDS = 8
 MIN_PREFIX = 3
+PREFIX_PATTERN = r"([^\W_]+)\*"
 
 
 @lru_cache(maxsize=1)
@@ -46,29 +49,28 @@ def parse_query(text: str) -> wq.Query | None:
     """A Whoosh query for `text` (None when nothing searchable is left); raises Invalid."""
     if not text:
         return None
-    # Cheap guards before parsing: a wall of OR terms is refused without building it.
-    if len(text.split()) > MAX_TERMS * 2:
+    # Words as the reader typed them (before any stemming), operators aside: the limits
+    # are about what was asked, and are checked before anything is built.
+    words = [w for w in re.findall(WORD_PATTERN, text) if w not in ("AND", "OR", "NOT")]
+    if len(set(w.lower() for w in words)) > MAX_TERMS or len(words) > MAX_TERMS * 2:
         raise Invalid(_("The search has too many words: use at most %(num)d.", num=MAX_TERMS),
                       field="q")
     if text.count('"') % 2:
         text = text.replace('"', " ")  # an unbalanced quote is read as no quote at all
-    parsed = _parser().parse(text)
-    leaves = [q for q in parsed.leaves()]
-    words = {_leaf_key(q) for q in leaves}
-    if len(words) > MAX_TERMS:
-        raise Invalid(_("The search has too many words: use at most %(num)d.", num=MAX_TERMS),
+    for phrase in re.findall(r'"([^"]*)"', text):
+        if len(re.findall(WORD_PATTERN, phrase)) > MAX_PHRASE_WORDS:
+            raise Invalid(_("A phrase in quotes may have at most %(num)d words.",
+                            num=MAX_PHRASE_WORDS), field="q")
+    prefixes = [fold(m.group(1).lower()) for m in re.finditer(PREFIX_PATTERN, text)]
+    if any(len(p) < MIN_PREFIX for p in prefixes):
+        raise Invalid(_("Put at least %(num)d letters before the *.", num=MIN_PREFIX),
                       field="q")
-    _check_wildcards(leaves)
-    parsed = _fold_prefixes(parsed).normalize()
+    parsed = _parser().parse(text)
+    _check_wildcards(list(parsed.leaves()))
+    parsed = _raw_prefixes(parsed, iter(prefixes)).normalize()
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
         return None
     return parsed
-
-
-def _leaf_key(leaf: wq.Query):
-    if isinstance(leaf, wq.Phrase):
-        return tuple(leaf.words)
-    return getattr(leaf, "text", repr(leaf))
 
 
 def _check_wildcards(leaves) -> None:
@@ -82,20 +84,44 @@ def _check_wildcards(leaves) -> None:
             if isinstance(leaf, wq.Wildcard) and ("*" in stem or "?" in stem
                                                   or not text.endswith("*")):
                 raise Invalid(_("A wildcard may only end a word, as in traffick*."), field="q")
-            if len(stem) < MIN_PREFIX:
+            if not stem:
                 raise Invalid(_("Put at least %(num)d letters before the *.", num=MIN_PREFIX),
                               field="q")
 
 
-def _fold_prefixes(q: wq.Query) -> wq.Query:
-    """Prefix queries are not analysed by Whoosh: lowercase and unaccent them as the index is."""
-    if isinstance(q, wq.Wildcard) and q.text.endswith("*"):
-        return wq.Prefix(q.fieldname, fold(q.text[:-1].lower()))
-    if isinstance(q, wq.Prefix):
-        return wq.Prefix(q.fieldname, fold(q.text.lower()))
+def _raw_prefixes(q: wq.Query, prefixes) -> wq.Query:
+    """Each word* as typed, lowercased and unaccented, in every language field.
+
+    Whoosh runs the field's analyzer over wildcard text, stemmer included ("res*" would
+    become "re*" in French): the prefix is rebuilt from the reader's own letters instead.
+    The parser turns one word* into one prefix per language field, side by side, in the
+    order of the text.
+    """
+    wild = (wq.Prefix, wq.Wildcard)
+    if isinstance(q, wild):
+        q = wq.Or([q])
     if q.is_leaf():
         return q
-    return q.apply(_fold_prefixes)
+    children, run = [], []
+
+    def flush():
+        for start in range(0, len(run), len(TEXT_FIELDS)):
+            prefix = next(prefixes, None)
+            group = run[start:start + len(TEXT_FIELDS)]
+            children.extend(group if prefix is None else
+                            [wq.Prefix(leaf.fieldname, prefix) for leaf in group])
+        run.clear()
+
+    for child in q.children():
+        if isinstance(child, wild):
+            run.append(child)
+            continue
+        flush()
+        children.append(_raw_prefixes(child, prefixes))
+    flush()
+    if isinstance(q, wq.Not):
+        return wq.Not(children[0])
+    return type(q)(children) if isinstance(q, (wq.And, wq.Or)) else q
 
 
 def terms_of(q: wq.Query) -> list[str]:

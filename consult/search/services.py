@@ -197,7 +197,7 @@ def search(user, query_text, *, filters: dict | None = None, sort: str = "releva
                                  offset=(page - 1) * per_page, limit=per_page, facets=facets)
         terms = index.existing_terms(parsed)
     except IndexUnavailable:
-        index = _rebuilt_index()
+        index = _rebuilt_index(index.current_dir())
         hits = index.query_index(parsed, filter_key=key, filter_query=filter_query, sort=sort,
                                  offset=(page - 1) * per_page, limit=per_page, facets=facets)
         terms = index.existing_terms(parsed)
@@ -253,11 +253,13 @@ def _ready_index():
         return _rebuilt_index()
 
 
-def _rebuilt_index():
-    log.warning("search index unreadable during a query; rebuilding it")
+def _rebuilt_index(broken=None):
+    """Rebuild an index found unreadable, unless another request already did."""
     index = current_index()
     with index.writer_lock():
-        rebuild_index()
+        if broken is None or index.current_dir() == broken or not index.exists():
+            log.warning("search index unreadable during a query; rebuilding it")
+            rebuild_index()
     return current_index()
 
 

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 # (PostgreSQL hands out ids before commit). Wait this long for it before moving on.
 GAP_TIMEOUT_SECONDS = 30.0
 BATCH = 2000
+# How far below the newest outbox id a rebuild looks for ids not yet committed.
+RECENT_IDS_CHECKED = 1000
 
 
 def current_index() -> SearchIndex:
@@ -38,8 +40,17 @@ def rebuild_index(log_line=None) -> int:
     index = current_index()
     started = time.monotonic()
     # Changes committed after this point are applied afterwards by the consumer; changes
-    # before it are in the rows read below.
-    cursor = {"applied_to": _max_outbox_id(), "gaps": {}, "above": []}
+    # before it are in the rows read below. Ids missing just below the newest may belong
+    # to transactions still in flight (PostgreSQL): they start as gaps, to be waited for.
+    newest = _max_outbox_id()
+    recent = set(db.session.scalars(select(SearchOutbox.id).where(
+        SearchOutbox.id > newest - RECENT_IDS_CHECKED)))
+    now = time.time()
+    missing = [i for i in range(max(1, newest - RECENT_IDS_CHECKED + 1), newest)
+               if i not in recent]
+    applied_to = missing[0] - 1 if missing else newest
+    cursor = {"applied_to": applied_to, "gaps": {str(i): now for i in missing},
+              "above": sorted(i for i in recent if i > applied_to)}
 
     def docs():
         count = 0

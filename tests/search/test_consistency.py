@@ -219,3 +219,40 @@ def test_a_parallel_rebuild_gives_the_same_index(app, find, post, fra, nor, runn
     assert runner.invoke(args=["search", "check"]).exit_code == 0
     assert ids(find("petrel")) == [made[0].id]
     assert ids(find("贩运")) == [made[1].id]
+
+
+def test_a_rebuild_waits_for_ids_still_in_flight(app, find, post, fra, nor):
+    first = post(fra, "Before the rebuild: tern.")
+    late = post(nor, "Committed late: skua.")
+    find("tern")
+    # Make the outbox look as if id n (the late one) were still uncommitted at rebuild time.
+    newest = db.session.query(SearchOutbox).order_by(SearchOutbox.id.desc()).first().id
+    db.session.execute(SearchOutbox.__table__.delete().where(SearchOutbox.id == newest - 1))
+    db.session.execute(insert(SearchOutbox).values(id=newest + 1, doc_type="submission",
+                                                   object_id=first.id))
+    db.session.commit()
+    search_services.reindex()
+    cursor = current_index().read_cursor()
+    assert str(newest - 1) in cursor["gaps"] and cursor["applied_to"] == newest - 2
+    db.session.execute(insert(SearchOutbox).values(id=newest - 1, doc_type="submission",
+                                                   object_id=late.id))
+    db.session.commit()
+    search_services.sync()
+    assert current_index().read_cursor()["applied_to"] == newest + 1
+    assert ids(find("skua")) == [late.id]
+
+
+def test_damaged_segment_bytes_are_rebuilt_not_a_500(app, client, find, post, fra):
+    made = post(fra, "Damaged bytes: gull.")
+    find("gull")
+    folder = current_index().current_dir()
+    for path in folder.glob("*.seg"):
+        data = bytearray(path.read_bytes())
+        middle = len(data) // 3
+        data[middle:middle + 200] = b"\xff" * 200
+        path.write_bytes(bytes(data))
+    current_index().forget()
+    for _ in range(2):
+        response = client.get("/api/v1/search?q=gull")
+        assert response.status_code == 200
+    assert [r["id"] for r in response.get_json()["results"]] == [made.id]

@@ -248,3 +248,36 @@ def test_did_you_mean_never_suggests_words_from_hidden_submissions(find, post, f
     assert page.total == 0
     assert page.suggestion == "zanzibarsecrxt OR victims"  # the hidden word is never offered
     assert find("zanzibarsecrxt", user=fra).suggestion == "zanzibarsecret"  # its author
+
+
+def test_limits_count_the_words_typed(find, post, fra):
+    made = post(fra, "one two three four five six seven eight nine ten eleven twelve thirteen")
+    assert ids(find("one two three four five six seven eight nine ten eleven twelve "
+                    "thirteen")) == [made.id]
+    with pytest.raises(Invalid, match="at most 8 words"):
+        find('"a b c d e f g h i"')
+    with pytest.raises(Invalid, match="too many words"):
+        find(".".join(["the"] * 60))
+
+
+def test_prefixes_are_the_letters_typed_not_stems(find, post, fra, nor):
+    made = post(fra, "Les résolutions adoptées.")
+    other = post(nor, "Resources for victims.")
+    assert sorted(ids(find("res*"))) == sorted([made.id, other.id])
+    assert ids(find("résol*")) == [made.id]
+    assert sorted(ids(find("resol* OR resour*"))) == sorted([made.id, other.id])
+
+
+@pytest.mark.parametrize("dates", [{"to": "9999-12-31"}, {"from": "1969-12-31"},
+                                   {"from": "0001-01-01"}])
+def test_dates_out_of_range_are_refused(find, post, fra, dates):
+    post(fra, "Dated text.")
+    with pytest.raises(Invalid, match="out of range"):
+        find("dated", **dates)
+
+
+def test_not_inside_or_is_answered_on_arrays(find, post, fra, nor):
+    a = post(fra, "Shelters for victims.")
+    b = post(nor, "Hotlines only.")
+    page = find("hotlines OR NOT victims")
+    assert b.id in ids(page) and a.id not in ids(page)
