@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from whoosh.filedb.filestore import FileStorage
+from whoosh.columns import RefBytesColumn
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Query
 
@@ -49,7 +50,7 @@ def _remember_missing_columns() -> None:
     W3PerDocReader._cached_reader = cached_reader
 
 # Bump when the schema or an analyzer changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TEXT_FIELDS = tuple(f"text_{lang}" for lang in LANGUAGES)
 # From this many submissions on, a rebuild starts one writer process per core (below, the
 # processes cost more than they save).
@@ -68,7 +69,9 @@ def make_schema() -> Schema:
         "created": NUMERIC(int, bits=64, sortable=True, signed=False),
     }
     for name in FACET_FIELDS:
-        fields[name] = ID(sortable=True)
+        # A reference column (one small number per document, the values once): facets and
+        # filters read it as a single array.
+        fields[name] = ID(sortable=RefBytesColumn())
     for lang in LANGUAGES:
         fields[f"text_{lang}"] = TEXT(analyzer=analyzer_for(lang), phrase=True)
     # Every word as written (lowercased, unaccented, unstemmed): the vocabulary that
@@ -306,14 +309,14 @@ class SearchIndex:
 
     def _allowed_mask(self, arrays: ArrayCache, key, filter_query: Query) -> np.ndarray:
         """Documents a filter allows, as a mask; replaced or deleted documents never."""
-        def allowed():
-            try:
-                docs, _ = arrays.evaluate(filter_query)
-            except Unsupported:
-                docs = np.fromiter(arrays.searcher.docs_for_query(filter_query), dtype=np.int64)
-            live = arrays.mask(("live",), arrays.reader.all_doc_ids())
-            return (n for n in docs if live[n])
-        return arrays.mask(key, allowed())
+        cached = arrays._masks.get(key)
+        if cached is not None:
+            return cached
+        try:
+            docs, _ = arrays.evaluate(filter_query)
+        except Unsupported:
+            docs = np.fromiter(arrays.searcher.docs_for_query(filter_query), dtype=np.int64)
+        return arrays.mask(key, docs)
 
     def query_index(self, query: Query, **kwargs) -> Hits:
         """The ids of one page of documents matching `query` within the filter.
@@ -367,7 +370,7 @@ class SearchIndex:
                                             if labels[i] and (c := tally[i])})
             wanted = offset + limit
             if sort == "date":
-                chosen = top(docs, arrays.numbers("created")[docs], wanted)
+                chosen = top(docs, arrays.numbers("created")[docs].astype(np.float64), wanted)
             else:
                 chosen = top(docs, scores, wanted)
             stored = searcher.stored_fields

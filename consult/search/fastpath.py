@@ -64,9 +64,11 @@ class ArrayCache:
                     # Whoosh 3 codec: the encoded length bytes, read as one column.
                     column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
                 if column is not None:
-                    codes = np.fromiter((column[i] for i in range(count)), dtype=np.uint8,
-                                        count=count)
-                    lengths[offset:offset + count] = _BYTE_TO_LENGTH[codes]
+                    codes = _bulk_numbers(column, count)
+                    if codes is None:
+                        codes = np.fromiter((column[i] for i in range(count)), dtype=np.uint8,
+                                            count=count)
+                    lengths[offset:offset + count] = _BYTE_TO_LENGTH[codes.astype(np.uint8)]
                 else:
                     lengths[offset:offset + count] = [
                         segment.doc_field_length(i, fieldname, 0) or 0 for i in range(count)]
@@ -117,15 +119,23 @@ class ArrayCache:
         """Each document's value of a facet column as a small integer, and the values."""
         cached = self._columns.get(fieldname)
         if cached is None:
-            values: dict = {}
+            values: dict = {b"": 0}
             codes = np.zeros(self.size, dtype=np.int32)
-            column = self.reader.column_reader(fieldname, translate=False)
-            for n in range(self.size):
-                raw = column[n]
-                code = values.get(raw)
-                if code is None:
-                    code = values[raw] = len(values)
-                codes[n] = code
+            for segment, offset in self.leaves:
+                count = segment.doc_count_all()
+                if not count or not segment.has_column(fieldname):
+                    continue
+                column = segment.column_reader(fieldname, translate=False)
+                bulk = _bulk_refs(column, count)
+                if bulk is not None:
+                    # Whoosh 3 codec: the per-document references and the distinct values.
+                    refs, uniques = bulk
+                    mapping = np.array([values.setdefault(u, len(values)) for u in uniques],
+                                       dtype=np.int32)
+                    codes[offset:offset + count] = mapping[refs]
+                    continue
+                for n in range(count):
+                    codes[offset + n] = values.setdefault(column[n], len(values))
             labels = [None] * len(values)
             for raw, code in values.items():
                 labels[code] = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
@@ -136,9 +146,19 @@ class ArrayCache:
         """A numeric column (e.g. `created`) as an array indexed by document number."""
         cached = self._numbers.get(fieldname)
         if cached is None:
-            column = self.reader.column_reader(fieldname)
-            cached = np.fromiter((column[n] for n in range(self.size)), dtype=np.int64,
-                                 count=self.size)
+            # Raw column values: they order documents as the numbers do, which is all that
+            # sorting needs.
+            cached = np.zeros(self.size, dtype=np.uint64)
+            for segment, offset in self.leaves:
+                count = segment.doc_count_all()
+                if not count or not segment.has_column(fieldname):
+                    continue
+                column = segment.column_reader(fieldname, translate=False)
+                bulk = _bulk_numbers(column, count)
+                if bulk is None:
+                    bulk = np.fromiter((column[n] for n in range(count)), dtype=np.uint64,
+                                       count=count)
+                cached[offset:offset + count] = bulk
             self._numbers[fieldname] = cached
         return cached
 
@@ -147,18 +167,37 @@ class ArrayCache:
         cached = self._masks.get(key)
         if cached is None:
             cached = np.zeros(self.size, dtype=bool)
-            allowed = np.fromiter(docs, dtype=np.int64)
+            allowed = docs if isinstance(docs, np.ndarray) else np.fromiter(docs, np.int64)
             if len(allowed):
                 cached[allowed] = True
+            cached &= self.live()
             if len(self._masks) > 256:
                 self._masks.clear()
             self._masks[key] = cached
         return cached
 
+    def live(self) -> np.ndarray:
+        """A boolean array: which document numbers are not deleted (or replaced)."""
+        cached = self._masks.get(("live",))
+        if cached is None:
+            cached = np.ones(self.size, dtype=bool)
+            for segment, offset in self.leaves:
+                perdoc = getattr(segment, "_perdoc", None)
+                if not segment.has_deletions():
+                    continue
+                if hasattr(perdoc, "deleted_docs"):
+                    deleted = np.fromiter(perdoc.deleted_docs(), dtype=np.int64)
+                else:
+                    deleted = np.array([n for n in range(segment.doc_count_all())
+                                        if segment.is_deleted(n)], dtype=np.int64)
+                if len(deleted):
+                    cached[deleted + offset] = False
+            self._masks[("live",)] = cached
+        return cached
+
     def everything(self) -> tuple[np.ndarray, np.ndarray]:
         """Every live document, unscored (what a NOT takes away from)."""
-        live = self.mask(("live",), self.reader.all_doc_ids())
-        docs = np.nonzero(live)[0].astype(np.int32)
+        docs = np.nonzero(self.live())[0].astype(np.int32)
         return docs, np.zeros(len(docs), dtype=np.float32)
 
     def phrase(self, q: wq.Phrase) -> np.ndarray:
@@ -240,6 +279,31 @@ def _read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
         weights.append(matcher.weight())
         matcher.next()
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+
+
+def _bulk_refs(column, count: int):
+    """(reference per document, distinct values) of a Whoosh 3 reference column, read as one
+    block instead of one document at a time; None for any other column type."""
+    if not all(hasattr(column, a) for a in ("_dbfile", "_basepos", "_itemsize", "_uniques",
+                                            "_typecode")):
+        return None
+    data = column._dbfile.get(column._basepos, count * column._itemsize)
+    refs = np.frombuffer(data, dtype=np.dtype(column._typecode).newbyteorder(">"))
+    return refs.astype(np.int64), column._uniques
+
+
+def _bulk_numbers(column, count: int):
+    """The values of a Whoosh 3 numeric column as one array (documents past the stored
+    ones have the default); None for any other column type."""
+    if not all(hasattr(column, a) for a in ("_dbfile", "_basepos", "_count", "_fixedlen",
+                                            "_typecode", "_default")):
+        return None
+    stored = min(column._count, count)
+    data = column._dbfile.get(column._basepos, stored * column._fixedlen)
+    kind = np.dtype(column._typecode)
+    values = np.full(count, column._default, dtype=kind)
+    values[:stored] = np.frombuffer(data, dtype=kind.newbyteorder(">"))
+    return values
 
 
 def _union(parts: list) -> tuple[np.ndarray, np.ndarray]:
