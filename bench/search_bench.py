@@ -612,7 +612,9 @@ def main() -> int:
     parser.add_argument("--profile", type=int, default=0,
                         help="profile the K slowest Whoosh queries with cProfile")
     parser.add_argument("--reuse", action="store_true",
-                        help="reuse --instance as it is (no init, demo or reindex)")
+                        help="reuse the corpus of --instance (no init or demo)")
+    parser.add_argument("--skip-reindex", action="store_true",
+                        help="do not rebuild (nor time) the search index")
     parser.add_argument("--timeout", type=float, default=900, help="per step, seconds")
     parser.add_argument("--budget", type=float, default=300,
                         help="seconds per engine for the query passes: after the first timed "
@@ -664,11 +666,11 @@ def main() -> int:
                           step["output_tail"])
         report["generation"] = {"wall_s": step["wall_s"], "max_rss_mb": step["max_rss_mb"],
                                 "reported_s": float(found.group(1)) if found else None}
-        if has_search:
-            step = run(FLASK + ["search", "reindex"], env, timeout=args.timeout,
-                       label="search reindex")
-            report["index"] = {"wall_s": step["wall_s"], "max_rss_mb": step["max_rss_mb"],
-                               "exit": step["exit"], "output_tail": step["output_tail"][-500:]}
+    if has_search and not args.skip_reindex:
+        step = run(FLASK + ["search", "reindex"], env, timeout=args.timeout,
+                   label="search reindex")
+        report["index"] = {"wall_s": step["wall_s"], "max_rss_mb": step["max_rss_mb"],
+                           "exit": step["exit"], "output_tail": step["output_tail"][-500:]}
     index_dir = instance / "search"
     if index_dir.exists():
         report["index"]["size_mb"] = round(sum(

@@ -19,7 +19,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, so scores rank as Whoosh's would
-MAX_PREFIX_TERMS = 200
+MAX_PREFIX_TERMS = 200  # words a prefix expands to, the most frequent first
+MAX_PREFIX_SCAN = 20000  # words looked at to find them
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
@@ -247,11 +248,15 @@ class ArrayCache:
                 scores += np.where(hit, word_scores[index] if len(word_docs) else 0, 0)
             return docs, scores
         if isinstance(q, wq.Prefix):
-            terms = []
+            # The most frequent words that begin so (a very short, common prefix would
+            # otherwise read thousands of postings lists).
+            words = []
             for n, btext in enumerate(self.reader.expand_prefix(q.fieldname, q.text)):
-                if n >= MAX_PREFIX_TERMS:
+                if n >= MAX_PREFIX_SCAN:
                     break
-                terms.append(self.term(q.fieldname, btext))
+                words.append((self.reader.doc_frequency(q.fieldname, btext), btext))
+            words = sorted(words, reverse=True)[:MAX_PREFIX_TERMS]
+            terms = [self.term(q.fieldname, btext) for _, btext in words]
             return _union(terms) if terms else EMPTY
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return EMPTY
