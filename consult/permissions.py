@@ -105,6 +105,13 @@ def _moderate_submissions(user, consultation) -> bool:
     return _runs(user, consultation)
 
 
+def _find_unlisted_submission(user, submission) -> bool:
+    # Search lists hidden and withdrawn submissions (and replies under hidden ones) only to
+    # their author and to the staff of their consultation.
+    return _runs(user, submission.version.consultation) or (
+        _role(user) is not None and submission.author_id == user.id)
+
+
 RULES: dict[str, Callable] = {
     "view_version": _view_version,
     "create_version": _manage_versions,
@@ -120,6 +127,7 @@ RULES: dict[str, Callable] = {
     "withdraw_submission": _withdraw_submission,
     "view_submission": _view_submission,
     "moderate_submissions": _moderate_submissions,
+    "find_unlisted_submission": _find_unlisted_submission,
 }
 
 # Rules whose refusal must not reveal that the object exists (drafts read as 404).

@@ -116,17 +116,20 @@ class ArrayCache:
             _, (docs, scores) = self._terms.popitem(last=False)
             self._term_bytes -= docs.nbytes + scores.nbytes
 
+    def _segment_columns(self, fieldname: str):
+        """(offset, document count, column reader) of each segment that has the column."""
+        for segment, offset in self.leaves:
+            count = segment.doc_count_all()
+            if count and segment.has_column(fieldname):
+                yield offset, count, segment.column_reader(fieldname, translate=False)
+
     def column_codes(self, fieldname: str) -> tuple[np.ndarray, list]:
         """Each document's value of a facet column as a small integer, and the values."""
         cached = self._columns.get(fieldname)
         if cached is None:
             values: dict = {b"": 0}
             codes = np.zeros(self.size, dtype=np.int32)
-            for segment, offset in self.leaves:
-                count = segment.doc_count_all()
-                if not count or not segment.has_column(fieldname):
-                    continue
-                column = segment.column_reader(fieldname, translate=False)
+            for offset, count, column in self._segment_columns(fieldname):
                 bulk = _bulk_refs(column, count)
                 if bulk is not None:
                     # Whoosh 3 codec: the per-document references and the distinct values.
@@ -150,11 +153,7 @@ class ArrayCache:
             # Raw column values: they order documents as the numbers do, which is all that
             # sorting needs.
             cached = np.zeros(self.size, dtype=np.uint64)
-            for segment, offset in self.leaves:
-                count = segment.doc_count_all()
-                if not count or not segment.has_column(fieldname):
-                    continue
-                column = segment.column_reader(fieldname, translate=False)
+            for offset, count, column in self._segment_columns(fieldname):
                 bulk = _bulk_numbers(column, count)
                 if bulk is None:
                     bulk = np.fromiter((column[n] for n in range(count)), dtype=np.uint64,

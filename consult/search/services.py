@@ -125,7 +125,8 @@ def _visibility_query(user) -> tuple[tuple, wq.Query]:
     """What this user may find, as a cache key and a Whoosh query.
 
     Everyone finds public documents; withdrawn and hidden submissions are found only by
-    their authors and by the staff of their consultation.
+    their authors and by the staff of their consultation: the index-side form of the
+    permissions rule find_unlisted_submission, which each result row is checked against.
     """
     public = wq.Term("visibility", "public")
     if user is None or not getattr(user, "is_authenticated", False):
@@ -263,15 +264,11 @@ def _rebuilt_index(broken=None):
     return current_index()
 
 
-def _may_see(user, submission: Submission, under_hidden: bool, moderated: dict) -> bool:
+def _may_see(user, submission: Submission, under_hidden: bool) -> bool:
     """The database's word on one result: an index a moment behind never shows too much."""
     if not (submission.is_hidden or under_hidden or submission.is_withdrawn):
         return True
-    if moderated.setdefault(submission.consultation_id, permissions.can(
-            user, "moderate_submissions", submission.version.consultation)):
-        return True
-    return (getattr(user, "is_authenticated", False)
-            and getattr(user, "id", None) == submission.author_id)
+    return permissions.can(user, "find_unlisted_submission", submission)
 
 
 def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict]:
@@ -288,9 +285,8 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
             .where(Submission.id.in_(submission_ids))).all()
         tree = documents.ancestry(submission_ids)
         under_hidden = documents.hidden_ids(tree, submission_ids)
-        moderated: dict = {}
         for submission, version, paragraph, slug in found:
-            if not _may_see(user, submission, submission.id in under_hidden, moderated):
+            if not _may_see(user, submission, submission.id in under_hidden):
                 continue
             text = documents.submission_text(submission.body, submission.proposed_text)
             lang = submission.language if submission.language in LANGUAGES else \
