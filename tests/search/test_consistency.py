@@ -260,3 +260,23 @@ def test_damaged_segment_bytes_are_rebuilt_not_a_500(app, client, find, post, fr
     assert app.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0
     response = client.get("/api/v1/search?q=gull")
     assert [r["id"] for r in response.get_json()["results"]] == [made.id]
+
+
+def test_sync_follow_applies_changes_as_they_come(app, find, post, fra, runner, monkeypatch):
+    """`search sync --follow`: the per-node feeder of external mode."""
+    find("anything")  # the index exists
+    monkeypatch.setitem(app.config, "SEARCH_UPDATES", "external")
+    made = {}
+    rounds = {"n": 0}
+
+    def sleep(seconds):
+        rounds["n"] += 1
+        if rounds["n"] == 1:
+            made["late"] = post(fra, "Posted while following: avocet.")
+        elif rounds["n"] >= 3:
+            raise KeyboardInterrupt  # the operator stops it
+
+    monkeypatch.setattr("consult.search.cli.time.sleep", sleep)
+    result = runner.invoke(args=["search", "sync", "--follow", "--interval", "0"])
+    assert "1 changes applied." in result.output
+    assert ids(find("avocet")) == [made["late"].id]

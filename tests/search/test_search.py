@@ -281,3 +281,42 @@ def test_not_inside_or_is_answered_on_arrays(find, post, fra, nor):
     b = post(nor, "Hotlines only.")
     page = find("hotlines OR NOT victims")
     assert b.id in ids(page) and a.id not in ids(page)
+
+
+@pytest.mark.parametrize("who, expected", [
+    ("public", False), ("author", True), ("same_delegation", False), ("other_delegation", False),
+    ("observer", False), ("staff", True), ("unassigned_staff", False), ("secretariat", True)])
+def test_who_may_find_an_unlisted_submission(post, fra, staff, make_user, who, expected):
+    from consult import permissions
+
+    made = post(fra, "Withdrawn later.")
+    users = {
+        "public": None, "author": fra, "staff": staff,
+        "same_delegation": lambda: make_user("delegate", delegation="FRA"),
+        "other_delegation": lambda: make_user("delegate", delegation="NOR"),
+        "observer": lambda: make_user("observer"),
+        "unassigned_staff": lambda: make_user("cofacilitator", delegation="DEU",
+                                              consultations=[]),
+        "secretariat": lambda: make_user("secretariat", delegation=None),
+    }
+    user = users[who]() if callable(users[who]) else users[who]
+    assert permissions.can(user, "find_unlisted_submission", made) is expected
+
+
+def test_the_disposition_filter(find, fra, nor, version):
+    from consult.comments.models import Disposition
+
+    amendment = comments.propose_amendment(fra, paragraph(version, "OP1"),
+                                           "*Calls upon* States to act with resolve;", "")
+    decided = comments.propose_amendment(nor, paragraph(version, "OP2"),
+                                         "*Urges* States to protect victims with resolve:", "")
+    db.session.execute(update(Submission).where(Submission.id == decided.id)
+                       .values(disposition=Disposition.incorporated))
+    record_submission_change(decided.id)
+    db.session.commit()
+    assert ids(find("resolve", disposition="pending")) == [amendment.id]
+    assert ids(find("resolve", disposition="incorporated")) == [decided.id]
+    assert {f["value"]: f["count"] for f in find("resolve").facets["disposition"]} == {
+        "pending": 1, "incorporated": 1}
+    with pytest.raises(Invalid):
+        find("resolve", disposition="rejected")
