@@ -85,11 +85,19 @@ def _register_blueprints(app: Flask) -> None:
     from consult.extensions import csrf
     from consult.search.views import bp as search_bp
     import consult.api.search  # noqa: F401  (adds GET /search to the API blueprint)
+    import consult.api.diff  # noqa: F401  (adds the version comparison to the API blueprint)
+    import consult.api.compilation  # noqa: F401  (adds compilation texts to the API)
+    import consult.api.moderation  # noqa: F401  (adds moderation and the log to the API)
+    import consult.drafts.compare_views  # noqa: F401  (adds comparison pages to drafts)
+    import consult.drafts.compilation_views  # noqa: F401  (adds compilation pages to drafts)
+    import consult.moderation.views  # noqa: F401  (moderation pages)
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(drafts_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(search_bp)
+    from consult.moderation.views import bp as moderation_bp
+    app.register_blueprint(moderation_bp)
     # The API authenticates writes with bearer tokens, or checks the CSRF header itself
     # when a browser session is used (see api.auth).
     csrf.exempt(api_bp)

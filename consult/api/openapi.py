@@ -89,6 +89,7 @@ def build_document(server_url: str) -> dict:
                     "publish": {"type": "boolean", "default": False}}},
                 **_submission_schemas(),
                 **_search_schemas(),
+                **_feature_schemas(),
             },
         },
         "paths": {
@@ -132,6 +133,7 @@ def build_document(server_url: str) -> dict:
                               **_error_responses(400, 401, 403, 404, 409)}}},
             **_submission_paths(),
             **_search_paths(),
+            **_feature_paths(),
             "/openapi.json": {"get": {
                 "summary": "This document", "operationId": "getOpenapi",
                 "responses": {"200": {"description": "OpenAPI 3 document"}}}},
@@ -414,3 +416,26 @@ def _search_paths() -> dict:
         "responses": {"200": {"description": "One page of results with facets",
                               "content": _json("SearchResults")},
                       **_error_responses(400)}}}}
+
+
+def _feature_modules():
+    # Imported here, not at the top: these modules import the API blueprint, which
+    # imports this module.
+    from consult.api import compilation, diff, moderation
+    return (diff, compilation, moderation)
+
+
+def _feature_schemas() -> dict:
+    """Schemas contributed by the feature modules of the API."""
+    schemas: dict = {}
+    for module in _feature_modules():
+        schemas.update(module.openapi_schemas())
+    return schemas
+
+
+def _feature_paths() -> dict:
+    """Paths contributed by the feature modules of the API."""
+    paths: dict = {}
+    for module in _feature_modules():
+        paths.update(module.openapi_paths())
+    return paths
