@@ -41,6 +41,14 @@ LABELS = {
     "incorporated": _l("incorporated"),
     "partly_incorporated": _l("partly incorporated"),
     "not_retained": _l("not retained"),
+    # actions in the public log
+    "version.publish": _l("version published"),
+    "version.deadline": _l("comment deadline changed"),
+    "submission.hide": _l("submission hidden"),
+    "submission.restore": _l("submission restored"),
+    "submission.disposition": _l("disposition recorded"),
+    "submission.withdraw": _l("withdrawn by its author"),
+    "system": _l("system"),
 }
 
 

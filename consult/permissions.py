@@ -94,15 +94,25 @@ def _withdraw_submission(user, submission) -> bool:
 def _view_submission(user, submission) -> bool:
     if not _view_version(user, submission.version):
         return False
-    if not submission.is_hidden:
+    if not submission.is_concealed:
         return True
-    # Hidden: its author may still read it (and why); the consultation's staff moderate it.
+    # Hidden (itself, or a reply under a hidden submission): its author may still read it
+    # (and why); the consultation's staff moderate it.
     return _runs(user, submission.version.consultation) or (
         _role(user) is not None and submission.author_id == user.id)
 
 
 def _moderate_submissions(user, consultation) -> bool:
     return _runs(user, consultation)
+
+
+def _moderate_submission(user, submission) -> bool:
+    # Hide, restore and decide on the submissions of the consultations one runs, only.
+    return _runs(user, submission.version.consultation)
+
+
+def _change_deadline(user, version) -> bool:
+    return _runs(user, version.consultation)
 
 
 def _find_unlisted_submission(user, submission) -> bool:
@@ -127,6 +137,10 @@ RULES: dict[str, Callable] = {
     "withdraw_submission": _withdraw_submission,
     "view_submission": _view_submission,
     "moderate_submissions": _moderate_submissions,
+    "hide_submission": _moderate_submission,
+    "restore_submission": _moderate_submission,
+    "set_disposition": _moderate_submission,
+    "change_deadline": _change_deadline,
     "find_unlisted_submission": _find_unlisted_submission,
 }
 

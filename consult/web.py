@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from consult import permissions
 from consult.errors import ServiceError
 from consult.labels import label
+from consult.moderation.services import HIDE_REASONS
 from consult.urls import safe_local_path
 
 RTL_LANGUAGES = {"ar"}
@@ -75,6 +76,7 @@ def init_app(app: Flask) -> None:
         locale = str(get_locale() or "en")
         return {
             "can": lambda rule, obj=None: permissions.can(current_user, rule, obj),
+            "hide_reasons": HIDE_REASONS,
             "locale": locale,
             "text_direction": "rtl" if locale in RTL_LANGUAGES else "ltr",
             "languages": app.config["LANGUAGES"],

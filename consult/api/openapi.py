@@ -199,6 +199,16 @@ def _submission_schemas() -> dict:
             "disposition": {"type": "string", "nullable": True,
                             "enum": ["pending", "incorporated", "partly_incorporated",
                                      "not_retained", None]},
+            "disposition_note": {"type": "string", "nullable": True,
+                                 "description": "The co-facilitators' note on the disposition"},
+            "hidden": {"type": "object", "description": "Only on a hidden submission, which "
+                       "only its author and the moderators can read: why it is hidden",
+                       "properties": {
+                           "at": {"type": "string", "format": "date-time", "nullable": True},
+                           "reason_code": {"type": "string", "nullable": True},
+                           "reason": {"type": "string", "nullable": True},
+                           "with_parent": {"type": "boolean", "description":
+                                           "hidden because a submission above it is"}}},
             "url": {"type": "string", "description": "The submission's permanent page"},
         }}
     threaded = {"allOf": [_ref("Submission"), {"type": "object", "properties": {

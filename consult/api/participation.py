@@ -59,8 +59,13 @@ def submission_data(item: services.ThreadItem | None = None, *, submission=None,
         "revision": s.revision,
         "supporters": [d.code for d in supporters],
         "disposition": s.disposition.value if s.disposition else None,
+        "disposition_note": s.disposition_note,
         "url": url_for("comments.submission", slug=slug, submission_id=s.id, _external=True),
     }
+    if s.is_concealed:
+        # Only its author and the moderators get this far: tell them why.
+        data["hidden"] = {"at": _iso(s.hidden_at), "reason_code": s.hidden_reason_code,
+                          "reason": s.hidden_reason, "with_parent": not s.is_hidden}
     if item is not None and with_replies:
         data["replies"] = [submission_data(reply) for reply in item.replies]
     return data
@@ -204,7 +209,7 @@ def get_comment(submission_id: int):
     payload = submission_data(submission=submission)
     payload["replies"] = [submission_data(item) for item in services.replies_to(user, submission)]
     payload["revisions"] = [_revision_data(r) for r in submission.revisions]
-    if submission.is_hidden:
+    if submission.is_concealed:
         # Shown only to moderators and the author: never kept by any cache.
         response = jsonify(payload)
         response.headers["Cache-Control"] = "private, no-store"

@@ -93,9 +93,12 @@ def account():
         db.session.rollback()
         error, status = exc.message, exc.status
     tokens = services.list_tokens(current_user)
+    from consult.moderation.services import HIDE_REASONS, hidden_submissions_of
     return render_template("auth/account.html", token_form=token_form,
                            password_form=password_form, tokens=tokens, new_secret=new_secret,
-                           error=error, revoke_form=EmptyForm()), status
+                           error=error, revoke_form=EmptyForm(),
+                           hidden_submissions=hidden_submissions_of(current_user),
+                           hide_reasons=HIDE_REASONS), status
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])

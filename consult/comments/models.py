@@ -81,17 +81,27 @@ class Submission(Base):
     # Moderation: hidden submissions stay stored; only co-facilitators and the author see them.
     is_hidden: Mapped[bool] = mapped_column(default=False, index=True)
     hidden_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    # One of moderation.services.HIDE_REASONS, and the moderator's own words.
+    hidden_reason_code: Mapped[Optional[str]] = mapped_column(String(32))
     hidden_reason: Mapped[Optional[str]] = mapped_column(Text)
+    hidden_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    # Set on every reply (and support) below a hidden submission, so that no orphan of a
+    # hidden thread shows on its own anywhere; kept by the hide and restore services.
+    under_hidden: Mapped[bool] = mapped_column(default=False, server_default=text("false"),
+                                               index=True)
     # Amendments only.
     disposition: Mapped[Optional[Disposition]] = mapped_column(_enum(Disposition))
     disposition_note: Mapped[Optional[str]] = mapped_column(Text)
+    disposition_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    disposition_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"),
+                                                             index=True)
 
     version: Mapped[Version] = relationship()
     paragraph: Mapped[Optional[Paragraph]] = relationship()
     key: Mapped[Optional[ParagraphKey]] = relationship()
     parent: Mapped[Optional["Submission"]] = relationship(remote_side="Submission.id")
     delegation: Mapped[Delegation] = relationship(lazy="joined")
-    author: Mapped[User] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
     revisions: Mapped[list["SubmissionRevision"]] = relationship(
         back_populates="submission", order_by="SubmissionRevision.number")
 
@@ -101,9 +111,14 @@ class Submission(Base):
         return self.status == SubmissionStatus.withdrawn
 
     @property
+    def is_concealed(self) -> bool:
+        """Hidden by a moderator, itself or through a hidden submission above it."""
+        return self.is_hidden or self.under_hidden
+
+    @property
     def public_status(self) -> str:
         """The status as the API reports it: active, withdrawn or hidden."""
-        return "hidden" if self.is_hidden else self.status.value
+        return "hidden" if self.is_concealed else self.status.value
 
 
 class SubmissionRevision(Base):

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from consult import permissions
 from consult.comments.models import (
@@ -142,7 +142,7 @@ def _load_parent(parent_id, *, version: Version, paragraph: Paragraph | None) ->
     if isinstance(parent_id, bool) or not isinstance(parent_id, int) or not 0 < parent_id <= MAX_ID:
         raise Invalid(_("The submission you reply to is not a valid id."), field="parent_id")
     parent = db.session.get(Submission, parent_id)
-    if parent is None or parent.is_hidden:
+    if parent is None or parent.is_concealed:
         raise NotFound(_("The submission you reply to does not exist or is not visible."))
     same_place = (parent.version_id == version.id and parent.paragraph_id == (
         paragraph.id if paragraph is not None else None))
@@ -231,7 +231,7 @@ def support_amendment(actor, amendment: Submission, body="", *,
     _require_postable(actor, version, now)
     if amendment.kind != SubmissionKind.amendment:
         raise Invalid(_("Only a proposed amendment can be supported."), field="parent_id")
-    if amendment.is_hidden:
+    if amendment.is_concealed:
         raise NotFound(_("Not found."))
     if amendment.is_withdrawn:
         raise Conflict(_("That submission was withdrawn by its author; it can no longer be "
@@ -333,7 +333,7 @@ def edit_submission(actor, submission: Submission, *, body=None, proposed_text=N
         raise Invalid(_("A support has no text to edit; withdraw it instead."))
     if submission.is_withdrawn:
         raise Conflict(_("A withdrawn submission cannot be edited."))
-    if submission.is_hidden:
+    if submission.is_concealed:
         raise Conflict(_("A hidden submission cannot be edited."))
     _require_open(submission.version, now)
     is_amendment = submission.kind == SubmissionKind.amendment
@@ -458,8 +458,13 @@ def _visible_filter(user, consultation):
     if permissions.can(user, "moderate_submissions", consultation):
         return true()
     if getattr(user, "is_authenticated", False) and getattr(user, "id", None):
-        return (Submission.is_hidden.is_(False)) | (Submission.author_id == user.id)
-    return Submission.is_hidden.is_(False)
+        return _not_concealed() | (Submission.author_id == user.id)
+    return _not_concealed()
+
+
+def _not_concealed():
+    """Neither hidden nor under a hidden submission."""
+    return Submission.is_hidden.is_(False) & Submission.under_hidden.is_(False)
 
 
 def _link_items(rows: list[Submission]) -> dict[int, ThreadItem]:
@@ -472,7 +477,7 @@ def _link_items(rows: list[Submission]) -> dict[int, ThreadItem]:
             continue
         if s.kind == SubmissionKind.support:
             # Hidden supports count for nobody, as in supporters_of().
-            if s.status == SubmissionStatus.active and not s.is_hidden:
+            if s.status == SubmissionStatus.active and not s.is_concealed:
                 parent.supporters.append(s.delegation)
         elif s.id in items:
             parent.replies.append(items[s.id])
@@ -562,18 +567,10 @@ def count_earlier_submissions(user, version: Version) -> dict[int, int]:
 
 
 def _no_hidden_ancestor(user, consultation):
-    """Replies under a hidden parent are not counted for readers who cannot see it.
-
-    Threads are shallow in practice; this checks the direct parent, which is what the
-    thread builder also drops (a hidden grandparent drops its whole subtree there, and
-    the count may then be one high for such a rare case — never a leak of text).
-    """
+    """Replies under a hidden submission are not counted for readers who cannot see it."""
     if permissions.can(user, "moderate_submissions", consultation):
         return true()
-    parent = aliased(Submission)
-    hidden_parent = select(parent.id).where(parent.id == Submission.parent_id,
-                                            parent.is_hidden.is_(True))
-    return ~hidden_parent.exists()
+    return Submission.under_hidden.is_(False)
 
 
 def detached_threads(user, version: Version) -> list[Thread]:
@@ -605,7 +602,7 @@ def supporters_of(submission: Submission) -> list:
     return [s.delegation for s in db.session.scalars(
         select(Submission).where(
             Submission.parent_id == submission.id, Submission.kind == SubmissionKind.support,
-            Submission.status == SubmissionStatus.active, Submission.is_hidden.is_(False))
+            Submission.status == SubmissionStatus.active, _not_concealed())
         .order_by(Submission.created_at, Submission.id))]
 
 
@@ -628,6 +625,6 @@ def list_delegation_submissions(user, delegation, *, limit: int = 200) -> list[S
     rows = db.session.scalars(
         select(Submission).join(Version, Version.id == Submission.version_id)
         .where(Submission.delegation_id == delegation.id, Version.status != VersionStatus.draft,
-               Submission.is_hidden.is_(False))
+               _not_concealed())
         .order_by(Submission.created_at.desc(), Submission.id.desc()).limit(limit))
     return list(rows)

@@ -171,17 +171,22 @@ def statements(slug: str, version_id: int):
     return _private_if_draft(version, make_response(html, status))
 
 
-def render_submission_page(submission, *, error=None, status: int = 200):
+def render_submission_page(submission, *, error=None, status: int = 200,
+                           moderation_values=None):
     """One submission on its own permanent page, with its replies and edit history."""
+    from consult.moderation.services import HIDE_REASONS
+
     version = submission.version
     html = render_template(
         "comments/submission.html", submission=submission, version=version,
         consultation=version.consultation, replies=services.replies_to(current_user, submission),
         supporters=services.supporters_of(submission),
         is_open=drafts.is_open_for_comment(version), error=error,
-        may_post=permissions.can(current_user, "post_submission", version))
+        may_post=permissions.can(current_user, "post_submission", version),
+        moderation_values=moderation_values or {}, hide_reasons=HIDE_REASONS)
     response = make_response(html, status)
-    if submission.is_hidden or not version.is_public:
+    if submission.is_concealed or not version.is_public or permissions.can(
+            current_user, "moderate_submissions", version.consultation):
         response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -14,6 +14,7 @@ from consult.comments.models import Submission
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.drafts.models import Consultation, ConsultationStatus
+from consult.moderation import services as moderation
 
 HERE = Path(__file__).parent
 DEMO_PASSWORD = "consult-demo-2010"
@@ -130,6 +131,21 @@ def _comment_on_rev1(rev1) -> None:
         bra, _paragraph(rev1, "PP2"), "Brazil proposes to move this paragraph after PP3.",
         language="en")
     comments.withdraw_submission(bra, withdrawn)
+    comments.post_comment(
+        bra, _paragraph(rev1, "PP1"), "The delegation of Brazil invites all delegates to a "
+        "reception on Friday at 6 p.m. in the Delegates' Lounge.", language="en")
+
+
+def _moderate(cofacilitator, zero, rev1) -> None:
+    """What the co-facilitators decided: a disposition, and an off-topic post hidden."""
+    urges = db.session.scalar(select(Submission).where(
+        Submission.version_id == zero.id, Submission.kind == "amendment"))
+    moderation.set_disposition(cofacilitator, urges, "incorporated",
+                               "Rev.1, OP12 now reads *Urges*.")
+    reception = db.session.scalar(select(Submission).where(
+        Submission.version_id == rev1.id, Submission.body.like("%reception on Friday%")))
+    moderation.hide_submission(cofacilitator, reception, reason_code="off_topic",
+                               reason="Announcements go to the delegates' mailing list.")
 
 
 def load_demo(log=print) -> None:
@@ -156,6 +172,7 @@ def load_demo(log=print) -> None:
                                      comments_close_at=utcnow() + dt.timedelta(days=30),
                                      publish=True)
         _comment_on_rev1(rev1)
+        _moderate(cofacilitator, zero, rev1)
         count = db.session.scalar(select(func.count(Submission.id)).where(
             Submission.consultation_id == gpa.id))
         log(f"consultation {GPA_SLUG}: Zero draft and Rev.1, {count} submissions")

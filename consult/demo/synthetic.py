@@ -54,10 +54,10 @@ REPLY_SHARE = 0.3  # of comments, when the paragraph already has a thread
 WITHDRAWN_SHARE = 0.03
 HIDDEN_SHARE = 0.01
 HIDDEN_REASONS = (
-    "Off-topic for this paragraph.",
-    "Contains personal information about a victim.",
-    "Duplicate of an earlier submission.",
-    "Not in keeping with the rules of the consultation.",
+    ("off_topic", "Off-topic for this paragraph."),
+    ("personal_data", "Contains personal information about a victim."),
+    ("duplicate", "Duplicate of an earlier submission."),
+    ("other", "Not in keeping with the rules of the consultation."),
 )
 
 # --- phrase banks ------------------------------------------------------------------------
@@ -627,7 +627,8 @@ def generate_submissions(n: int, seed: int, log=print, *, reindex: bool = True) 
     columns_default = {
         "parent_id": None, "paragraph_id": None, "key_id": None, "proposed_text": None,
         "proposed_diff_html": None, "edited_at": None, "withdrawn_at": None, "hidden_at": None,
-        "hidden_reason": None, "disposition": None, "disposition_note": None,
+        "hidden_reason": None, "hidden_reason_code": None, "disposition": None,
+        "disposition_note": None,
         "is_hidden": False, "revision": 0, "status": SubmissionStatus.active,
     }
 
@@ -708,7 +709,8 @@ def generate_submissions(n: int, seed: int, log=print, *, reindex: bool = True) 
             row.update(status=SubmissionStatus.withdrawn,
                        withdrawn_at=created_at + dt.timedelta(hours=1 + rng.random() * 72))
         elif roll < WITHDRAWN_SHARE + HIDDEN_SHARE:
-            row.update(is_hidden=True, hidden_reason=rng.choice(HIDDEN_REASONS),
+            code, reason = rng.choice(HIDDEN_REASONS)
+            row.update(is_hidden=True, hidden_reason_code=code, hidden_reason=reason,
                        hidden_at=created_at + dt.timedelta(hours=1 + rng.random() * 48))
         elif kind == "comment" and paragraph is not None:
             threads.setdefault(paragraph["id"], []).append(next_id)

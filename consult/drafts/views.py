@@ -287,4 +287,8 @@ def publish(slug: str, version_id: int):
     services.publish_version(current_user, found)
     db.session.commit()
     flash(_("%(label)s is published.", label=found.label), "success")
+    from consult.moderation.services import proposals_to_settle
+    if any(group.changed for group in proposals_to_settle(current_user, found)):
+        # The proposals the new text answered are offered for disposition straight away.
+        return redirect(url_for("moderation.settle", slug=slug, version_id=found.id))
     return redirect(url_for("drafts.version", slug=slug, version_id=found.id))

@@ -1,1 +1,1 @@
-"""The public moderation log (and, later, hiding and dispositions)."""
+"""Moderation: hiding and restoring submissions, dispositions, deadlines, the public log."""

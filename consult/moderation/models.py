@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consult.db import Base, UTCDateTime, utcnow
@@ -29,3 +29,10 @@ class LogEntry(Base):
     target_label: Mapped[str] = mapped_column(String(300), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+@event.listens_for(LogEntry, "before_update")
+@event.listens_for(LogEntry, "before_delete")
+def _refuse_change(mapper, connection, entry) -> None:
+    # The log is append-only (the database refuses too, see the moderation migration).
+    raise RuntimeError("the moderation log is append-only")

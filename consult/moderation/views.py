@@ -1,7 +1,217 @@
-"""Pages: the moderation queue, hiding and restoring, dispositions, the public log."""
+"""Pages: the moderation queue, hiding and restoring, dispositions, deadlines, the public log.
+
+Every form works without JavaScript; a refused action comes back on the page it was made
+from, with the message and the moderator's words still in the form.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from consult.comments import services as comment_services
+from consult.comments.views import render_submission_page
+from consult.db import db
+from consult.drafts import services as drafts
+from consult.errors import Invalid, ServiceError
+from consult.moderation import services
+from consult.urls import safe_local_path
 
 bp = Blueprint("moderation", __name__)
+
+
+def _page_number(name: str = "page") -> int:
+    raw = request.args.get(name, "1")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 and int(raw) > 0 else 1
+
+
+def _load_submission(slug: str, submission_id: int):
+    submission = comment_services.get_submission(current_user, submission_id)
+    if submission.version.consultation.slug != slug:
+        abort(404)
+    return submission
+
+
+def _load_version(slug: str, version_id: int):
+    version = drafts.get_version(current_user, version_id)
+    if version.consultation.slug != slug:
+        abort(404)
+    return version
+
+
+def _back(default: str) -> str:
+    return safe_local_path(request.form.get("next"), default)
+
+
+def _moderate(slug: str, submission_id: int, action, done: str):
+    """Run one moderation action; back where it was asked from, or the page with the refusal."""
+    found = _load_submission(slug, submission_id)
+    values = {name: request.form.get(name, "") for name in
+              ("reason_code", "reason", "disposition", "note", "next")}
+    try:
+        action(found, values)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        found = _load_submission(slug, submission_id)
+        return render_submission_page(found, error=exc.message, status=exc.status,
+                                      moderation_values=values)
+    flash(done, "success")
+    return redirect(_back(url_for("comments.submission", slug=slug, submission_id=found.id)),
+                    code=303)
+
+
+@bp.post("/consultations/<slug>/submissions/<int:submission_id>/hide")
+@login_required
+def hide(slug: str, submission_id: int):
+    """Hide a submission with a reason (co-facilitators)."""
+    return _moderate(slug, submission_id, lambda s, v: services.hide_submission(
+        current_user, s, reason_code=v["reason_code"], reason=v["reason"]),
+        _("The submission is hidden. Its author can still read it, and why."))
+
+
+@bp.post("/consultations/<slug>/submissions/<int:submission_id>/restore")
+@login_required
+def restore(slug: str, submission_id: int):
+    """Show a hidden submission again (co-facilitators)."""
+    return _moderate(slug, submission_id, lambda s, v: services.restore_submission(
+        current_user, s, reason=v["reason"]), _("The submission is shown again."))
+
+
+@bp.post("/consultations/<slug>/submissions/<int:submission_id>/disposition")
+@login_required
+def disposition(slug: str, submission_id: int):
+    """Record what became of a proposed amendment (co-facilitators)."""
+    return _moderate(slug, submission_id, lambda s, v: services.set_disposition(
+        current_user, s, v["disposition"], v["note"]), _("The disposition is recorded."))
+
+
+@bp.get("/consultations/<slug>/moderation")
+@login_required
+def queue(slug: str):
+    """Recent, hidden and pending submissions of a consultation, to moderate."""
+    consultation = drafts.get_consultation(slug)
+    found = services.moderation_queue(current_user, consultation,
+                                      show=request.args.get("show", "recent"),
+                                      page=_page_number())
+    response = make_response(render_template(
+        "moderation/queue.html", consultation=consultation, queue=found,
+        reasons=services.HIDE_REASONS, versions=drafts.visible_versions(current_user,
+                                                                        consultation)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/consultations/<slug>/versions/<int:version_id>/workbench")
+@login_required
+def workbench(slug: str, version_id: int):
+    """The text of a version with every open proposal on each paragraph beside it."""
+    version = _load_version(slug, version_id)
+    proposals = services.open_proposals(current_user, version,
+                                        include_settled=request.args.get("all") == "1")
+    response = make_response(render_template(
+        "moderation/workbench.html", version=version, consultation=version.consultation,
+        proposals=proposals, show_all=request.args.get("all") == "1",
+        open_count=sum(len(items) for items in proposals.values())))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _ids_from_form() -> list[int]:
+    ids = []
+    for raw in request.form.getlist("ids"):
+        if not (raw.isascii() and raw.isdigit() and len(raw) < 11):
+            raise Invalid(_("The form could not be read; nothing was changed."))
+        ids.append(int(raw))
+    return ids
+
+
+@bp.route("/consultations/<slug>/versions/<int:version_id>/dispositions",
+          methods=["GET", "POST"])
+@login_required
+def settle(slug: str, version_id: int):
+    """After publication: the pending proposals on the previous text, to decide in bulk."""
+    version = _load_version(slug, version_id)
+    error, status, values = None, 200, {}
+    if request.method == "POST":
+        values = {"disposition": request.form.get("disposition", ""),
+                  "note": request.form.get("note", ""), "ids": request.form.getlist("ids")}
+        try:
+            changed = services.set_dispositions(current_user, version, _ids_from_form(),
+                                                values["disposition"], values["note"])
+            db.session.commit()
+            flash(_("%(count)d dispositions recorded.", count=changed), "success")
+            return redirect(url_for("moderation.settle", slug=slug, version_id=version.id),
+                            code=303)
+        except ServiceError as exc:
+            db.session.rollback()
+            error, status = exc.message, exc.status
+            version = _load_version(slug, version_id)
+    groups = services.proposals_to_settle(current_user, version)
+    response = make_response(render_template(
+        "moderation/settle.html", version=version, consultation=version.consultation,
+        groups=groups, error=error, values=values), status)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/consultations/<slug>/versions/<int:version_id>/comment-period")
+@login_required
+def change_deadline(slug: str, version_id: int):
+    """Close the comment period of a published version now, or move its deadline."""
+    version = _load_version(slug, version_id)
+    close_now = request.form.get("action") == "close"
+    reason = request.form.get("reason", "")
+    try:
+        services.change_deadline(current_user, version,
+                                 "now" if close_now else request.form.get("comments_close_at"),
+                                 reason=reason)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        return render_template("error.html", title=_("Not possible"),
+                               message=exc.message), exc.status
+    flash(_("Comments on %(label)s are closed.", label=version.label) if close_now
+          else _("The comment deadline of %(label)s is changed.", label=version.label),
+          "success")
+    return redirect(url_for("drafts.version", slug=slug, version_id=version.id), code=303)
+
+
+def _render_log(consultation=None):
+    action = request.args.get("action") or None
+    error, status = None, 200
+    try:
+        log = services.list_log(consultation=consultation, action=action,
+                                page=_page_number())
+    except ServiceError as exc:
+        error, status = exc.message, exc.status
+        log = services.list_log(consultation=consultation)
+    consultations = {c.id: c for c in drafts.list_consultations()}
+    response = make_response(render_template(
+        "moderation/log.html", log=log, consultation=consultation, action=action,
+        actions=services.LOG_ACTIONS, consultations=consultations,
+        reasons=services.HIDE_REASONS, error=error), status)
+    return response
+
+
+@bp.get("/moderation-log")
+def log():
+    """The public log of every publication and moderation action, newest first."""
+    return _render_log()
+
+
+@bp.get("/consultations/<slug>/log")
+def consultation_log(slug: str):
+    """The public log of one consultation."""
+    return _render_log(drafts.get_consultation(slug))
+

@@ -496,13 +496,13 @@ def test_posting_too_fast_is_429_with_retry_after(app, client, zero, bearer):
 def test_hidden_submissions_are_shown_only_to_moderators_and_their_author(client, zero, bearer):
     _, fra_h = bearer("delegate", "FRA")
     _, nor_h = bearer("delegate", "NOR")
-    _, staff_h = bearer("cofacilitator", "PRT")
+    staff, staff_h = bearer("cofacilitator", "PRT")
     op1 = para(zero, "OP1")
     kept = post(client, op1, fra_h, body="Kept.").get_json()
     hidden = post(client, op1, fra_h, body="Abusive words.").get_json()
     post(client, op1, nor_h, body="Reply under it.", parent_id=hidden["id"])
-    db.session.execute(update(Submission).where(Submission.id == hidden["id"]).values(
-        is_hidden=True, hidden_reason="Abusive", hidden_at=utcnow()))
+    from consult.moderation.services import hide_submission
+    hide_submission(staff, db.session.get(Submission, hidden["id"]), reason_code="abusive")
     db.session.commit()
 
     public = client.get(f"/api/v1/paragraphs/{op1}/comments").get_json()
