@@ -71,7 +71,13 @@ def pages(site):
             f"{base}/versions/{site['zero']}/paragraphs/OP2_a?partial=thread",
             f"{base}/versions/{site['zero']}/statements",
             f"{base}/submissions/{site['amendment']}",
-            f"{base}/submissions/{site['amendment']}/edit"]
+            f"{base}/submissions/{site['amendment']}/edit",
+            f"{base}/moderation", f"{base}/moderation?show=hidden",
+            f"{base}/moderation?show=pending", f"{base}/versions/{site['zero']}/workbench",
+            f"{base}/versions/{site['draft']}/workbench",
+            f"{base}/versions/{site['zero']}/dispositions", "/moderation-log", f"{base}/log",
+            f"{base}/versions/{site['zero']}/compilation", f"{base}/compare",
+            f"{base}/compare/{site['zero']}/{site['zero']}"]
 
 
 @pytest.mark.parametrize("who", [None, "del@example.org", "cofac@example.org",

@@ -525,7 +525,8 @@ def test_hidden_submission_is_not_shown_to_the_public(client, zero, delegate_cli
     comment(fra, zero, "Something the moderators hid.")
     (saved,) = stored()
     saved.is_hidden = True
-    saved.hidden_reason = "Off topic."
+    saved.hidden_reason_code = "off_topic"
+    saved.hidden_reason = "Posted on the wrong paragraph."
     db.session.commit()
     assert "Something the moderators hid." not in client.get(para_url(zero)).get_data(
         as_text=True)
@@ -534,7 +535,8 @@ def test_hidden_submission_is_not_shown_to_the_public(client, zero, delegate_cli
         as_text=True)
     # Its author still reads it, with the reason.
     own = fra.get(f"/consultations/gpa/submissions/{saved.id}").get_data(as_text=True)
-    assert "Hidden by the moderators: Off topic." in own
+    assert "Reason: Off topic: not about the text under consultation — Posted on the " \
+        "wrong paragraph." in " ".join(own.split())
 
 
 # --- the version page -------------------------------------------------------------------------

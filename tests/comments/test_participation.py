@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult.comments import services
+from consult.moderation.services import hide_submission
 from consult.comments.models import Submission, SubmissionRevision
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
@@ -228,7 +229,7 @@ def test_hidden_submissions_are_seen_only_by_moderators_and_the_author(version, 
     hidden = services.post_comment(fra, op1, "Out of order")
     services.post_comment(nor, op1, "Reply under it", parent_id=hidden.id)
     visible = services.post_comment(nor, op1, "Fine")
-    hidden.is_hidden = True
+    hide_submission(staff, hidden, reason_code="off_topic")
     db.session.commit()
     current, _ = services.paragraph_threads(None, op1)
     assert [i.submission.id for i in current.items] == [visible.id]  # no orphan reply either

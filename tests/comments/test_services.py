@@ -13,6 +13,7 @@ from consult.comments import services
 from consult.comments.models import Submission, SubmissionRevision
 from consult.db import db, utcnow
 from consult.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
+from consult.moderation.services import hide_submission
 from consult.settings import ConfigError, load_settings
 from tests.comments.conftest import paragraph, publish_rev1
 
@@ -254,11 +255,11 @@ def test_edits_of_someone_elses_submission_are_refused(version, fra, nor, staff,
 
 
 def test_author_sees_their_hidden_submission_and_its_replies_others_see_neither(
-        version, fra, nor, can):
+        version, fra, nor, can, staff):
     op1 = paragraph(version, "OP1")
     hidden = services.post_comment(fra, op1, "Hidden one")
     services.post_comment(nor, op1, "Reply", parent_id=hidden.id)
-    hidden.is_hidden = True
+    hide_submission(staff, hidden, reason_code="off_topic")
     db.session.commit()
     author_view, _ = services.paragraph_threads(fra, op1)
     assert author_view.count == 2

@@ -156,8 +156,8 @@ def test_publishing_offers_the_open_proposals_for_disposition_in_bulk(
     assert published.headers["Location"].endswith(f"/versions/{draft.id}/dispositions")
     page = client.get(published.headers["Location"]).get_data(as_text=True)
     # The proposal on the edited OP1 is ticked; the one on the unchanged OP2 is not.
-    assert re.search(rf'name="ids" value="{on_op1.id}" checked', page)
-    assert re.search(rf'name="ids" value="{on_op2.id}">', page)
+    assert re.search(rf'name="ids" value="{on_op1.id}" id="pick-{on_op1.id}" checked', page)
+    assert re.search(rf'name="ids" value="{on_op2.id}" id="pick-{on_op2.id}">', page)
     response = client.post(f"/consultations/gpa/versions/{draft.id}/dispositions", data={
         "csrf_token": token, "ids": [str(on_op1.id)], "disposition": "incorporated",
         "note": ""})
