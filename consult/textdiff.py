@@ -30,21 +30,35 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text or "")
 
 
-def _wrap(tag: str, tokens: list[str]) -> str:
-    return f"<{tag}>{escape(''.join(tokens), quote=False)}</{tag}>" if tokens else ""
+def diff_segments(old: str, new: str) -> list[tuple[str, str]]:
+    """`new` against `old` as (op, text) runs, op being equal, delete or insert.
+
+    A replaced stretch gives its deletion first, then its insertion, as readers expect
+    ("shall" struck through, then "should").
+    """
+    a, b = tokenize(old), tokenize(new)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    segments: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            segments.append(("equal", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            segments.append(("delete", "".join(a[i1:i2])))
+        if j2 > j1:
+            segments.append(("insert", "".join(b[j1:j2])))
+    return segments
+
+
+_TAGS = {"delete": "del", "insert": "ins"}
 
 
 def diff_words(old: str, new: str) -> str:
     """HTML of `new` against `old`: deletions in <del>, insertions in <ins>, all escaped."""
-    a, b = tokenize(old), tokenize(new)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     out: list[str] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            out.append(escape("".join(a[i1:i2]), quote=False))
-            continue
-        out.append(_wrap("del", a[i1:i2]))
-        out.append(_wrap("ins", b[j1:j2]))
+    for op, text in diff_segments(old, new):
+        escaped = escape(text, quote=False)
+        out.append(escaped if op == "equal" else f"<{_TAGS[op]}>{escaped}</{_TAGS[op]}>")
     return "".join(out)
 
 

@@ -1,0 +1,289 @@
+"""The compilation text as a Word document (.docx), which delegations edit in Word.
+
+Proposed changes are real character formatting, not colours: inserted words bold and
+underlined, deleted words struck through, as in UN compilation texts, so they survive
+printing in black and white and copying into another document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable
+
+from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+
+from consult.comments.models import Disposition, Submission
+from consult.drafts.compilation import Compilation, Proposal
+from consult.drafts.models import ParagraphKind
+from consult.labels import label
+from consult.textdiff import diff_segments
+
+# XML 1.0 allows tab, newline, carriage return and these ranges; anything else (control
+# characters, lone surrogates, U+FFFE/U+FFFF) would make the whole document unreadable.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The few inline marks of the draft's Markdown worth keeping as formatting in Word.
+_INLINE = re.compile(
+    r"\\(?P<escaped>[\\`*_{}\[\]()#+\-.!])"
+    r"|\*\*\*(?P<bold_italic>.+?)\*\*\*"
+    r"|\*\*(?P<bold>.+?)\*\*"
+    r"|\*(?P<italic>[^*]+?)\*"
+    r"|\[(?P<link>[^\]]+)\]\([^)]*\)",
+    re.DOTALL)
+# Pages of the same content must give the same bytes (caches, checksums of the archive).
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_PROPOSAL_INDENT = Cm(1.0)
+_MUTED = RGBColor(0x59, 0x59, 0x59)
+# Elements that follow <w:bidi> in a paragraph's properties (Word insists on the order).
+_BIDI_SUCCESSORS = (
+    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+    "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+    "w:pPrChange")
+
+
+def word_safe(text: str | None) -> str:
+    """Text Word can store: characters XML 1.0 forbids are dropped, line ends unified."""
+    return _NOT_XML.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _is_rtl(text: str, language: str | None = None) -> bool:
+    """Whether a paragraph reads right to left: declared Arabic, or its first letter is."""
+    if language == "ar":
+        return True
+    for char in text:
+        direction = unicodedata.bidirectional(char)
+        if direction in ("R", "AL"):
+            return True
+        if direction == "L":
+            return False
+    return False
+
+
+def _set_rtl(paragraph) -> None:
+    p_pr = paragraph._p.get_or_add_pPr()
+    if p_pr.find(qn("w:bidi")) is None:
+        p_pr.insert_element_before(OxmlElement("w:bidi"), *_BIDI_SUCCESSORS)
+
+
+def _run(paragraph, text: str, *, bold=False, italic=False, underline=False, strike=False,
+         rtl=False, muted=False, size=None):
+    """Append formatted text; complex-script twins set too, or Arabic would stay plain."""
+    text = word_safe(text)
+    if not text:
+        return None
+    run = paragraph.add_run(text)
+    font = run.font
+    if bold:
+        font.bold = font.cs_bold = True
+    if italic:
+        font.italic = font.cs_italic = True
+    if underline:
+        font.underline = True
+    if strike:
+        font.strike = True
+    if rtl:
+        font.rtl = True
+    if muted:
+        font.color.rgb = _MUTED
+    if size is not None:
+        font.size = size
+    return run
+
+
+def _markdown_runs(paragraph, text: str, *, rtl: bool) -> None:
+    """The paragraph's Markdown as runs: emphasis kept, link targets and escapes dropped."""
+    position = 0
+    for match in _INLINE.finditer(text):
+        if match.start() > position:
+            _run(paragraph, text[position:match.start()], rtl=rtl)
+        kind = match.lastgroup
+        value = match.group(kind)
+        _run(paragraph, value, rtl=rtl, bold=kind in ("bold", "bold_italic"),
+             italic=kind in ("italic", "bold_italic"))
+        position = match.end()
+    if position < len(text):
+        _run(paragraph, text[position:], rtl=rtl)
+
+
+def _styled(document):
+    """Fonts for every script: Latin and Cyrillic, Chinese, and Arabic (complex script)."""
+    normal = document.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(12)
+    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), "SimSun")
+    fonts.set(qn("w:cs"), "Times New Roman")
+    return document
+
+
+def _paragraph_number(kind: ParagraphKind, number: str | None) -> str:
+    if not number:
+        return ""
+    if kind == ParagraphKind.operative:
+        return f"{number}.\t"
+    if kind == ParagraphKind.subparagraph:
+        return f"({number})\t"
+    return ""
+
+
+def _attribution(proposal: Proposal, locale: str) -> str:
+    delegation = proposal.submission.delegation
+    proposer = f"{delegation.code} ({delegation.name(locale)})"
+    if proposal.supporters:
+        return _("Proposed by %(proposer)s; supported by %(supporters)s", proposer=proposer,
+                 supporters=", ".join(proposal.supporter_codes))
+    return _("Proposed by %(proposer)s", proposer=proposer)
+
+
+def disposition_text(proposal: Proposal) -> str:
+    """"Disposition: Partly incorporated — note", in the reader's language."""
+    word = label(proposal.disposition)
+    word = word[:1].upper() + word[1:]
+    if proposal.note:
+        return _("Disposition: %(disposition)s — %(note)s", disposition=word,
+                 note=proposal.note)
+    return _("Disposition: %(disposition)s", disposition=word)
+
+
+def summary_text(compilation: Compilation) -> str:
+    """"4 proposals: 2 pending, 1 incorporated…", with every disposition that occurs."""
+    total = compilation.proposal_count
+    head = ngettext("%(num)d proposal", "%(num)d proposals", total)
+    parts = [f"{compilation.counts[d.value]} {label(d)}" for d in Disposition
+             if compilation.counts.get(d.value)]
+    return f"{head}: {', '.join(parts)}." if parts else f"{head}."
+
+
+def withdrawn_text(compilation: Compilation) -> str:
+    """The one-line note on proposals left out because their authors withdrew them."""
+    return ngettext("%(num)d proposal withdrawn by its author is not shown.",
+                    "%(num)d proposals withdrawn by their authors are not shown.",
+                    compilation.withdrawn_count)
+
+
+def _indented(document, *, rtl: bool = False):
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.left_indent = _PROPOSAL_INDENT
+    paragraph.paragraph_format.space_after = Pt(3)
+    if rtl:
+        _set_rtl(paragraph)
+    return paragraph
+
+
+def _add_proposal(document, paragraph_text: str, proposal: Proposal, locale: str,
+                  url: str | None) -> None:
+    s: Submission = proposal.submission
+    head = _indented(document)
+    head.paragraph_format.space_before = Pt(6)
+    head.paragraph_format.keep_with_next = True
+    _run(head, _attribution(proposal, locale), bold=True)
+
+    proposed = word_safe(s.proposed_text)
+    rtl = _is_rtl(proposed, s.language)
+    wording = _indented(document, rtl=rtl)
+    for op, text in diff_segments(word_safe(paragraph_text), proposed):
+        _run(wording, text, rtl=rtl, bold=op == "insert", underline=op == "insert",
+             strike=op == "delete")
+
+    if s.body.strip():
+        body = word_safe(s.body.strip())
+        explanation = _indented(document, rtl=_is_rtl(body, s.language))
+        _run(explanation, _("Explanation:") + " ", italic=True)
+        _run(explanation, body)
+
+    outcome = _indented(document)
+    _run(outcome, disposition_text(proposal), italic=True)
+    if url:
+        _run(_indented(document), url, muted=True, size=Pt(9))
+
+
+def compilation_docx(compilation: Compilation, *,
+                     proposal_url: Callable[[Submission], str] | None = None) -> bytes:
+    """The compilation as a Word document; `proposal_url` links each proposal's page."""
+    version = compilation.version
+    consultation = version.consultation
+    locale = str(get_locale() or "en")
+    document = _styled(Document())
+
+    title = word_safe(f"{consultation.title} — {version.label}")
+    properties = document.core_properties
+    properties.title = title
+    properties.subject = word_safe(_("Compilation text"))
+    properties.author = properties.last_modified_by = "Consult"
+    properties.revision = 1
+    stamp = version.published_at or version.created_at
+    properties.created = _naive_utc(stamp)
+    properties.modified = _naive_utc(compilation.last_changed_at or stamp)
+
+    document.add_heading(word_safe(consultation.title), level=0)
+    subtitle = document.add_paragraph(style="Subtitle")
+    _run(subtitle, version.label)
+    if version.symbol:
+        _run(subtitle, f" ({version.symbol})")
+    _run(subtitle, " — " + _("Compilation text"))
+    if not version.is_public:
+        _run(document.add_paragraph(),
+             _("Unpublished draft: not for circulation."), bold=True)
+    legend = document.add_paragraph()
+    _run(legend, _("Proposed changes to the text:") + " ")
+    _run(legend, _("additions"), bold=True, underline=True)
+    _run(legend, ", ")
+    _run(legend, _("deletions"), strike=True)
+    _run(legend, ".")
+    _run(document.add_paragraph(), summary_text(compilation))
+    if compilation.withdrawn_count:
+        _run(document.add_paragraph(), withdrawn_text(compilation), italic=True)
+
+    for entry in compilation.entries:
+        p = entry.paragraph
+        text = word_safe(p.text)
+        if p.kind == ParagraphKind.heading:
+            level = min(max(p.heading_level or 1, 1), 8)
+            heading = document.add_heading(level=level)
+            if _is_rtl(text):
+                _set_rtl(heading)
+            _markdown_runs(heading, text, rtl=_is_rtl(text))
+        else:
+            rtl = _is_rtl(text)
+            para = document.add_paragraph()
+            para.paragraph_format.space_before = Pt(9)
+            if rtl:
+                _set_rtl(para)
+            # The label (PP3, OP12(b)) is how negotiators cite a paragraph.
+            _run(para, f"[{p.label}] ", muted=True, size=Pt(9))
+            _run(para, _paragraph_number(p.kind, p.number), rtl=rtl)
+            _markdown_runs(para, text, rtl=rtl)
+        for proposal in entry.proposals:
+            _add_proposal(document, p.text, proposal, locale,
+                          proposal_url(proposal.submission) if proposal_url else None)
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _stable_zip(buffer.getvalue())
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same package with fixed member times: the same content gives the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(member, source.read(info.filename))
+    return out.getvalue()
