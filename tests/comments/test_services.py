@@ -254,15 +254,21 @@ def test_edits_of_someone_elses_submission_are_refused(version, fra, nor, staff,
 # --- reading ---------------------------------------------------------------------------
 
 
-def test_author_sees_their_hidden_submission_and_its_replies_others_see_neither(
+def test_author_sees_their_hidden_submission_others_see_neither_it_nor_its_replies(
         version, fra, nor, can, staff):
     op1 = paragraph(version, "OP1")
     hidden = services.post_comment(fra, op1, "Hidden one")
-    services.post_comment(nor, op1, "Reply", parent_id=hidden.id)
+    reply = services.post_comment(nor, op1, "Reply", parent_id=hidden.id)
     hide_submission(staff, hidden, reason_code="off_topic")
     db.session.commit()
+    # The author reads their own submission (and why it is hidden); the replies under it
+    # are hidden with it, from everyone but the moderators and each reply's own author.
     author_view, _ = services.paragraph_threads(fra, op1)
-    assert author_view.count == 2
+    assert [i.submission.id for i in author_view.items] == [hidden.id]
+    assert author_view.items[0].replies == []
+    assert services.get_submission(nor, reply.id).id == reply.id
+    staff_view, _ = services.paragraph_threads(staff, op1)
+    assert staff_view.count == 2
     for reader in (None, nor, can):
         current, _ = services.paragraph_threads(reader, op1)
         assert current.count == 0
