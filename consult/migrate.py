@@ -18,10 +18,27 @@ def alembic_config(connection=None) -> Config:
     return config
 
 
-def upgrade_to_head(engine) -> None:
+def upgrade_to_head(engine, revision: str = "head") -> None:
     """Create or upgrade the schema to the newest migration (safe to rerun)."""
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.dbapi_connection
+        if sqlite:
+            # SQLite changes a table by copying it and dropping the old one, which it
+            # refuses while rows refer to it (a reply to its parent, say) with foreign keys
+            # on. The pragma only works outside a transaction; the keys are checked below.
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                command.upgrade(alembic_config(connection), revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration broke {len(broken)} references, "
+                                           f"e.g. {tuple(broken[0])}; nothing was changed")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def check_drift(engine) -> None:

@@ -138,10 +138,38 @@ def _require_postable(actor, version: Version, now: dt.datetime) -> None:
     _require_open(version, now)
 
 
+def thread_root_id(submission: Submission) -> int:
+    """The id of the submission at the top of this one's thread (itself if it has no parent)."""
+    current, seen = submission.id, set()
+    parent_id = submission.parent_id
+    while parent_id is not None and parent_id not in seen:
+        seen.add(current)
+        current = parent_id
+        parent_id = db.session.scalar(select(Submission.parent_id).where(
+            Submission.id == current))
+    return current
+
+
+def _hold_thread(submission: Submission) -> Submission:
+    """Share-lock the top of a submission's thread, then re-read the submission.
+
+    Hiding or restoring anything in a thread takes an exclusive lock on that same row
+    (moderation.services._lock), so a reply or support is either written before the
+    moderator starts (and is then hidden with the rest) or sees the hide and is refused:
+    never a visible reply under a hidden submission. SQLite serialises writes anyway.
+    """
+    db.session.execute(select(Submission.id).where(Submission.id == thread_root_id(submission))
+                       .with_for_update(read=True))
+    return db.session.scalars(select(Submission).where(Submission.id == submission.id)
+                              .execution_options(populate_existing=True)).one()
+
+
 def _load_parent(parent_id, *, version: Version, paragraph: Paragraph | None) -> Submission:
     if isinstance(parent_id, bool) or not isinstance(parent_id, int) or not 0 < parent_id <= MAX_ID:
         raise Invalid(_("The submission you reply to is not a valid id."), field="parent_id")
     parent = db.session.get(Submission, parent_id)
+    if parent is not None:
+        parent = _hold_thread(parent)
     if parent is None or parent.is_concealed:
         raise NotFound(_("The submission you reply to does not exist or is not visible."))
     same_place = (parent.version_id == version.id and parent.paragraph_id == (
@@ -231,6 +259,7 @@ def support_amendment(actor, amendment: Submission, body="", *,
     _require_postable(actor, version, now)
     if amendment.kind != SubmissionKind.amendment:
         raise Invalid(_("Only a proposed amendment can be supported."), field="parent_id")
+    amendment = _hold_thread(amendment)
     if amendment.is_concealed:
         raise NotFound(_("Not found."))
     if amendment.is_withdrawn:
@@ -356,7 +385,8 @@ def edit_submission(actor, submission: Submission, *, body=None, proposed_text=N
     done = db.session.execute(
         update(Submission)
         .where(Submission.id == submission.id, Submission.revision == started_from,
-               Submission.status == SubmissionStatus.active)
+               Submission.status == SubmissionStatus.active,
+               Submission.is_hidden.is_(False), Submission.under_hidden.is_(False))
         .values(revision=started_from + 1)
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:

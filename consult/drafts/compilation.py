@@ -98,7 +98,7 @@ def compile_version(user, version: Version) -> Compilation:
         select(Submission)
         .join(amendment, amendment.id == Submission.parent_id)
         .where(amendment.version_id == version.id,
-               amendment.kind == SubmissionKind.amendment, amendment.is_hidden.is_(False),
+               amendment.kind == SubmissionKind.amendment,
                Submission.kind == SubmissionKind.support, _public())
         .order_by(Submission.created_at, Submission.id)))
 

@@ -144,16 +144,24 @@ def _clean_words(value, *, field: str, required: bool, message: str) -> str:
 
 
 def _lock(submission):
-    """Re-read a submission under a row lock, so two moderators act one after the other.
+    """Re-read a submission under row locks, so moderators act one after the other.
 
-    On PostgreSQL the second waits for the first to commit and then sees its result (and
-    gets a clear refusal if the first already did the same thing); SQLite serialises
-    writing transactions anyway.
+    The top of its thread is locked first: hiding or restoring anywhere in a thread
+    rewrites `under_hidden` below, so two such actions in one thread must take turns (and
+    a reply being posted holds a share lock on the same row, see comments.services). On
+    PostgreSQL the second waits for the first to commit and then sees its result (and gets
+    a clear refusal if the first already did the same thing); SQLite serialises writing
+    transactions anyway.
     """
     from consult.comments.models import Submission
+    from consult.comments.services import thread_root_id
 
-    db.session.execute(select(Submission.id).where(Submission.id == submission.id)
+    root_id = thread_root_id(submission)
+    db.session.execute(select(Submission.id).where(Submission.id == root_id)
                        .with_for_update())
+    if root_id != submission.id:
+        db.session.execute(select(Submission.id).where(Submission.id == submission.id)
+                           .with_for_update())
     db.session.refresh(submission)
     return submission
 
@@ -161,7 +169,10 @@ def _lock(submission):
 def _children(parent_ids: list[int]) -> list:
     from consult.comments.models import Submission
 
-    return list(db.session.scalars(select(Submission).where(Submission.parent_id.in_(parent_ids))))
+    # Fresh rows, not what the session read before the lock was granted.
+    return list(db.session.scalars(
+        select(Submission).where(Submission.parent_id.in_(parent_ids))
+        .execution_options(populate_existing=True)))
 
 
 def _mark_subtree(root) -> None:
@@ -293,8 +304,9 @@ def set_disposition(actor, submission, disposition, note="", *,
     disposition = _clean_disposition(disposition)
     note = _clean_note(disposition, note)
     if not _apply_disposition(actor, submission, disposition, note, now or utcnow()):
-        raise Invalid(_("This proposal already has that disposition and note; nothing "
-                        "changed."))
+        # Typically a colleague recorded the same decision a moment earlier.
+        raise Conflict(_("This proposal already has that disposition and note; nothing "
+                         "changed."))
     return submission
 
 
@@ -343,11 +355,17 @@ def change_deadline(actor, version, comments_close_at, *, reason,
                                     "in the log."))
     if comments_close_at in (None, ""):
         raise Invalid(_("Give the new deadline."), field="comments_close_at")
-    deadline = now if comments_close_at == "now" else _parse_deadline(comments_close_at)
+    close_now = comments_close_at == "now"
+    deadline = now if close_now else _parse_deadline(comments_close_at)
     lock_consultation(version.consultation)
     db.session.refresh(version)
     if version.status != VersionStatus.published:
         raise Conflict(_("Only the newest published version has a comment period to change."))
+    if close_now and version.comments_close_at is not None and version.comments_close_at <= now:
+        # Closing again would only move the recorded closing time (two clicks, say).
+        raise Conflict(_("Comments on %(label)s already closed on %(date)s; nothing changed.",
+                         label=version.label,
+                         date=version.comments_close_at.strftime("%Y-%m-%d %H:%M UTC")))
     if version.consultation.status != ConsultationStatus.open:
         raise Conflict(_("%(title)s is closed: its record can no longer change.",
                          title=version.consultation.title))
@@ -509,15 +527,15 @@ class ProposalsOnParagraph:
 
     @property
     def changed(self) -> bool:
-        """Whether the new version changed this paragraph (so the proposals need a decision)."""
-        return self.change != "kept"
+        """Whether the new version changed or dropped this paragraph's words."""
+        return self.change in ("edited", "removed")
 
 
 def proposals_to_settle(actor, version) -> list[ProposalsOnParagraph]:
     """Pending proposals on the version `version` replaced, paragraph by paragraph.
 
-    Offered for disposition in bulk after publication: those on paragraphs the new version
-    changed or removed come first.
+    Offered for disposition in bulk after publication: those on paragraphs whose words the
+    new version changed or removed come first.
     """
     from consult.comments.models import (
         Disposition,
@@ -551,10 +569,10 @@ def proposals_to_settle(actor, version) -> list[ProposalsOnParagraph]:
             new = new_by_key.get(paragraph.key_id)
             if new is None:
                 change = "removed"
-            elif new.match_status in (MatchStatus.edited, MatchStatus.moved):
-                change = new.match_status.value
-            elif new.text.strip() != paragraph.text.strip():
+            elif " ".join(new.text.split()) != " ".join(paragraph.text.split()):
                 change = "edited"
+            elif new.match_status == MatchStatus.moved:
+                change = "moved"  # same words elsewhere: nothing was taken up
             else:
                 change = "kept"
             groups[paragraph.id] = ProposalsOnParagraph(paragraph, new, change, [])

@@ -58,6 +58,8 @@ def _moderate(slug: str, submission_id: int, action, done: str):
     found = _load_submission(slug, submission_id)
     values = {name: request.form.get(name, "") for name in
               ("reason_code", "reason", "disposition", "note", "next")}
+    # Echoed into the form if refused: only a path on this site.
+    values["next"] = safe_local_path(values["next"], "")
     try:
         action(found, values)
         db.session.commit()

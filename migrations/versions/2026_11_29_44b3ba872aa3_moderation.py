@@ -30,6 +30,22 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_submission_disposition_by_id_user'), 'user', ['disposition_by_id'], ['id'])
 
     # ### end Alembic commands ###
+    # Rows hidden before this migration: everything below them is hidden with them, and
+    # their reason, written freely then, files as "other".
+    op.execute("""
+        WITH RECURSIVE below_hidden(id) AS (
+            SELECT child.id FROM submission child
+            JOIN submission parent ON child.parent_id = parent.id
+            WHERE parent.is_hidden = true
+            UNION
+            SELECT child.id FROM submission child
+            JOIN below_hidden ON child.parent_id = below_hidden.id
+        )
+        UPDATE submission SET under_hidden = true
+        WHERE id IN (SELECT id FROM below_hidden)
+    """)
+    op.execute("UPDATE submission SET hidden_reason_code = 'other' "
+               "WHERE is_hidden = true AND hidden_reason_code IS NULL")
     # The public log is append-only: the database itself refuses to change an entry (and,
     # on PostgreSQL, to delete one; TRUNCATE by an administrator stays possible there).
     if op.get_bind().dialect.name == "postgresql":

@@ -9,6 +9,7 @@ from consult.comments import services as comments
 from consult.comments.models import Disposition
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
+from consult.moderation.services import hide_submission
 from tests.comments.conftest import REV1, paragraph
 from tests.conftest import SMALL_DRAFT
 
@@ -112,12 +113,12 @@ def test_every_paragraph_with_its_attributed_proposals(client, version, fra, nor
 
 
 def test_hidden_and_withdrawn_are_left_out_for_everyone(client, version, fra, nor, can,
-                                                        bearer):
+                                                        bearer, staff):
     shown = amend(fra, version, "OP1", "*Calls upon* all States to act;")
-    support(nor, shown).is_hidden = True
+    hide_submission(staff, support(nor, shown), reason_code="abusive")
     support(can, shown)
     hidden = amend(nor, version, "OP2", "*Urges* States to protect victims zanzibarically:")
-    hidden.is_hidden = True
+    hide_submission(staff, hidden, reason_code="abusive")
     withdrawn = amend(can, version, "OP3", "*Decides* to review the plan yearly.")
     comments.withdraw_submission(can, withdrawn)
     db.session.commit()

@@ -15,6 +15,7 @@ from consult.comments.models import Disposition, Submission
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.drafts.services import create_consultation
+from consult.moderation.services import hide_submission
 from tests.comments.conftest import REV1, paragraph
 from tests.conftest import SMALL_DRAFT
 
@@ -145,13 +146,13 @@ def test_a_withdrawn_proposal_is_left_out_with_a_note(client, version, fra, prop
 
 
 def test_hidden_proposals_and_supports_are_absent_even_for_a_cofacilitator(
-        client, version, nor, can, proposals, login_as):
+        client, version, nor, can, proposals, login_as, staff):
     hidden = amend(nor, version, "OP2", "*Urges* States to protect victims zanzibarically:",
                    "Quixotic reasons.")
-    hidden.is_hidden = True
+    hide_submission(staff, hidden, reason_code="abusive")
     can_support = db.session.scalar(select(Submission).where(
         Submission.parent_id == proposals.id, Submission.delegation.has(code="CAN")))
-    can_support.is_hidden = True
+    hide_submission(staff, can_support, reason_code="abusive")
     db.session.commit()
     login_as("cofacilitator")
 

@@ -227,3 +227,23 @@ def test_the_public_log_pages_and_filters(client, staff, thread):
     assert bad.status_code == 400 and "Unknown action" in bad.get_data(as_text=True)
     assert "<script>" not in bad.get_data(as_text=True)
     assert client.get("/consultations/nowhere/log").status_code == 404
+
+
+def test_a_refusal_from_the_queue_keeps_the_way_back_to_the_queue(client, staff, thread):
+    amendment = thread["amendment"]
+    login(client, staff.email)
+    token = csrf_token(client, "/consultations/gpa/moderation")
+    refused = client.post(submission_url(amendment) + "/hide", data={
+        "csrf_token": token, "reason_code": "other", "reason": "",
+        "next": "/consultations/gpa/moderation?show=pending"})
+    assert refused.status_code == 400
+    assert 'name="next" value="/consultations/gpa/moderation?show=pending"' in \
+        refused.get_data(as_text=True)
+    foreign = client.post(submission_url(amendment) + "/hide", data={
+        "csrf_token": token, "reason_code": "other", "reason": "",
+        "next": "https://evil.example/"})
+    assert "evil.example" not in foreign.get_data(as_text=True)
+    done = client.post(submission_url(amendment) + "/hide", data={
+        "csrf_token": token, "reason_code": "other", "reason": "Explained now.",
+        "next": "/consultations/gpa/moderation?show=pending"})
+    assert done.headers["Location"].endswith("/consultations/gpa/moderation?show=pending")

@@ -220,7 +220,7 @@ def test_bad_dispositions_are_refused_and_change_nothing(version, staff, fra, th
             "not_retained", "  ")
     refused(Invalid, "Only a proposed amendment", services.set_disposition, staff,
             thread["reply"], "incorporated")
-    refused(Invalid, "nothing changed", services.set_disposition, staff, amendment, "pending")
+    refused(Conflict, "nothing changed", services.set_disposition, staff, amendment, "pending")
     comments.withdraw_submission(fra, amendment)
     db.session.commit()
     refused(Conflict, "withdrawn", services.set_disposition, staff, amendment, "incorporated")
@@ -334,6 +334,37 @@ def test_closing_comments_early_refuses_new_posts_and_extending_reopens(
     refused(Invalid, "already the deadline", services.change_deadline, staff, version,
             later.isoformat(), reason="Same")
     refused(Forbidden, "may not", services.change_deadline, fra, version, "now", reason="x")
+
+
+def test_closing_twice_keeps_the_first_closing_time(version, staff, refused):
+    services.change_deadline(staff, version, "now", reason="Consensus reached.")
+    db.session.commit()
+    first = version.comments_close_at
+    refused(Conflict, "already closed", services.change_deadline, staff, version, "now",
+            reason="Closing again.", now=first + dt.timedelta(days=2))
+    fresh()
+    assert db.session.get(type(version), version.id).comments_close_at == first
+
+
+def test_a_paragraph_that_only_moved_is_offered_but_not_ticked(consultation, version, staff,
+                                                               fra):
+    from tests.conftest import SMALL_DRAFT
+
+    on_pp1 = comments.propose_amendment(fra, paragraph(version, "PP1"),
+                                        "*Recalling* the Charter and its purposes,")
+    db.session.commit()
+    swapped = SMALL_DRAFT.replace(
+        "*Recalling* the Charter of the United Nations,\n\n*Concerned* by trafficking in "
+        "persons,", "*Concerned* by trafficking in persons,\n\n*Recalling* the Charter of "
+        "the United Nations,")
+    assert swapped != SMALL_DRAFT
+    rev1 = drafts.create_version(staff, consultation, label="Rev.1", text=swapped,
+                                 comments_close_at=utcnow() + dt.timedelta(days=3),
+                                 publish=True)
+    db.session.commit()
+    (group,) = services.proposals_to_settle(staff, rev1)
+    assert group.old.id == on_pp1.paragraph_id and group.change == "moved"
+    assert not group.changed
 
 
 def test_a_superseded_version_has_no_comment_period_to_change(consultation, version, staff,
