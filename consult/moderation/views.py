@@ -121,10 +121,12 @@ def workbench(slug: str, version_id: int):
     version = _load_version(slug, version_id)
     proposals = services.open_proposals(current_user, version,
                                         include_settled=request.args.get("all") == "1")
+    only_open = request.args.get("only") == "open"
+    paragraphs = [p for p in version.paragraphs if not only_open or proposals.get(p.key_id)]
     response = make_response(render_template(
         "moderation/workbench.html", version=version, consultation=version.consultation,
-        proposals=proposals, show_all=request.args.get("all") == "1",
-        open_count=sum(len(items) for items in proposals.values())))
+        proposals=proposals, show_all=request.args.get("all") == "1", paragraphs=paragraphs,
+        only_open=only_open, open_count=sum(len(items) for items in proposals.values())))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -186,6 +186,10 @@ def test_the_workbench_shows_each_paragraph_with_its_open_proposals(
     text = page.get_data(as_text=True)
     assert "1 open proposal" in text and "<ins>and assist </ins>" in text
     assert "Marked against the text of Zero draft." in text
+    assert 'id="OP1"' in text
+    focused = client.get(f"/consultations/gpa/versions/{rev1.id}/workbench?only=open")
+    assert 'id="OP2"' in focused.get_data(as_text=True)
+    assert 'id="OP1"' not in focused.get_data(as_text=True)
     delegate = client.application.test_client()
     login(delegate, fra.email)
     assert delegate.get(f"/consultations/gpa/versions/{rev1.id}/workbench").status_code == 403
