@@ -91,6 +91,9 @@ def _register_blueprints(app: Flask) -> None:
     import consult.drafts.compare_views  # noqa: F401  (adds comparison pages to drafts)
     import consult.drafts.compilation_views  # noqa: F401  (adds compilation pages to drafts)
     import consult.moderation.views  # noqa: F401  (moderation pages)
+    import consult.api.export  # noqa: F401  (adds the open-data exports to the API)
+    import consult.api.akn  # noqa: F401  (adds Akoma Ntoso XML to the API)
+    import consult.api.feed  # noqa: F401  (adds the Atom feeds to the API)
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(drafts_bp)
@@ -98,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     from consult.moderation.views import bp as moderation_bp
     app.register_blueprint(moderation_bp)
+    from consult.archive.views import bp as archive_bp
+    app.register_blueprint(archive_bp)
     # The API authenticates writes with bearer tokens, or checks the CSRF header itself
     # when a browser session is used (see api.auth).
     csrf.exempt(api_bp)

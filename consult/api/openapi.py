@@ -431,8 +431,8 @@ def _search_paths() -> dict:
 def _feature_modules():
     # Imported here, not at the top: these modules import the API blueprint, which
     # imports this module.
-    from consult.api import compilation, diff, moderation
-    return (diff, compilation, moderation)
+    from consult.api import akn, compilation, diff, export, feed, moderation
+    return (diff, compilation, moderation, export, akn, feed)
 
 
 def _feature_schemas() -> dict:

@@ -1,0 +1,1 @@
+"""The public record: archive pages, open-data exports, Akoma Ntoso, feeds, the static archive."""
