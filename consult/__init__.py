@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     import consult.api.export  # noqa: F401  (adds the open-data exports to the API)
     import consult.api.akn  # noqa: F401  (adds Akoma Ntoso XML to the API)
     import consult.api.feed  # noqa: F401  (adds the Atom feeds to the API)
+    import consult.archive.dictionary_views  # noqa: F401  (the data dictionary page)
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(drafts_bp)
