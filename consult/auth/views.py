@@ -222,5 +222,8 @@ def delegation(code: str):
         abort(404)
     from consult.comments.services import list_delegation_submissions
 
-    return render_template("auth/delegation.html", delegation=found,
-                           submissions=list_delegation_submissions(current_user, found))
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 else 1
+    submissions, total = list_delegation_submissions(current_user, found, page=max(page, 1))
+    return render_template("auth/delegation.html", delegation=found, submissions=submissions,
+                           total=total, page=max(page, 1), pages=max(1, -(-total // 100)))

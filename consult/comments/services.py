@@ -650,11 +650,16 @@ def replies_to(user, submission: Submission) -> list[ThreadItem]:
     return found.replies if found else []
 
 
-def list_delegation_submissions(user, delegation, *, limit: int = 200) -> list[Submission]:
-    """The newest submissions of one delegation that the user may see (supports included)."""
+def list_delegation_submissions(user, delegation, *, page: int = 1, per_page: int = 100
+                                ) -> tuple[list[Submission], int]:
+    """One page of a delegation's public submissions, newest first, and how many there are."""
+    query = (select(Submission).join(Version, Version.id == Submission.version_id)
+             .where(Submission.delegation_id == delegation.id,
+                    Version.status != VersionStatus.draft, _not_concealed()))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
-        select(Submission).join(Version, Version.id == Submission.version_id)
-        .where(Submission.delegation_id == delegation.id, Version.status != VersionStatus.draft,
-               _not_concealed())
-        .order_by(Submission.created_at.desc(), Submission.id.desc()).limit(limit))
-    return list(rows)
+        query.options(selectinload(Submission.version).selectinload(Version.consultation),
+                      selectinload(Submission.paragraph))
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
+        .offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total

@@ -61,7 +61,7 @@ def _values(planted):
     from sqlalchemy import select
 
     from consult.comments.models import Submission
-    from consult.drafts.models import Paragraph
+    from consult.drafts.models import Paragraph, ParagraphKey
 
     versions = planted["versions"] + [planted["draft"]]
     version_ids = [v.id for v in versions]
@@ -77,6 +77,7 @@ def _values(planted):
         "code": ["FRA", "NOR", "CAN", "DEU"],
         "user_id": [1, 2, 3],
         "filename": ["consult.css"],
+        "key": [k for k in db.session.scalars(select(ParagraphKey.key))],
     }
 
 
@@ -90,6 +91,7 @@ QUERIES = {
     "drafts.compare": ["view=side", "view=inline"],
     "moderation.log": ["action=submission.hide"],
     "api.moderation_log": ["per_page=200"],
+    "archive.submissions": ["kind=comment", "kind=support", "page=2"],
 }
 
 
