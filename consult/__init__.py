@@ -40,6 +40,8 @@ def create_app(test_config: dict | None = None, instance: str | Path | None = No
     register_commands(app)
     from consult.search.cli import search_cli
     app.cli.add_command(search_cli)
+    from consult.archive.cli import archive_cli
+    app.cli.add_command(archive_cli)
     _start_search_feed(app)
     return app
 

@@ -119,6 +119,12 @@ def init_app(app: Flask) -> None:
             if request.endpoint in STAFF_PAGES:
                 # Unpublished text: not kept in a shared browser's cache after logout.
                 response.headers["Cache-Control"] = "private, no-store"
+            if (not current_user.is_authenticated and "Set-Cookie" not in response.headers
+                    and not request.cookies):
+                # What every anonymous reader gets alike: a CDN may keep it, and must ask
+                # again (a cheap 304 thanks to the ETag) since counts and threads move.
+                response.headers.setdefault("Cache-Control", "public, no-cache")
+                response.vary.update(("Cookie", "Accept-Language"))
             response.headers.setdefault("Cache-Control", "private, no-cache")
             response = response.make_conditional(request)
         return response

@@ -89,3 +89,19 @@ def test_a_delegation_page_reaches_everything_it_submitted(client, version, fra,
     page = client.get("/delegations/FRA").get_data(as_text=True)
     assert "4 public submissions" in page
     assert client.get("/delegations/FRA?page=zz").status_code == 200
+
+
+def test_public_pages_can_sit_in_a_cdn_for_anonymous_readers_only(client, app, version,  # noqa: F811
+                                                                  fra):  # noqa: F811
+    from tests.conftest import login
+
+    url = f"/consultations/gpa/versions/{version.id}"
+    first = client.get(url)
+    assert first.headers["Cache-Control"] == "public, no-cache"
+    assert "Set-Cookie" not in first.headers and "Cookie" in first.headers["Vary"]
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    reader = app.test_client()
+    login(reader, fra.email)
+    mine = reader.get(url)
+    assert mine.headers["Cache-Control"] == "private, no-cache"

@@ -1,0 +1,265 @@
+"""The static archive: the public record as files that open from disk, with a manifest.
+
+The pages are the site's own, asked for as an anonymous reader would (so they can hold
+nothing the public may not see), with the interactive parts left out and every link
+rewritten to a relative path. The open data (JSON, CSV, Akoma Ntoso) is written beside
+them, and SHA256SUMS lists every file so that any later copy can be checked with
+`sha256sum -c SHA256SUMS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import posixpath
+import re
+import shutil
+from collections import deque
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import Flask
+
+MANIFEST = "SHA256SUMS"
+# Addresses of the public record that the archive follows; everything else (forms, staff
+# pages, search, logins) stays out, and links to it point at the live site instead.
+_FOLLOW = [
+    re.compile(r"^/$"),
+    re.compile(r"^/consultations/[^/]+$"),
+    re.compile(r"^/consultations/[^/]+/(log|submissions|data)$"),
+    re.compile(r"^/consultations/[^/]+/paragraphs/[^/]+$"),
+    re.compile(r"^/consultations/[^/]+/submissions/\d+$"),
+    re.compile(r"^/consultations/[^/]+/compare/\d+/\d+$"),
+    re.compile(r"^/consultations/[^/]+/versions/\d+$"),
+    re.compile(r"^/consultations/[^/]+/versions/\d+/(statements|compilation|compilation\.docx)$"),
+    re.compile(r"^/consultations/[^/]+/versions/\d+/paragraphs/[^/]+$"),
+    re.compile(r"^/delegations/[^/]+$"),
+    re.compile(r"^/moderation-log$"),
+]
+# Query arguments that give a page of its own (pagination, the side-by-side comparison).
+_KEEP_QUERY = ("page", "view")
+_LINK = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
+
+
+class ArchiveError(Exception):
+    """The archive cannot be written where asked."""
+
+
+@dataclasses.dataclass
+class ArchiveResult:
+    """What was written."""
+
+    root: Path
+    pages: int
+    data_files: int
+    files: int
+
+
+def _follows(path: str) -> bool:
+    return any(pattern.match(path) for pattern in _FOLLOW)
+
+
+def _normalise(url: str) -> str | None:
+    """The address as the archive keys it (path plus kept query), or None if not followed."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if not _follows(parts.path):
+        return None
+    query = sorted((k, v) for k, v in parse_qsl(parts.query) if k in _KEEP_QUERY)
+    if dict(query).get("view") == "inline":
+        query = [(k, v) for k, v in query if k != "view"]
+    return parts.path + ("?" + urlencode(query) if query else "")
+
+
+def file_for(address: str) -> str:
+    """The relative file that holds the page at an archive address."""
+    parts = urlsplit(address)
+    path = parts.path.strip("/")
+    query = "".join(f"--{k}-{v}" for k, v in parse_qsl(parts.query))
+    last = path.rsplit("/", 1)[-1]
+    if "." in last and not query:
+        return path  # a file of its own (compilation.docx)
+    return posixpath.join(path, f"index{query}.html") if path else f"index{query}.html"
+
+
+def _relative(target: str, from_file: str) -> str:
+    return posixpath.relpath(target, posixpath.dirname(from_file) or ".")
+
+
+def _rewrite(html: str, page_file: str, *, data_links: dict[str, str], live_site: str,
+             found: list[str]) -> str:
+    """Point every link at the archived copy (or the live site); collect pages to fetch."""
+
+    def replace(match: re.Match) -> str:
+        url = match.group(2)
+        if not url.startswith("/") or url.startswith("//"):
+            return match.group(0)
+        path, _, fragment = url.partition("#")
+        anchor = f"#{fragment}" if fragment else ""
+        if path == "":
+            return match.group(0)
+        if path.startswith("/static/"):
+            return match.group(1) + _relative(path.lstrip("/"), page_file) + anchor + \
+                match.group(3)
+        if path in data_links:
+            return match.group(1) + _relative(data_links[path], page_file) + anchor + \
+                match.group(3)
+        address = _normalise(path)
+        if address is None:
+            return match.group(1) + live_site.rstrip("/") + url + match.group(3)
+        found.append(address)
+        return match.group(1) + _relative(file_for(address), page_file) + anchor + \
+            match.group(3)
+
+    return _LINK.sub(replace, _SCRIPT.sub("", html))
+
+
+def _write(root: Path, relative: str, data: bytes) -> None:
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def _data_files(app: Flask, root: Path, base_url: str, progress) -> tuple[dict[str, str], int]:
+    """Write the open data of every consultation; map their API addresses to the files."""
+    from consult.archive import export
+    from consult.drafts.services import list_consultations
+
+    links: dict[str, str] = {}
+    count = 0
+    for consultation in list_consultations():
+        slug = consultation.slug
+        json_file = f"data/{slug}.json"
+        with open(root / _ensure_dir(root, json_file), "w", encoding="utf-8") as out:
+            for chunk in export.iter_export_json(consultation, base_url=base_url):
+                out.write(chunk)
+        links[f"/api/v1/consultations/{slug}/export.json"] = json_file
+        count += 1
+        for table in export.export_tables():
+            csv_file = f"data/{slug}-{table}.csv"
+            with open(root / _ensure_dir(root, csv_file), "w", encoding="utf-8",
+                      newline="") as out:
+                for chunk in export.iter_export_csv(consultation, table=table,
+                                                    base_url=base_url):
+                    out.write(chunk)
+            links[f"/api/v1/consultations/{slug}/export.csv?table={table}"] = csv_file
+            if table == export.DEFAULT_TABLE:
+                links[f"/api/v1/consultations/{slug}/export.csv"] = csv_file
+            count += 1
+        count += _akoma_ntoso(root, consultation, links)
+        progress(f"data: {slug}")
+    return links, count
+
+
+def _akoma_ntoso(root: Path, consultation, links: dict[str, str]) -> int:
+    """Each published version as Akoma Ntoso XML."""
+    from consult.archive.akn import version_akn
+
+    written = 0
+    for version in consultation.versions:
+        if not version.is_public:
+            continue
+        relative = f"data/{consultation.slug}/versions/{version.id}.akn.xml"
+        _write(root, relative, version_akn(version))
+        links[f"/api/v1/versions/{version.id}/akn.xml"] = relative
+        written += 1
+    return written
+
+
+def _ensure_dir(root: Path, relative: str) -> str:
+    (root / relative).parent.mkdir(parents=True, exist_ok=True)
+    return relative
+
+
+def write_manifest(root: Path) -> int:
+    """Write SHA256SUMS: one `<sha256>  <relative path>` line per file, sorted."""
+    lines = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST):
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        lines.append(f"{digest.hexdigest()}  {path.relative_to(root).as_posix()}\n")
+    (root / MANIFEST).write_text("".join(lines), encoding="utf-8")
+    return len(lines)
+
+
+def verify_manifest(root: Path) -> list[str]:
+    """The files whose content no longer matches SHA256SUMS (or that are missing)."""
+    bad = []
+    for line in (root / MANIFEST).read_text(encoding="utf-8").splitlines():
+        expected, _, relative = line.partition("  ")
+        path = root / relative
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+            bad.append(relative)
+    return bad
+
+
+def export_archive(app: Flask, target: Path, *, live_site: str = "", made_on: str = "",
+                   progress=lambda message: None) -> ArchiveResult:
+    """Write the static archive of the public record into `target` (new or empty)."""
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ArchiveError(f"{target} exists and is not an empty folder; choose a new one.")
+    target.mkdir(parents=True, exist_ok=True)
+    live_site = live_site or "http://localhost"
+
+    static = Path(app.static_folder)
+    for name in ("consult.css", "compare.css", "compilation.css"):
+        if (static / name).is_file():
+            _write(target, f"static/{name}", (static / name).read_bytes())
+
+    with app.app_context():
+        data_links, data_files = _data_files(app, target, live_site, progress)
+
+    client = app.test_client()
+    environ = {"consult.static_archive": made_on or "today"}
+    queue, seen, pages = deque(["/"]), {"/"}, 0
+    while queue:
+        address = queue.popleft()
+        response = client.get(address, environ_overrides=environ)
+        if response.status_code != 200:
+            response.close()
+            continue  # a link to something that is not (or no longer) public
+        page_file = file_for(address)
+        if response.mimetype == "text/html":
+            found: list[str] = []
+            html = _rewrite(response.get_data(as_text=True), page_file,
+                            data_links=data_links, live_site=live_site, found=found)
+            _write(target, page_file, html.encode("utf-8"))
+            for next_address in found:
+                if next_address not in seen:
+                    seen.add(next_address)
+                    queue.append(next_address)
+        else:
+            _write(target, page_file, response.get_data())
+        response.close()
+        pages += 1
+        if pages % 100 == 0:
+            progress(f"pages: {pages} written, {len(queue)} to go")
+    progress(f"pages: {pages} written")
+    _write(target, "README.txt", _readme(made_on).encode("utf-8"))
+    files = write_manifest(target)
+    progress(f"manifest: {files} files in {MANIFEST}")
+    return ArchiveResult(target, pages, data_files, files + 1)
+
+
+def _readme(made_on: str) -> str:
+    return (
+        "Consult — static archive of the public record\n"
+        f"Made: {made_on}\n\n"
+        "Open index.html in any browser; no server and no JavaScript are needed.\n"
+        "data/ holds the open data: <consultation>.json (everything), one CSV per table,\n"
+        "and each published version as Akoma Ntoso XML (data/<consultation>/versions/).\n"
+        f"{MANIFEST} lists the SHA-256 of every file. To check that a copy is unchanged:\n\n"
+        f"    cd this-folder && sha256sum -c {MANIFEST}\n"
+    )
+
+
+def remove_partial(target: Path) -> None:
+    """Delete a half-written archive after a failure (only what this run created)."""
+    if target.exists():
+        shutil.rmtree(target)
+
