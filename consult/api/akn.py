@@ -5,6 +5,34 @@ The routes live on the API blueprint of `consult.api.views`; importing this modu
 
 from __future__ import annotations
 
+import hashlib
+
+from flask import current_app, request
+
+from consult.api.views import api_user, bp
+from consult.archive import akn as akn_export
+from consult.drafts.services import get_version
+
+CONTENT_TYPE = f"{akn_export.MEDIA_TYPE}; charset=utf-8"
+# A published text never changes: caches may keep it a while, then revalidate by ETag.
+PUBLIC_CACHE_CONTROL = "public, max-age=300"
+
+
+@bp.get("/versions/<int:version_id>/akn.xml")
+def version_akn(version_id: int):
+    """The version as Akoma Ntoso XML (AKN4UN); drafts only for those who run it."""
+    version = get_version(api_user(), version_id)
+    language = akn_export.akn_language(request.args.get("lang"))
+    body = akn_export.version_akn(version, language=language)
+    response = current_app.response_class(body, content_type=CONTENT_TYPE)
+    if not version.is_public:
+        # A draft: seen only by the consultation's staff, never kept by any cache.
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
+    return response.make_conditional(request)
+
 
 def openapi_schemas() -> dict:
     """This module's schemas for the OpenAPI document."""
@@ -13,4 +41,29 @@ def openapi_schemas() -> dict:
 
 def openapi_paths() -> dict:
     """This module's paths for the OpenAPI document."""
-    return {}
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {"/versions/{id}/akn.xml": {"get": {
+        "summary": "The version as Akoma Ntoso 3.0 XML (AKN4UN profile)",
+        "description": "A <statement name=\"resolution\"> document: FRBR metadata with the "
+                       "UN symbol and the language, a preface (title, symbol, version, "
+                       "date), a preamble with the preambular paragraphs, and a mainBody "
+                       "with each operative paragraph as <paragraph eId=\"para_N\"> "
+                       "(<num>, <content>) and its sub-paragraphs as <list>/<point>. Valid "
+                       "against the official Akoma Ntoso 3.0 schema. The same version "
+                       "always gives the same bytes. Draft versions: co-facilitators only.",
+        "operationId": "getVersionAkomaNtoso",
+        "parameters": [
+            {"name": "id", "in": "path", "required": True, "description": "Version id",
+             "schema": {"type": "integer"}},
+            {"name": "lang", "in": "query", "required": False,
+             "description": "Language of the text, declared by the caller (the platform "
+                            "does not record it yet): an ISO 639-2 code (eng, fra, spa, "
+                            "rus, ara, zho) or a UN two-letter code (en, fr…); default eng",
+             "schema": {"type": "string", "default": "eng"}}],
+        "responses": {
+            "200": {"description": "The Akoma Ntoso document", "content": {
+                akn_export.MEDIA_TYPE: {"schema": {"type": "string"}}}},
+            "304": {"description": "Not modified (If-None-Match)"},
+            "400": {"description": "Unknown language code", "content": error},
+            "404": {"description": "Not found (or a draft the caller may not see)",
+                    "content": error}}}}}

@@ -5,6 +5,29 @@ The routes live on the API blueprint of `consult.api.views`; importing this modu
 
 from __future__ import annotations
 
+import hashlib
+
+from flask import current_app, request
+
+from consult.api.views import bp
+from consult.archive import feed as feed_export
+from consult.drafts.services import get_consultation
+
+CONTENT_TYPE = f"{feed_export.MEDIA_TYPE}; charset=utf-8"
+
+
+@bp.get("/consultations/<slug>/feed.atom")
+def consultation_feed(slug: str):
+    """Atom feed of a consultation's publications, submissions and dispositions."""
+    consultation = get_consultation(slug)
+    body = feed_export.consultation_feed(consultation, base_url=request.url_root)
+    response = current_app.response_class(body, content_type=CONTENT_TYPE)
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    # The same public data for every caller, but it grows with every submission: shared
+    # caches may keep it, always revalidated (a 304 costs the reader nothing).
+    response.headers["Cache-Control"] = "public, no-cache"
+    return response.make_conditional(request)
+
 
 def openapi_schemas() -> dict:
     """This module's schemas for the OpenAPI document."""
@@ -13,4 +36,21 @@ def openapi_schemas() -> dict:
 
 def openapi_paths() -> dict:
     """This module's paths for the OpenAPI document."""
-    return {}
+    return {"/consultations/{slug}/feed.atom": {"get": {
+        "summary": "Atom feed of publications and submissions",
+        "description": "Atom 1.0, newest first: each published version, the newest "
+                       f"{feed_export.FEED_SIZE} public submissions (delegation, kind, "
+                       "paragraph, link to the permanent page, text as summary) and the "
+                       f"newest {feed_export.FEED_SIZE} dispositions. Hidden submissions, "
+                       "replies under them and draft versions never appear; authors are "
+                       "delegations.",
+        "operationId": "getConsultationFeed",
+        "parameters": [{"name": "slug", "in": "path", "required": True,
+                        "description": "The consultation's short name",
+                        "schema": {"type": "string"}}],
+        "responses": {
+            "200": {"description": "The feed", "content": {
+                feed_export.MEDIA_TYPE: {"schema": {"type": "string"}}}},
+            "304": {"description": "Not modified (If-None-Match)"},
+            "404": {"description": "No such consultation", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"}}}}}}}}

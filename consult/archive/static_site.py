@@ -133,17 +133,15 @@ def _data_files(app: Flask, root: Path, base_url: str, progress) -> tuple[dict[s
         slug = consultation.slug
         json_file = f"data/{slug}.json"
         with open(root / _ensure_dir(root, json_file), "w", encoding="utf-8") as out:
-            for chunk in export.iter_export_json(consultation, base_url=base_url):
-                out.write(chunk)
+            out.writelines(export.iter_export_json(consultation, base_url=base_url))
         links[f"/api/v1/consultations/{slug}/export.json"] = json_file
         count += 1
         for table in export.export_tables():
             csv_file = f"data/{slug}-{table}.csv"
             with open(root / _ensure_dir(root, csv_file), "w", encoding="utf-8",
                       newline="") as out:
-                for chunk in export.iter_export_csv(consultation, table=table,
-                                                    base_url=base_url):
-                    out.write(chunk)
+                out.writelines(export.iter_export_csv(consultation, table=table,
+                                                      base_url=base_url))
             links[f"/api/v1/consultations/{slug}/export.csv?table={table}"] = csv_file
             if table == export.DEFAULT_TABLE:
                 links[f"/api/v1/consultations/{slug}/export.csv"] = csv_file
@@ -216,7 +214,9 @@ def export_archive(app: Flask, target: Path, *, live_site: str = "", made_on: st
 
     client = app.test_client()
     environ = {"consult.static_archive": made_on or "today"}
-    queue, seen, pages = deque(["/"]), {"/"}, 0
+    # The home page leads to everything else but the log of all consultations.
+    seeds = ["/", "/moderation-log"]
+    queue, seen, pages = deque(seeds), set(seeds), 0
     while queue:
         address = queue.popleft()
         response = client.get(address, environ_overrides=environ)

@@ -5,18 +5,11 @@ import re
 from consult.comments import services as comments
 from consult.db import db
 from consult.moderation.services import hide_submission
-from tests.comments.conftest import (  # noqa: F401  (fixtures)
-    can,
-    fra,
-    nor,
-    paragraph,
-    publish_rev1,
-    version,
-)
+from tests.comments.conftest import paragraph, publish_rev1
 
 
 def test_a_paragraph_key_shows_its_wording_in_every_version_with_changes_marked(
-        client, consultation, version, staff, fra):  # noqa: F811
+        client, consultation, version, staff, fra):
     op1 = paragraph(version, "OP1")
     comments.post_comment(fra, op1, "On the zero draft.")
     db.session.commit()
@@ -38,7 +31,7 @@ def test_a_paragraph_key_shows_its_wording_in_every_version_with_changes_marked(
 
 
 def test_unknown_keys_and_keys_only_in_drafts_are_not_found(client, consultation, version,
-                                                            staff):  # noqa: F811
+                                                            staff):
     from consult.drafts import services as drafts
     from tests.comments.conftest import REV1
 
@@ -53,7 +46,7 @@ def test_unknown_keys_and_keys_only_in_drafts_are_not_found(client, consultation
 
 
 def test_every_visible_submission_is_listed_and_filtered(client, version, staff, fra, nor,
-                                                         can):  # noqa: F811
+                                                         can):
     op1 = paragraph(version, "OP1")
     kept = comments.post_comment(fra, op1, "Kept.")
     amendment = comments.propose_amendment(nor, op1, "*Calls upon* all States to act;")
@@ -76,7 +69,7 @@ def test_every_visible_submission_is_listed_and_filtered(client, version, staff,
     assert client.get("/consultations/nowhere/submissions").status_code == 404
 
 
-def test_a_delegation_page_reaches_everything_it_submitted(client, version, fra, staff):  # noqa: F811
+def test_a_delegation_page_reaches_everything_it_submitted(client, version, fra, staff):
     op1 = paragraph(version, "OP1")
     posted = [comments.post_comment(fra, op1, f"Comment {n}.") for n in range(5)]
     hide_submission(staff, posted[0], reason_code="duplicate")
@@ -91,8 +84,8 @@ def test_a_delegation_page_reaches_everything_it_submitted(client, version, fra,
     assert client.get("/delegations/FRA?page=zz").status_code == 200
 
 
-def test_public_pages_can_sit_in_a_cdn_for_anonymous_readers_only(client, app, version,  # noqa: F811
-                                                                  fra):  # noqa: F811
+def test_public_pages_can_sit_in_a_cdn_for_anonymous_readers_only(client, app, version,
+                                                                  fra):
     from tests.conftest import login
 
     url = f"/consultations/gpa/versions/{version.id}"

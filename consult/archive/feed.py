@@ -1,0 +1,231 @@
+"""A consultation as an Atom 1.0 feed: publications, new submissions, dispositions.
+
+Built with lxml, which the Akoma Ntoso export needs anyway: the feed is a small document,
+and building it by hand keeps every byte decided here (no generator timestamps), so the
+same record gives the same bytes and the ETag holds. feedgen, the usual library, would add
+a dependency and stamp its own build time.
+
+Only what the public may read goes in, whoever asks: every submission and every
+disposition target is re-checked in SQL (not hidden, not under a hidden submission, on a
+version that is not a draft); draft versions never appear; authors are delegations, never
+accounts (no names of persons, no e-mail addresses).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import current_app
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from consult.archive.akn import MEDIA_TYPE as AKN_MEDIA_TYPE
+from consult.archive.akn import xml_text
+from consult.comments.models import Submission, SubmissionKind
+from consult.db import db
+from consult.drafts.models import Version, VersionStatus
+from consult.moderation.models import LogEntry
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_TYPE = "application/atom+xml"
+# How many of the newest submissions, and of the newest dispositions, the feed carries.
+FEED_SIZE = 100
+SUMMARY_CHARS = 1000
+# The co-facilitators act as a body here: the log names the person, the feed need not.
+STAFF_AUTHOR = "Co-facilitators"
+
+_KIND_WORDS = {SubmissionKind.comment: "comment", SubmissionKind.amendment: "amendment",
+               SubmissionKind.support: "support", SubmissionKind.statement: "general statement"}
+_DISPOSITION_WORDS = {"pending": "pending", "incorporated": "incorporated",
+                      "partly_incorporated": "partly incorporated",
+                      "not_retained": "not retained"}
+
+
+def _public(query):
+    """Only submissions anyone may read: not hidden, not under a hidden one, not on a draft."""
+    return query.where(Submission.is_hidden.is_(False), Submission.under_hidden.is_(False),
+                       Version.status != VersionStatus.draft)
+
+
+@dataclasses.dataclass
+class _Entry:
+    id: str
+    title: str
+    updated: dt.datetime
+    published: dt.datetime
+    author: str
+    link: str
+    category: str
+    summary: str
+    related: tuple[str, str] | None = None  # (href, media type)
+
+
+def _timestamp(value: dt.datetime) -> str:
+    """RFC 3339 in UTC, as Atom wants it."""
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace(
+        "+00:00", "Z")
+
+
+def _shorten(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS - 1].rstrip() + "…"
+
+
+class _Links:
+    """Absolute addresses of the site's permanent pages, with or without a request."""
+
+    def __init__(self, base_url: str):
+        self.base = base_url.rstrip("/")
+        self.adapter = current_app.url_map.bind("localhost")
+        host = urlsplit(base_url).hostname or "localhost"
+        self.host = host.lower()
+
+    def url(self, endpoint: str, **values) -> str:
+        return self.base + self.adapter.build(endpoint, values)
+
+    def tag(self, consultation, specific: str) -> str:
+        """A tag: URI (RFC 4151): the entry keeps its id however the feed is fetched."""
+        return f"tag:{self.host},{consultation.created_at:%Y-%m-%d}:{consultation.slug}/{specific}"
+
+
+def _publications(consultation, links: _Links) -> list[_Entry]:
+    versions = db.session.scalars(
+        select(Version).where(Version.consultation_id == consultation.id,
+                              Version.status != VersionStatus.draft,
+                              Version.published_at.is_not(None)))
+    entries = []
+    for version in versions:
+        title = f"{version.label} published" + (f" ({version.symbol})" if version.symbol else "")
+        entries.append(_Entry(
+            id=links.tag(consultation, f"versions/{version.id}/published"),
+            title=title, updated=version.published_at, published=version.published_at,
+            author=STAFF_AUTHOR,
+            link=links.url("drafts.version", slug=consultation.slug, version_id=version.id),
+            category="publication",
+            summary=f"{version.label} of “{consultation.title}” is published.",
+            related=(links.url("api.version_akn", version_id=version.id), AKN_MEDIA_TYPE)))
+    return entries
+
+
+def _submission_title(submission: Submission) -> str:
+    who = submission.delegation.code
+    where = submission.version.label
+    if submission.paragraph is not None:
+        where = f"{submission.paragraph.label} ({where})"
+    if submission.kind == SubmissionKind.support:
+        proposer = submission.parent.delegation.code if submission.parent is not None else "?"
+        title = f"{who} supports the amendment by {proposer} on {where}"
+    elif submission.kind == SubmissionKind.statement and submission.paragraph is None \
+            and submission.parent_id is None:
+        title = f"{who}: general statement on {where}"
+    else:
+        kind = "reply" if submission.parent_id is not None else _KIND_WORDS[submission.kind]
+        title = f"{who}: {kind} on {where}"
+    return title + (" [withdrawn]" if submission.is_withdrawn else "")
+
+
+def _submission_summary(submission: Submission) -> str:
+    if submission.kind == SubmissionKind.amendment and submission.proposed_text:
+        text = f"Proposed text: {submission.proposed_text}"
+        if submission.body.strip():
+            text += f"\n\n{submission.body}"
+        return _shorten(text)
+    return _shorten(submission.body or "")
+
+
+def _submissions(consultation, links: _Links) -> list[_Entry]:
+    rows = db.session.scalars(_public(
+        select(Submission).join(Version, Version.id == Submission.version_id)
+        .where(Submission.consultation_id == consultation.id))
+        .options(contains_eager(Submission.version), selectinload(Submission.paragraph),
+                 selectinload(Submission.parent))
+        .order_by(Submission.created_at.desc(), Submission.id.desc()).limit(FEED_SIZE))
+    entries = []
+    for submission in rows:
+        updated = max(t for t in (submission.created_at, submission.edited_at,
+                                  submission.withdrawn_at) if t is not None)
+        entries.append(_Entry(
+            id=links.tag(consultation, f"submissions/{submission.id}"),
+            title=_submission_title(submission), updated=updated,
+            published=submission.created_at, author=submission.delegation.name_en,
+            link=links.url("comments.submission", slug=consultation.slug,
+                           submission_id=submission.id),
+            category=submission.kind.value, summary=_submission_summary(submission)))
+    return entries
+
+
+def _dispositions(consultation, links: _Links) -> list[_Entry]:
+    rows = db.session.execute(_public(
+        select(LogEntry, Submission.id)
+        .join(Submission, Submission.id == LogEntry.target_id)
+        .join(Version, Version.id == Submission.version_id)
+        .where(LogEntry.consultation_id == consultation.id,
+               LogEntry.action == "submission.disposition",
+               LogEntry.target_type == "submission"))
+        .order_by(LogEntry.at.desc(), LogEntry.id.desc()).limit(FEED_SIZE)).all()
+    entries = []
+    for entry, submission_id in rows:
+        value = (entry.details or {}).get("disposition") or ""
+        decided = _DISPOSITION_WORDS.get(value, value.replace("_", " "))
+        entries.append(_Entry(
+            id=links.tag(consultation, f"log/{entry.id}"),
+            title=f"Disposition of {entry.target_label}: {decided}",
+            updated=entry.at, published=entry.at, author=STAFF_AUTHOR,
+            link=links.url("comments.submission", slug=consultation.slug,
+                           submission_id=submission_id),
+            category="disposition",
+            summary=_shorten(entry.reason or f"The proposal is {decided}.")))
+    return entries
+
+
+def _add(parent, tag: str, text: str | None = None, **attributes):
+    element = etree.SubElement(parent, f"{{{ATOM_NS}}}{tag}")
+    for name, value in attributes.items():
+        element.set(name, xml_text(value))
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def _write_entry(feed, entry: _Entry) -> None:
+    node = _add(feed, "entry")
+    _add(node, "id", entry.id)
+    _add(node, "title", entry.title, type="text")
+    _add(node, "updated", _timestamp(entry.updated))
+    _add(node, "published", _timestamp(entry.published))
+    _add(_add(node, "author"), "name", entry.author)
+    _add(node, "link", rel="alternate", type="text/html", href=entry.link)
+    if entry.related is not None:
+        _add(node, "link", rel="related", type=entry.related[1], href=entry.related[0])
+    _add(node, "category", term=entry.category)
+    if entry.summary:  # a support often says nothing; its title says it all
+        _add(node, "summary", entry.summary, type="text")
+
+
+def consultation_feed(consultation, *, base_url: str) -> bytes:
+    """The consultation's public activity as Atom 1.0, newest first, UTF-8."""
+    links = _Links(base_url)
+    entries = (_publications(consultation, links) + _submissions(consultation, links)
+               + _dispositions(consultation, links))
+    # Newest first; ties in a fixed order, so that the same record gives the same bytes.
+    entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
+
+    feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
+    feed.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    _add(feed, "id", links.tag(consultation, "feed"))
+    _add(feed, "title", consultation.title, type="text")
+    _add(feed, "subtitle", "Publications, submissions and dispositions", type="text")
+    updated = entries[0].updated if entries else consultation.created_at
+    _add(feed, "updated", _timestamp(updated))
+    _add(feed, "link", rel="self", type=MEDIA_TYPE,
+         href=links.url("api.consultation_feed", slug=consultation.slug))
+    _add(feed, "link", rel="alternate", type="text/html",
+         href=links.url("drafts.consultation", slug=consultation.slug))
+    _add(feed, "generator", "Consult")
+    for entry in entries:
+        _write_entry(feed, entry)
+    etree.indent(feed)
+    return etree.tostring(feed, xml_declaration=True, encoding="UTF-8") + b"\n"
