@@ -22,10 +22,11 @@ archive_cli = AppGroup("archive", help="The public archive: a static copy of the
 def export_command(directory: Path, site_url: str):
     """Write the static site, the open data and SHA256SUMS into DIRECTORY (new or empty)."""
     created = not directory.exists()
-    made_on = utcnow().strftime("%Y-%m-%d %H:%M UTC")
+    now = utcnow()
+    made_on = now.strftime("%Y-%m-%d %H:%M UTC")
     try:
         result = export_archive(current_app._get_current_object(), directory,
-                                live_site=site_url, made_on=made_on,
+                                live_site=site_url, made_on=made_on, generated_at=now,
                                 progress=lambda message: click.echo(message, err=True))
     except ArchiveError as exc:
         click.echo(f"Error: {exc}", err=True)

@@ -122,7 +122,8 @@ def _write(root: Path, relative: str, data: bytes) -> None:
     target.write_bytes(data)
 
 
-def _data_files(app: Flask, root: Path, base_url: str, progress) -> tuple[dict[str, str], int]:
+def _data_files(app: Flask, root: Path, base_url: str, progress,
+                generated_at=None) -> tuple[dict[str, str], int]:
     """Write the open data of every consultation; map their API addresses to the files."""
     from consult.archive import export
     from consult.drafts.services import list_consultations
@@ -133,7 +134,10 @@ def _data_files(app: Flask, root: Path, base_url: str, progress) -> tuple[dict[s
         slug = consultation.slug
         json_file = f"data/{slug}.json"
         with open(root / _ensure_dir(root, json_file), "w", encoding="utf-8") as out:
-            out.writelines(export.iter_export_json(consultation, base_url=base_url))
+            out.writelines(export.iter_export_json(
+                consultation, base_url=base_url, generated_at=generated_at,
+                progress=_every_tenth(lambda done, total: progress(
+                    f"data: {slug}.json, {done:,} of {total:,} rows"))))
         links[f"/api/v1/consultations/{slug}/export.json"] = json_file
         count += 1
         for table in export.export_tables():
@@ -149,6 +153,19 @@ def _data_files(app: Flask, root: Path, base_url: str, progress) -> tuple[dict[s
         count += _akoma_ntoso(root, consultation, links)
         progress(f"data: {slug}")
     return links, count
+
+
+def _every_tenth(report):
+    """A progress callback that speaks at each tenth of the way (and at the end)."""
+    said = {"step": -1}
+
+    def tell(done: int, total: int) -> None:
+        step = 10 * done // total if total else 10
+        if step != said["step"]:
+            said["step"] = step
+            report(done, total)
+
+    return tell
 
 
 def _akoma_ntoso(root: Path, consultation, links: dict[str, str]) -> int:
@@ -196,7 +213,7 @@ def verify_manifest(root: Path) -> list[str]:
 
 
 def export_archive(app: Flask, target: Path, *, live_site: str = "", made_on: str = "",
-                   progress=lambda message: None) -> ArchiveResult:
+                   generated_at=None, progress=lambda message: None) -> ArchiveResult:
     """Write the static archive of the public record into `target` (new or empty)."""
     target = Path(target)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -210,7 +227,7 @@ def export_archive(app: Flask, target: Path, *, live_site: str = "", made_on: st
             _write(target, f"static/{name}", (static / name).read_bytes())
 
     with app.app_context():
-        data_links, data_files = _data_files(app, target, live_site, progress)
+        data_links, data_files = _data_files(app, target, live_site, progress, generated_at)
 
     client = app.test_client()
     environ = {"consult.static_archive": made_on or "today"}

@@ -43,6 +43,7 @@ def test_the_archive_holds_the_public_record_as_linked_pages(archive, planted): 
                  "consultations/gpa/submissions/index.html",
                  f"consultations/gpa/submissions/{planted['visible'].id}/index.html",
                  "delegations/FRA/index.html", "data/gpa.json", "data/gpa-submissions.csv",
+                 "consultations/gpa/data/index.html", "data/gpa-log.csv",
                  f"data/gpa/versions/{rev1.id}.akn.xml", "static/consult.css"):
         assert (root / must).is_file(), must
     compare = list((root / "consultations/gpa/compare").rglob("index.html"))
@@ -96,6 +97,7 @@ def test_the_command_reports_progress_and_refuses_a_used_folder(runner, planted,
                                  "--site-url", "https://consult.example"])
     assert result.exit_code == 0, result.output
     assert "pages:" in result.output and "Archive written to" in result.output
+    assert "data: gpa.json," in result.output and "rows" in result.output
     assert (target / "SHA256SUMS").is_file()
     again = runner.invoke(args=["archive", "export", str(target)])
     assert again.exit_code == 1 and "not an empty folder" in again.output

@@ -92,6 +92,7 @@ QUERIES = {
     "moderation.log": ["action=submission.hide"],
     "api.moderation_log": ["per_page=200"],
     "archive.submissions": ["kind=comment", "kind=support", "page=2"],
+    "api.export_csv": ["table=versions", "table=paragraphs", "table=log", "bom=1"],
 }
 
 
