@@ -30,6 +30,7 @@ def version_akn(version_id: int):
         response.headers["Cache-Control"] = "private, no-store"
         return response
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.last_modified = version.published_at  # the text has not changed since
     response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
     return response.make_conditional(request)
 

@@ -57,7 +57,9 @@ def version_diff(a: int, b: int):
     comparison = compare_version_ids(api_user(), a, b)
     payload = comparison_data(comparison)
     if comparison.is_public:
-        response = _cached_json(payload)
+        # Both texts are published, hence fixed since the later publication.
+        response = _cached_json(payload, last_modified=max(
+            comparison.from_version.published_at, comparison.to_version.published_at))
         response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
         return response
     response = jsonify(payload)

@@ -108,12 +108,14 @@ def _is_unstorable(value) -> bool:
     return False
 
 
-def _cached_json(payload: dict):
-    """A JSON response with an ETag; 304 when the client already has it."""
+def _cached_json(payload: dict, last_modified=None):
+    """A JSON response with an ETag (and Last-Modified if given); 304 when the client has it."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     etag = hashlib.sha256(body.encode()).hexdigest()[:32]
     response = current_app.response_class(body, mimetype="application/json")
     response.set_etag(etag)
+    if last_modified is not None:
+        response.last_modified = last_modified
     response.headers["Cache-Control"] = "public, max-age=60"
     return response.make_conditional(request)
 

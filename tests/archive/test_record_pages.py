@@ -98,3 +98,17 @@ def test_public_pages_can_sit_in_a_cdn_for_anonymous_readers_only(client, app, v
     login(reader, fra.email)
     mine = reader.get(url)
     assert mine.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_texts_of_published_versions_say_when_they_last_changed(client, consultation, version,
+                                                                 staff):
+    rev1 = publish_rev1(staff, consultation)
+    for url in (f"/api/v1/versions/{rev1.id}/akn.xml",
+                f"/api/v1/versions/{version.id}/diff/{rev1.id}",
+                f"/consultations/gpa/compare/{version.id}/{rev1.id}"):
+        first = client.get(url)
+        assert first.status_code == 200 and first.headers["ETag"], url
+        assert first.last_modified.replace(tzinfo=None) == \
+            rev1.published_at.replace(microsecond=0, tzinfo=None), url
+        since = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+        assert since.status_code == 304, url
