@@ -106,6 +106,18 @@ def list_log(*, consultation=None, action: str | None = None, page: int = 1,
     return LogPage(entries, total, page, per_page)
 
 
+def hidden_targets(entries) -> set[int]:
+    """Ids of the submissions named in these entries that are hidden now (not linked then)."""
+    from consult.comments.models import Submission
+
+    ids = {e.target_id for e in entries if e.target_type == "submission" and e.target_id}
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Submission.id).where(
+        Submission.id.in_(ids),
+        Submission.is_hidden.is_(True) | Submission.under_hidden.is_(True))))
+
+
 def log_reason_text(entry: LogEntry) -> str:
     """The why of a log entry in English: the chosen reason, then the moderator's words."""
     code = (entry.details or {}).get("reason_code")

@@ -204,7 +204,8 @@ def _render_log(consultation=None):
     response = make_response(render_template(
         "moderation/log.html", log=log, consultation=consultation, action=action,
         actions=services.LOG_ACTIONS, consultations=consultations,
-        reasons=services.HIDE_REASONS, error=error), status)
+        reasons=services.HIDE_REASONS, error=error,
+        hidden_targets=services.hidden_targets(log.entries)), status)
     return response
 
 

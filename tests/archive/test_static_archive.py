@@ -51,6 +51,17 @@ def test_the_archive_holds_the_public_record_as_linked_pages(archive, planted): 
     assert result.pages > 10 and result.files == len(every_file(root))
 
 
+def test_every_link_between_archived_pages_leads_to_a_file(archive):
+    root, _result = archive
+    broken = []
+    for page in root.rglob("*.html"):
+        for target in re.findall(r'(?:href|src)="([^"#]*)', page.read_text(encoding="utf-8")):
+            if target and not target.startswith(("http:", "https:", "mailto:")) \
+                    and not (page.parent / target).resolve().is_file():
+                broken.append((page.relative_to(root).as_posix(), target))
+    assert broken == []
+
+
 def test_nothing_hidden_unpublished_or_private_is_in_any_file(archive, planted):  # noqa: F811
     root, _result = archive
     draft = planted["draft"]
