@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel import dates as babel_dates
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -119,8 +119,10 @@ def init_app(app: Flask) -> None:
             if request.endpoint in STAFF_PAGES:
                 # Unpublished text: not kept in a shared browser's cache after logout.
                 response.headers["Cache-Control"] = "private, no-store"
+            # The session cookie is added after this hook: a page that put anything in the
+            # session (a CSRF token, say) will set one, so it is not for shared caches.
             if (not current_user.is_authenticated and "Set-Cookie" not in response.headers
-                    and not request.cookies):
+                    and not request.cookies and not session.modified):
                 # What every anonymous reader gets alike: a CDN may keep it, and must ask
                 # again (a cheap 304 thanks to the ETag) since counts and threads move.
                 response.headers.setdefault("Cache-Control", "public, no-cache")

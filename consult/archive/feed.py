@@ -220,6 +220,8 @@ def consultation_feed(consultation, *, base_url: str) -> bytes:
     _add(feed, "subtitle", "Publications, submissions and dispositions", type="text")
     updated = entries[0].updated if entries else consultation.created_at
     _add(feed, "updated", _timestamp(updated))
+    # RFC 4287 wants an author on the feed when an entry may lack one (an empty feed).
+    _add(_add(feed, "author"), "name", STAFF_AUTHOR)
     _add(feed, "link", rel="self", type=MEDIA_TYPE,
          href=links.url("api.consultation_feed", slug=consultation.slug))
     _add(feed, "link", rel="alternate", type="text/html",

@@ -111,6 +111,8 @@ def list_public_submissions(consultation, *, page: int = 1, per_page: int = 100,
     base = select(Submission).join(Version, Version.id == Submission.version_id).where(
         *conditions)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    if page > 1 and (page - 1) * per_page >= total:
+        raise NotFound(_("There is no page %(page)d.", page=page))
     rows = list(db.session.scalars(
         base.options(selectinload(Submission.version), selectinload(Submission.paragraph))
         .order_by(Submission.created_at.desc(), Submission.id.desc())

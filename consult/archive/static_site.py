@@ -36,10 +36,16 @@ _FOLLOW = [
     re.compile(r"^/delegations/[^/]+$"),
     re.compile(r"^/moderation-log$"),
 ]
-# Query arguments that give a page of its own (pagination, the side-by-side comparison).
-_KEEP_QUERY = ("page", "view")
+# Query arguments that give a page of its own (pagination, the comparison's views), each
+# with the only values followed: they become part of file names.
+_KEEP_QUERY = {"page": re.compile(r"^[1-9][0-9]{0,5}$"), "view": re.compile(r"^side$"),
+               "changes": re.compile(r"^only$")}
+# Path segments become folder names: nothing but plain characters, never "." or "..".
+_SAFE_SEGMENT = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9_.()\-]{1,100}$")
 _LINK = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+# Scripts are not needed, and forms cannot work from disk (search, filters, choosers).
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
+_FORM = re.compile(r"<form\b[^>]*>.*?</form>\s*", re.DOTALL)
 
 
 class ArchiveError(Exception):
@@ -67,9 +73,13 @@ def _normalise(url: str) -> str | None:
         return None
     if not _follows(parts.path):
         return None
-    query = sorted((k, v) for k, v in parse_qsl(parts.query) if k in _KEEP_QUERY)
-    if dict(query).get("view") == "inline":
-        query = [(k, v) for k, v in query if k != "view"]
+    if not all(_SAFE_SEGMENT.match(segment) for segment in parts.path.strip("/").split("/")
+               if parts.path != "/"):
+        return None
+    query = sorted((k, v) for k, v in parse_qsl(parts.query)
+                   if k in _KEEP_QUERY and _KEEP_QUERY[k].match(v))
+    if any(k == "page" and v == "1" for k, v in query):
+        query = [(k, v) for k, v in query if k != "page"]  # page 1 is the page itself
     return parts.path + ("?" + urlencode(query) if query else "")
 
 
@@ -113,11 +123,14 @@ def _rewrite(html: str, page_file: str, *, data_links: dict[str, str], live_site
         return match.group(1) + _relative(file_for(address), page_file) + anchor + \
             match.group(3)
 
-    return _LINK.sub(replace, _SCRIPT.sub("", html))
+    return _LINK.sub(replace, _FORM.sub("", _SCRIPT.sub("", html)))
 
 
 def _write(root: Path, relative: str, data: bytes) -> None:
-    target = root / relative
+    target = (root / relative).resolve()
+    # Names come from addresses on the site; whatever they say, nothing leaves the folder.
+    if not target.is_relative_to(root.resolve()):
+        raise ArchiveError(f"refused to write outside the archive: {relative}")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
 
@@ -234,12 +247,19 @@ def export_archive(app: Flask, target: Path, *, live_site: str = "", made_on: st
     # The home page leads to everything else but the log of all consultations.
     seeds = ["/", "/moderation-log"]
     queue, seen, pages = deque(seeds), set(seeds), 0
+    missing: set[str] = set()
+    linking: dict[str, set[str]] = {}  # address → the archived pages that link to it
     while queue:
         address = queue.popleft()
         response = client.get(address, environ_overrides=environ)
+        if response.status_code >= 500:
+            response.close()
+            raise ArchiveError(f"{address} answered {response.status_code}; the archive "
+                               "would be incomplete, so nothing was kept.")
         if response.status_code != 200:
             response.close()
-            continue  # a link to something that is not (or no longer) public
+            missing.add(address)  # linked from user text, but not public (or not there)
+            continue
         page_file = file_for(address)
         if response.mimetype == "text/html":
             found: list[str] = []
@@ -247,6 +267,7 @@ def export_archive(app: Flask, target: Path, *, live_site: str = "", made_on: st
                             data_links=data_links, live_site=live_site, found=found)
             _write(target, page_file, html.encode("utf-8"))
             for next_address in found:
+                linking.setdefault(next_address, set()).add(page_file)
                 if next_address not in seen:
                     seen.add(next_address)
                     queue.append(next_address)
@@ -256,11 +277,25 @@ def export_archive(app: Flask, target: Path, *, live_site: str = "", made_on: st
         pages += 1
         if pages % 100 == 0:
             progress(f"pages: {pages} written, {len(queue)} to go")
+    _relink_missing(target, missing, linking, live_site)
     progress(f"pages: {pages} written")
     _write(target, "README.txt", _readme(made_on).encode("utf-8"))
     files = write_manifest(target)
     progress(f"manifest: {files} files in {MANIFEST}")
     return ArchiveResult(target, pages, data_files, files + 1)
+
+
+def _relink_missing(root: Path, missing: set[str], linking: dict[str, set[str]],
+                    live_site: str) -> None:
+    """Point links to pages the archive could not hold at the live site instead."""
+    for address in missing:
+        for page_file in linking.get(address, ()):
+            path = root / page_file
+            html = path.read_text(encoding="utf-8")
+            relative = _relative(file_for(address), page_file)
+            html = html.replace(f'="{relative}"', f'="{live_site.rstrip("/")}{address}"')
+            html = html.replace(f'="{relative}#', f'="{live_site.rstrip("/")}{address}#')
+            path.write_text(html, encoding="utf-8")
 
 
 def _readme(made_on: str) -> str:
@@ -276,7 +311,8 @@ def _readme(made_on: str) -> str:
 
 
 def remove_partial(target: Path) -> None:
-    """Delete a half-written archive after a failure (only what this run created)."""
+    """Empty a half-written archive after a failure (the folder was new or empty before)."""
     if target.exists():
         shutil.rmtree(target)
+        target.mkdir()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, make_response, render_template, request
 from flask_login import current_user
 
 from consult.archive import services
@@ -22,8 +22,11 @@ def paragraph_history(slug: str, key: str):
     """One paragraph from the zero draft to the newest text: every wording, every change."""
     consultation = drafts.get_consultation(slug)
     history = services.paragraph_key_history(current_user, consultation, key)
-    return render_template("archive/paragraph_history.html", consultation=consultation,
-                           history=history)
+    response = make_response(render_template("archive/paragraph_history.html",
+                                             consultation=consultation, history=history))
+    if any(not step.version.is_public for step in history.steps):
+        response.headers["Cache-Control"] = "private, no-store"  # a draft's text, for staff
+    return response
 
 
 @bp.get("/consultations/<slug>/submissions")

@@ -225,5 +225,7 @@ def delegation(code: str):
     raw = request.args.get("page", "1")
     page = int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 else 1
     submissions, total = list_delegation_submissions(current_user, found, page=max(page, 1))
+    if page > 1 and not submissions:
+        abort(404)  # past the last page
     return render_template("auth/delegation.html", delegation=found, submissions=submissions,
                            total=total, page=max(page, 1), pages=max(1, -(-total // 100)))

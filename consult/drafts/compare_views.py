@@ -55,12 +55,9 @@ def compare(slug: str, a: int, b: int):
     html = render_template(
         "drafts/compare.html", comparison=comparison, consultation=comparison.consultation,
         versions=versions, counts=comparison.counts, compare_url=compare_url, **options)
-    response = make_response(html)
-    if comparison.is_public:
-        # Both texts are published, hence fixed since the later publication.
-        response.last_modified = max(comparison.from_version.published_at,
-                                     comparison.to_version.published_at)
-    return _cacheable(response, public=comparison.is_public)
+    # No Last-Modified: the page also lists the versions one may pick, which grows with
+    # each publication (the ETag covers that).
+    return _cacheable(make_response(html), public=comparison.is_public)
 
 
 def _cacheable(response, *, public: bool):

@@ -100,6 +100,8 @@ def list_log(*, consultation=None, action: str | None = None, page: int = 1,
     if action is not None:
         conditions.append(LogEntry.action == action)
     total = db.session.scalar(select(func.count(LogEntry.id)).where(*conditions))
+    if page > 1 and (page - 1) * per_page >= total:
+        raise NotFound(_("There is no page %(page)d.", page=page))
     entries = list(db.session.scalars(
         select(LogEntry).where(*conditions).order_by(LogEntry.at.desc(), LogEntry.id.desc())
         .offset((page - 1) * per_page).limit(per_page)))

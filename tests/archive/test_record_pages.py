@@ -104,11 +104,16 @@ def test_texts_of_published_versions_say_when_they_last_changed(client, consulta
                                                                  staff):
     rev1 = publish_rev1(staff, consultation)
     for url in (f"/api/v1/versions/{rev1.id}/akn.xml",
-                f"/api/v1/versions/{version.id}/diff/{rev1.id}",
-                f"/consultations/gpa/compare/{version.id}/{rev1.id}"):
+                f"/api/v1/versions/{version.id}/diff/{rev1.id}"):
         first = client.get(url)
         assert first.status_code == 200 and first.headers["ETag"], url
         assert first.last_modified.replace(tzinfo=None) == \
             rev1.published_at.replace(microsecond=0, tzinfo=None), url
         since = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
         assert since.status_code == 304, url
+
+
+def test_a_page_that_starts_a_session_is_never_marked_public(client):
+    response = client.get("/login")  # its form carries a CSRF token kept in the session
+    assert "Set-Cookie" in response.headers
+    assert "public" not in response.headers["Cache-Control"]

@@ -115,3 +115,40 @@ def test_the_command_reports_progress_and_refuses_a_used_folder(runner, planted,
     with pytest.raises(ArchiveError):
         export_archive(runner.app, target)
     shutil.rmtree(target)
+
+
+def test_two_exports_of_the_same_record_stamped_alike_are_identical(runner, planted,  # noqa: F811
+                                                                    tmp_path):
+    for name in ("one", "two"):
+        result = runner.invoke(args=["archive", "export", str(tmp_path / name),
+                                     "--made-on", "2026-11-29T08:00"])
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "one/SHA256SUMS").read_bytes() == \
+        (tmp_path / "two/SHA256SUMS").read_bytes()
+    bad = runner.invoke(args=["archive", "export", str(tmp_path / "three"),
+                              "--made-on", "yesterday"])
+    assert bad.exit_code == 1 and "--made-on" in bad.output
+
+
+def test_links_in_user_text_cannot_steer_the_archive(app, planted, tmp_path):  # noqa: F811
+    from consult.comments import services as comments
+    from consult.db import db
+    from tests.comments.conftest import paragraph
+
+    rev1 = planted["versions"][1]
+    escape = "/".join([".."] * 12) + "/escaped"
+    text = (f"[a](/consultations/gpa/versions/{rev1.id}/paragraphs/OP2?page=/{escape}) "
+            f"[b](/consultations/gpa/submissions?page=99999) "
+            f"[c](/consultations/gpa/paragraphs/..) "
+            f"[d](/consultations/gpa/submissions/{planted['hidden'].id})")
+    comments.post_comment(planted["outsider"], paragraph(rev1, "OP2"), text)
+    db.session.commit()
+    root = tmp_path / "deep" / "archive"
+    export_archive(app, root, made_on="2026-11-29 08:00 UTC", live_site="https://live.example")
+    assert not list(tmp_path.rglob("escaped*"))
+    assert all(p.resolve().is_relative_to(root.resolve()) for p in root.rglob("*"))
+    page = (root / f"consultations/gpa/versions/{rev1.id}/paragraphs/OP2/index.html")
+    html = page.read_text(encoding="utf-8")
+    # What the archive cannot hold is linked on the live site, not left as a dead link.
+    assert f'href="https://live.example/consultations/gpa/submissions/{planted["hidden"].id}"' \
+        in html
