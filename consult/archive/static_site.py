@@ -149,7 +149,7 @@ def _data_files(app: Flask, root: Path, base_url: str, progress,
         with open(root / _ensure_dir(root, json_file), "w", encoding="utf-8") as out:
             out.writelines(export.iter_export_json(
                 consultation, base_url=base_url, generated_at=generated_at,
-                progress=_every_tenth(lambda done, total: progress(
+                progress=_every_tenth(lambda done, total, slug=slug: progress(
                     f"data: {slug}.json, {done:,} of {total:,} rows"))))
         links[f"/api/v1/consultations/{slug}/export.json"] = json_file
         count += 1

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from consult.auth import services
-from consult.auth.forms import (ChangePasswordForm, DelegationForm, EmptyForm, LoginForm,
-                                PasswordForm, TokenForm, UserForm)
+from consult.auth.forms import (
+    ChangePasswordForm,
+    DelegationForm,
+    EmptyForm,
+    LoginForm,
+    PasswordForm,
+    TokenForm,
+    UserForm,
+)
 from consult.db import db
-from consult.urls import safe_local_path
 from consult.errors import ServiceError, TooMany
+from consult.urls import safe_local_path
 
 bp = Blueprint("auth", __name__)
 
