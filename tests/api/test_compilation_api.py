@@ -1,17 +1,15 @@
 """GET /api/v1/versions/{id}/compilation: public data only, whoever asks."""
 
-import datetime as dt
 
 import pytest
 
 from consult.auth.services import create_token
 from consult.comments import services as comments
 from consult.comments.models import Disposition
-from consult.db import db, utcnow
+from consult.db import db
 from consult.drafts import services as drafts
 from consult.moderation.services import hide_submission
-from tests.comments.conftest import REV1, paragraph
-from tests.conftest import SMALL_DRAFT
+from tests.comments.conftest import REV1, can, fra, nor, paragraph, version  # noqa: F401
 
 # API.md: the fields of a submission, plus what the compilation adds.
 PROPOSAL_FIELDS = {
@@ -21,29 +19,6 @@ PROPOSAL_FIELDS = {
 }
 
 
-@pytest.fixture
-def version(consultation, staff):
-    """The zero draft, published and open for comment for ten days."""
-    found = drafts.create_version(staff, consultation, label="Zero draft", text=SMALL_DRAFT,
-                                  comments_close_at=utcnow() + dt.timedelta(days=10),
-                                  publish=True)
-    db.session.commit()
-    return found
-
-
-@pytest.fixture
-def fra(make_user):
-    return make_user("delegate", delegation="FRA", name="Delegate of France")
-
-
-@pytest.fixture
-def nor(make_user):
-    return make_user("delegate", delegation="NOR", name="Delegate of Norway")
-
-
-@pytest.fixture
-def can(make_user):
-    return make_user("delegate", delegation="CAN", name="Delegate of Canada")
 
 
 

@@ -15,35 +15,11 @@ from consult.drafts import services as drafts
 from consult.drafts.compilation import compile_version, fingerprint
 from consult.drafts.docx_export import compilation_docx, word_safe
 from consult.errors import NotFound
-from tests.comments.conftest import REV1, paragraph
-from tests.conftest import SMALL_DRAFT
+from tests.comments.conftest import REV1, can, fra, nor, paragraph, version  # noqa: F401
 
 OP1_NEW = "*Calls upon* all States to act without delay;"  # OP1: "… Member States to act;"
 
 
-@pytest.fixture
-def version(consultation, staff):
-    """The zero draft, published and open for comment for ten days."""
-    found = drafts.create_version(staff, consultation, label="Zero draft", text=SMALL_DRAFT,
-                                  comments_close_at=utcnow() + dt.timedelta(days=10),
-                                  publish=True)
-    db.session.commit()
-    return found
-
-
-@pytest.fixture
-def fra(make_user):
-    return make_user("delegate", delegation="FRA", name="Delegate of France")
-
-
-@pytest.fixture
-def nor(make_user):
-    return make_user("delegate", delegation="NOR", name="Delegate of Norway")
-
-
-@pytest.fixture
-def can(make_user):
-    return make_user("delegate", delegation="CAN", name="Delegate of Canada")
 
 
 

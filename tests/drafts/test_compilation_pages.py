@@ -1,6 +1,5 @@
 """The compilation pages: HTML and .docx, what they show to whom, and their caching."""
 
-import datetime as dt
 import io
 import re
 import zipfile
@@ -12,39 +11,15 @@ from sqlalchemy import select
 
 from consult.comments import services as comments
 from consult.comments.models import Disposition, Submission
-from consult.db import db, utcnow
+from consult.db import db
 from consult.drafts import services as drafts
 from consult.drafts.services import create_consultation
 from consult.moderation.services import hide_submission
-from tests.comments.conftest import REV1, paragraph
-from tests.conftest import SMALL_DRAFT
+from tests.comments.conftest import REV1, can, fra, nor, paragraph, version  # noqa: F401
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-@pytest.fixture
-def version(consultation, staff):
-    """The zero draft, published and open for comment for ten days."""
-    found = drafts.create_version(staff, consultation, label="Zero draft", text=SMALL_DRAFT,
-                                  comments_close_at=utcnow() + dt.timedelta(days=10),
-                                  publish=True)
-    db.session.commit()
-    return found
-
-
-@pytest.fixture
-def fra(make_user):
-    return make_user("delegate", delegation="FRA", name="Delegate of France")
-
-
-@pytest.fixture
-def nor(make_user):
-    return make_user("delegate", delegation="NOR", name="Delegate of Norway")
-
-
-@pytest.fixture
-def can(make_user):
-    return make_user("delegate", delegation="CAN", name="Delegate of Canada")
 
 
 
