@@ -8,6 +8,11 @@ from flask import Flask, request
 
 from consult.settings import ROOT, instance_path, load_settings, resolve_paths
 
+# The interface language an anonymous reader chose with the switcher (a year).
+LANGUAGE_COOKIE = "lang"
+# Endpoints whose ?lang= is a search filter (API.md), not the interface language.
+SEARCH_ENDPOINTS = {"search.search", "api.search"}
+
 
 def create_app(test_config: dict | None = None, instance: str | Path | None = None) -> Flask:
     """Build the application: configuration layers, extensions, blueprints, commands."""
@@ -63,16 +68,25 @@ def _init_extensions(app: Flask) -> None:
     login.init_app(app, login_manager)
 
     def select_locale():
-        # An explicit ?lang= wins, then the reader's saved choice, then the browser's
-        # preference among the six languages.
-        from flask import has_request_context, session
+        # An explicit ?lang= wins (a shared link opens in the sender's language), then the
+        # account's saved choice, then the reader's cookie, then the browser's preference.
+        from flask import has_request_context
+        from flask_login import current_user
 
         if not has_request_context():  # command line, background work
             return app.config["BABEL_DEFAULT_LOCALE"]
-        for asked in (request.args.get("lang"), session.get("lang")):
-            if asked in app.config["LANGUAGES"]:
-                return asked
-        return request.accept_languages.best_match(app.config["LANGUAGES"]) or "en"
+        languages = app.config["LANGUAGES"]
+        # On search, ?lang= filters results by their language; it does not set the page's.
+        asked = None if request.endpoint in SEARCH_ENDPOINTS else request.args.get("lang")
+        if asked in languages:
+            return asked
+        user = current_user._get_current_object() if current_user else None
+        saved = getattr(user, "language", None) if getattr(user, "is_authenticated", False) \
+            else None
+        for choice in (saved, request.cookies.get(LANGUAGE_COOKIE)):
+            if choice in languages:
+                return choice
+        return request.accept_languages.best_match(languages) or "en"
 
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
@@ -89,9 +103,11 @@ def _register_blueprints(app: Flask) -> None:
     import consult.api.search  # noqa: F401  (adds GET /search to the API blueprint)
     import consult.api.diff  # noqa: F401  (adds the version comparison to the API blueprint)
     import consult.api.compilation  # noqa: F401  (adds compilation texts to the API)
+    import consult.api.translations  # noqa: F401  (adds texts in other languages to the API)
     import consult.api.moderation  # noqa: F401  (adds moderation and the log to the API)
     import consult.drafts.compare_views  # noqa: F401  (adds comparison pages to drafts)
     import consult.drafts.compilation_views  # noqa: F401  (adds compilation pages to drafts)
+    import consult.drafts.translation_views  # noqa: F401  (adds the texts in other languages)
     import consult.moderation.views  # noqa: F401  (moderation pages)
     import consult.api.export  # noqa: F401  (adds the open-data exports to the API)
     import consult.api.akn  # noqa: F401  (adds Akoma Ntoso XML to the API)

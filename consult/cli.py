@@ -203,14 +203,16 @@ def revoke_tokens_command(email, prefix):
 @click.option("--cofacilitators", default="", help="Who the co-facilitators are (public text).")
 @click.option("--cofacilitator-email", "emails", multiple=True,
               help="A co-facilitator account that runs it (repeatable).")
-def create_consultation_command(slug, title, mandate, cofacilitators, emails):
+@click.option("--language", default="en", show_default=True,
+              help="The language of its title and texts (ar, zh, en, fr, ru or es).")
+def create_consultation_command(slug, title, mandate, cofacilitators, emails, language):
     """Create a consultation."""
     from consult.auth.services import get_user_by_email
     from consult.drafts.services import assign_cofacilitator, create_consultation
 
     with transaction():
         consultation = create_consultation(None, slug=slug, title=title, mandate=mandate,
-                                           cofacilitators=cofacilitators)
+                                           cofacilitators=cofacilitators, language=language)
         for email in emails:
             assign_cofacilitator(None, consultation, get_user_by_email(email))
     click.echo(f"Consultation {slug} created.")
@@ -238,8 +240,11 @@ def assign_command(slug, email, remove):
 @click.option("--symbol", default=None)
 @click.option("--comments-close-at", default=None, help="ISO 8601, e.g. 2010-06-30T18:00Z")
 @click.option("--publish", is_flag=True)
+@click.option("--language", default=None,
+              help="The language the text is written in (ar, zh, en, fr, ru or es); "
+                   "default that of the version before, English to begin with.")
 @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
-def import_draft_command(slug, label, symbol, comments_close_at, publish, file):
+def import_draft_command(slug, label, symbol, comments_close_at, publish, language, file):
     """Import a Markdown draft as the next version of a consultation."""
     from consult.drafts.services import create_version, get_consultation
 
@@ -250,10 +255,41 @@ def import_draft_command(slug, label, symbol, comments_close_at, publish, file):
     with transaction():
         version = create_version(None, get_consultation(slug), label=label, text=text,
                                  symbol=symbol, comments_close_at=comments_close_at,
-                                 publish=publish,
+                                 publish=publish, language=language,
                                  max_chars=current_app.config["MAX_DRAFT_CHARS"])
     click.echo(f"{version.label}: version {version.id}, {len(version.paragraphs)} paragraphs, "
                f"{version.status.value}.")
+
+
+@drafts_cli.command("import-translation")
+@click.option("--version", "version_id", required=True, type=click.IntRange(min=1))
+@click.option("--language", required=True, help="ar, zh, en, fr, ru or es")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+def import_translation_command(version_id, language, file):
+    """Add a version's text in another UN language (same paragraphs, same order)."""
+    from consult.drafts.models import Version
+    from consult.drafts.translations import TranslationMisaligned, add_translation
+    from consult.permissions import COMMAND_LINE
+    from consult.urls import MAX_ID
+
+    try:
+        text = file.read()
+    except UnicodeDecodeError:
+        _fail(f"{file.name} is not UTF-8 text.")
+    version = db.session.get(Version, version_id) if version_id <= MAX_ID else None
+    if version is None:
+        _fail(f"There is no version {version_id}.")
+    with transaction():
+        try:
+            translation = add_translation(COMMAND_LINE, version, language, text)
+        except TranslationMisaligned as exc:
+            for problem in exc.problems[:50]:
+                click.echo(f"  paragraph {problem.position}: the original has "
+                           f"{problem.expected or 'nothing'}, the translation "
+                           f"{problem.found or 'nothing'}", err=True)
+            raise
+        count = len(translation.paragraphs)
+    click.echo(f"{version.label}: text in {translation.language} stored, {count} paragraphs.")
 
 
 @db_cli.command("check")

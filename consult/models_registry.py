@@ -1,7 +1,8 @@
 """Imports every model so that Base.metadata is complete (for Alembic and tests)."""
 
 from consult.auth.models import ApiToken, Delegation, LoginFailure, LoginSession, User  # noqa: F401
-from consult.drafts.models import Consultation, Paragraph, ParagraphKey, Version  # noqa: F401
+from consult.drafts.models import (Consultation, Paragraph, ParagraphKey,  # noqa: F401
+                                   ParagraphTranslation, Version, VersionTranslation)
 from consult.comments.models import Submission, SubmissionRevision  # noqa: F401
 from consult.moderation.models import LogEntry  # noqa: F401
 from consult.search.models import SearchOutbox  # noqa: F401

@@ -14,6 +14,22 @@ from consult.auth.models import Role
 from consult.errors import Forbidden, NotFound, Unauthorized
 
 
+class CommandLine:
+    """The operator at the server's shell (flask commands): acts with the secretariat's rights.
+
+    Passed explicitly as the actor, so that a missing actor is never taken as trusted.
+    """
+
+    id = None
+    name = "system"
+    role = Role.secretariat
+    is_authenticated = True
+    is_disabled = False
+
+
+COMMAND_LINE = CommandLine()
+
+
 def _role(user):
     if user is None or not getattr(user, "is_authenticated", False):
         return None
@@ -127,6 +143,8 @@ RULES: dict[str, Callable] = {
     "create_version": _manage_versions,
     "edit_draft_version": _manage_versions,
     "publish_version": _manage_versions,
+    # A translation is an addition, not an edit: allowed on drafts and published versions.
+    "add_translation": _manage_versions,
     "create_consultation": _create_consultation,
     "assign_cofacilitators": _assign_cofacilitators,
     "manage_users": _manage_users,

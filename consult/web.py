@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Flask, render_template, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_context
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from consult import permissions
+from consult import LANGUAGE_COOKIE, permissions
+from consult.auth.services import set_language_preference
+from consult.db import db
 from consult.errors import ServiceError
 from consult.labels import label
 from consult.moderation.services import HIDE_REASONS
@@ -27,6 +34,21 @@ def _babel_locale() -> str:
     return "en_GB" if locale == "en" else locale
 
 
+def _path_without_lang() -> str:
+    """This page's address without ?lang=, to come back to after choosing a language."""
+    return _without_lang(request.full_path)
+
+
+def _without_lang(path: str) -> str:
+    # A ?lang= left in the address would override the language just chosen (except on
+    # search, where it is the filter of results by language).
+    parts = urlsplit(path)
+    if parts.path == "/search":
+        return path
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return urlunsplit(("", "", parts.path, urlencode(query), parts.fragment))
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -39,6 +61,9 @@ def init_app(app: Flask) -> None:
         # PostgreSQL cannot store NUL in text, and no honest form sends one: refuse them
         # up front with a clear message rather than fail deep inside a transaction.
         if "\x00" in request.path:
+            if _wants_json():
+                from consult.api.errors import http_error_message, json_error
+                return json_error(404, "not_found", http_error_message(404))
             return render_template("error.html", title=_("Not found"),
                                    message=_("There is nothing at this address.")), 404
         for values in (request.args, request.form):
@@ -46,7 +71,7 @@ def init_app(app: Flask) -> None:
                 if "\x00" in key or "\x00" in value:
                     if _wants_json():
                         from consult.api.errors import json_error
-                        return json_error(400, "invalid", "NUL characters are not accepted.")
+                        return json_error(400, "invalid", _("NUL characters are not accepted."))
                     return render_template("error.html", title=_("Not possible"),
                                            message=_("The text contains a NUL character, "
                                                      "which cannot be stored. Nothing was "
@@ -57,19 +82,33 @@ def init_app(app: Flask) -> None:
     def choose_language():
         """Remember the reader's choice among the six UN languages.
 
-        The one form without a CSRF token, on purpose: a forged request could only change
-        the display language, and a token would make every public page unique per visitor
-        (no 304s, a session cookie for every anonymous reader).
+        Kept in a cookie for every reader, and on the account of a logged-in user (used at
+        every later log-in, on any device). The form carries no CSRF token for anonymous
+        readers, on purpose: a forged request could only change the display language, and
+        a token would make every public page unique per visitor (no shared caching). The
+        account's preference is saved only with a valid token.
         """
-        from flask import redirect, session, url_for
+        from flask import redirect, url_for
+        from flask_wtf.csrf import ValidationError, validate_csrf
 
         chosen = request.form.get("lang")
-        if chosen in app.config["LANGUAGES"]:
-            session["lang"] = chosen
         if chosen not in app.config["LANGUAGES"]:
             return render_template("error.html", title=_("Not possible"),
                                    message=_("Choose one of the six languages.")), 400
-        return redirect(safe_local_path(request.form.get("next"), url_for("drafts.index")))
+        if current_user.is_authenticated:
+            try:
+                validate_csrf(request.form.get("csrf_token"))
+            except ValidationError:
+                pass  # the cookie below still changes this browser's language
+            else:
+                set_language_preference(current_user, chosen)
+                db.session.commit()
+        back = safe_local_path(request.form.get("next"), url_for("drafts.index"))
+        response = redirect(_without_lang(back))
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=app.config.get("SESSION_COOKIE_SECURE", False),
+                            httponly=True)
+        return response
 
     @app.context_processor
     def template_helpers():
@@ -80,6 +119,7 @@ def init_app(app: Flask) -> None:
             "locale": locale,
             "text_direction": "rtl" if locale in RTL_LANGUAGES else "ltr",
             "languages": app.config["LANGUAGES"],
+            "path_without_lang": _path_without_lang,
         }
 
     app.add_template_filter(label, "label")
@@ -97,9 +137,24 @@ def init_app(app: Flask) -> None:
         except (ValueError, TypeError, UnknownLocaleError):
             return code or ""
 
+    @app.template_filter("native_language_name")
+    def native_language_name(code):
+        # "Français", "العربية", "中文": each language named in itself, as a switcher does.
+        from babel import Locale, UnknownLocaleError
+        try:
+            name = Locale.parse(code).get_display_name(code)
+        except (ValueError, TypeError, UnknownLocaleError):
+            return code or ""
+        return name[:1].upper() + name[1:] if code not in ("ar", "zh") else name
+
     @app.template_filter("datetime")
     def format_datetime(value):
-        return f"{format_date(value)}, {value:%H:%M} UTC" if value else ""
+        # The date and time joined as the language joins them ("1 mars 2010, 18:00",
+        # "١ مارس ٢٠١٠، 18:00", "2010年3月1日 18:00"); times are UTC, as the UN states them.
+        if not value:
+            return ""
+        joined = babel_dates.get_datetime_format("medium", locale=_babel_locale())
+        return joined.replace("{1}", format_date(value)).replace("{0}", f"{value:%H:%M} UTC")
 
     @app.template_filter("date")
     def format_date(value):
@@ -108,6 +163,31 @@ def init_app(app: Flask) -> None:
         if not value:
             return ""
         return babel_dates.format_date(value, "long", locale=_babel_locale())
+
+    @app.template_filter("number")
+    def format_number(value):
+        # Counts as the reader's language writes them (CLDR, through Babel): "1,234",
+        # "1 234" (fr), "1.234" (es), in the locale's default digits.
+        if value is None:
+            return ""
+        return babel_numbers.format_decimal(value, locale=_babel_locale(),
+                                            numbering_system="default")
+
+    @pass_context
+    def ngettext(context, singular, plural, num, **variables):
+        # Jinja's ngettext prints %(num)d as bare digits ("1234 submissions"). The msgids
+        # keep %(num)d; the count is printed through |number instead, wherever a catalog
+        # (or the English source) has %(num)d.
+        text = get_translations().ungettext(singular, plural, num)
+        if "num" not in variables and isinstance(num, int) and not isinstance(num, bool):
+            text = text.replace("%(num)d", "%(num)s")
+            variables["num"] = format_number(num)
+        variables.setdefault("num", num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    app.jinja_env.globals["ngettext"] = ngettext
 
     @app.after_request
     def revalidate_pages(response):
@@ -148,18 +228,16 @@ def init_app(app: Flask) -> None:
                     "Please try again; if it happens again, tell the secretariat.")
         if _wants_json():
             from consult.api.errors import json_error
-            return json_error(500, "internal_error", "Internal error; nothing was saved.")
+            return json_error(500, "internal_error", message)
         return render_template("error.html", title=_("Server error"), message=message), 500
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        # Werkzeug's names and descriptions are English only: ours, in the reader's language.
+        from consult.api.errors import http_error_message, json_error
         if _wants_json():
-            from consult.api.errors import json_error
-            return json_error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description)
-        messages = {
-            404: _("There is nothing at this address. It may have been mistyped."),
-            405: _("This address does not accept that kind of request."),
-            413: _("What you sent is too large. Nothing was saved."),
-        }
-        message = messages.get(exc.code, exc.description)
-        return render_template("error.html", title=f"{exc.code} {exc.name}", message=message), exc.code
+            return json_error(exc.code or 500, exc.name.lower().replace(" ", "_"),
+                              http_error_message(exc.code or 500))
+        title = _("Not found") if exc.code == 404 else _("Not possible")
+        return render_template("error.html", title=f"{exc.code} {title}",
+                               message=http_error_message(exc.code or 500)), exc.code

@@ -11,6 +11,7 @@ from flask import current_app, request
 
 from consult.api.views import api_user, bp
 from consult.archive import akn as akn_export
+from consult.drafts import translations
 from consult.drafts.services import get_version
 
 CONTENT_TYPE = f"{akn_export.MEDIA_TYPE}; charset=utf-8"
@@ -22,7 +23,7 @@ PUBLIC_CACHE_CONTROL = "public, max-age=300"
 def version_akn(version_id: int):
     """The version as Akoma Ntoso XML (AKN4UN); drafts only for those who run it."""
     version = get_version(api_user(), version_id)
-    language = akn_export.akn_language(request.args.get("lang"))
+    language = translations.require_text_language(request.args.get("lang"), version)
     body = akn_export.version_akn(version, language=language)
     response = current_app.response_class(body, content_type=CONTENT_TYPE)
     if not version.is_public:
@@ -57,14 +58,15 @@ def openapi_paths() -> dict:
             {"name": "id", "in": "path", "required": True, "description": "Version id",
              "schema": {"type": "integer"}},
             {"name": "lang", "in": "query", "required": False,
-             "description": "Language of the text, declared by the caller (the platform "
-                            "does not record it yet): an ISO 639-2 code (eng, fra, spa, "
-                            "rus, ara, zho) or a UN two-letter code (en, fr…); default eng",
-             "schema": {"type": "string", "default": "eng"}}],
+             "description": "The text in this language, one of the version's `languages`: "
+                            "a UN two-letter code (en, fr…) or its ISO 639-2 code (eng, "
+                            "fra, spa, rus, ara, zho); default the original's",
+             "schema": {"type": "string"}}],
         "responses": {
             "200": {"description": "The Akoma Ntoso document", "content": {
                 akn_export.MEDIA_TYPE: {"schema": {"type": "string"}}}},
             "304": {"description": "Not modified (If-None-Match)"},
             "400": {"description": "Unknown language code", "content": error},
-            "404": {"description": "Not found (or a draft the caller may not see)",
+            "404": {"description": "Not found (or a draft the caller may not see), or no "
+                                   "text in that language",
                     "content": error}}}}}

@@ -5,7 +5,7 @@ The routes live on the API blueprint of `consult.api.views`; importing this modu
 
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 
 from consult.api.participation import submission_data
 from consult.api.views import _cached_json, _iso, api_user, bp
@@ -29,6 +29,7 @@ def compilation_data(compilation: Compilation) -> dict:
     slug = version.consultation.slug
     return {
         "consultation": slug,
+        "language": compilation.language,
         "version": {"id": version.id, "label": version.label, "symbol": version.symbol,
                     "status": version.status.value},
         "counts": dict(compilation.counts),
@@ -56,7 +57,7 @@ def version_compilation(version_id: int):
     """Every paragraph with its public proposals, attributed, with supporters and dispositions."""
     user = api_user()
     version = get_version(user, version_id)
-    payload = compilation_data(compile_version(user, version))
+    payload = compilation_data(compile_version(user, version, request.args.get("lang")))
     if not version.is_public:
         response = jsonify(payload)
         response.headers["Cache-Control"] = "private, no-store"
@@ -106,6 +107,8 @@ def openapi_schemas() -> dict:
                        "withdrawn_count": {"type": "integer",
                                            "description": "Proposals withdrawn by their "
                                                           "authors, left out"},
+                       "language": {"type": "string", "description": "The language of the "
+                                                                     "paragraphs' text"},
                        "last_changed_at": {"type": "string", "format": "date-time",
                                            "nullable": True},
                        "url": {"type": "string", "description": "The HTML page"},
@@ -126,7 +129,11 @@ def openapi_paths() -> dict:
                        "withdrawn_count). Draft versions: co-facilitators only.",
         "operationId": "getVersionCompilation",
         "parameters": [{"name": "id", "in": "path", "required": True,
-                        "description": "Version id", "schema": {"type": "integer"}}],
+                        "description": "Version id", "schema": {"type": "integer"}},
+                       {"name": "lang", "in": "query", "required": False,
+                        "description": "The paragraphs in this language (one of the "
+                                       "version's `languages`); proposals as written",
+                        "schema": {"type": "string"}}],
         "responses": {
             "200": {"description": "The compilation", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Compilation"}}}},

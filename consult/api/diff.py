@@ -5,7 +5,7 @@ The routes live on the API blueprint of `consult.api.views`; importing this modu
 
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 
 from consult.api.views import _cached_json, api_user, bp
 from consult.drafts.diff import CHANGES, Change, Comparison, compare_version_ids
@@ -44,6 +44,7 @@ def comparison_data(comparison: Comparison) -> dict:
         "from": _version_ref(old),
         "to": _version_ref(new),
         "same_version": comparison.same_version,
+        "language": comparison.language,
         "counts": comparison.counts,
         "url": url_for("drafts.compare", slug=comparison.consultation.slug, a=old.id,
                        b=new.id, _external=True),
@@ -54,7 +55,7 @@ def comparison_data(comparison: Comparison) -> dict:
 @bp.get("/versions/<int:a>/diff/<int:b>")
 def version_diff(a: int, b: int):
     """Version a compared with version b, paragraph by paragraph (by key)."""
-    comparison = compare_version_ids(api_user(), a, b)
+    comparison = compare_version_ids(api_user(), a, b, request.args.get("lang"))
     payload = comparison_data(comparison)
     if comparison.is_public:
         # Both texts are published, hence fixed since the later publication.
@@ -131,7 +132,11 @@ def openapi_paths() -> dict:
                        "who run it). Paragraphs are aligned by key, so a renumbered or moved "
                        "paragraph is shown as such, not as removed and added.",
         "operationId": "diffVersions",
-        "parameters": [parameter("a", "Version id (from)"), parameter("b", "Version id (to)")],
+        "parameters": [parameter("a", "Version id (from)"), parameter("b", "Version id (to)"),
+                       {"name": "lang", "in": "query", "required": False,
+                        "description": "Compare the texts in this language, which both "
+                                       "versions must have (404 otherwise); default the "
+                                       "originals", "schema": {"type": "string"}}],
         "responses": {
             "200": {"description": "The comparison", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/VersionDiff"}}}},

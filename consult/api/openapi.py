@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from consult.drafts.models import UN_LANGUAGES
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -34,7 +36,10 @@ def build_document(server_url: str) -> dict:
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {
                     "error": {"type": "object", "required": ["code", "message"], "properties": {
-                        "code": {"type": "string"}, "message": {"type": "string"}}}}},
+                        "code": {"type": "string", "description": "For programs; English"},
+                        "message": {"type": "string", "description":
+                                    "For people, in the reader's language: ?lang=, else "
+                                    "Accept-Language (one of the six UN languages)"}}}}},
                 "ConsultationSummary": {"type": "object", "properties": {
                     "slug": {"type": "string"}, "title": {"type": "string"},
                     "status": {"type": "string", "enum": ["open", "closed"]},
@@ -49,6 +54,11 @@ def build_document(server_url: str) -> dict:
                     "published_at": {"type": "string", "format": "date-time", "nullable": True},
                     "comments_close_at": {"type": "string", "format": "date-time",
                                           "nullable": True},
+                    "original_language": {"type": "string", "enum": list(UN_LANGUAGES),
+                                          "description": "The language the text was written in"},
+                    "languages": {"type": "array", "items": {"type": "string"},
+                                  "description": "Languages the text can be read in (?lang=), "
+                                                 "the original first"},
                     "url": {"type": "string"}}},
                 "Consultation": {"type": "object", "properties": {
                     "slug": {"type": "string"}, "title": {"type": "string"},
@@ -67,6 +77,9 @@ def build_document(server_url: str) -> dict:
                     "parent_label": {"type": "string", "nullable": True},
                     "text": {"type": "string", "description": "Markdown source"},
                     "html": {"type": "string"},
+                    "language": {"type": "string", "description": "The language of text and "
+                                 "html: the one asked, or the original where a paragraph has "
+                                 "no translation"},
                     "match": {"type": "string", "enum": ["kept", "edited", "moved", "new"]},
                     "previous_label": {"type": "string", "nullable": True},
                     "comment_count": {"type": "integer"},
@@ -86,7 +99,33 @@ def build_document(server_url: str) -> dict:
                                                 "409 if it is no longer the newest."},
                     "comments_close_at": {"type": "string", "format": "date-time",
                                           "nullable": True},
-                    "publish": {"type": "boolean", "default": False}}},
+                    "publish": {"type": "boolean", "default": False},
+                    "language": {"type": "string", "enum": list(UN_LANGUAGES),
+                                 "description": "The language of the text; default that of "
+                                                "the version before (English to begin with)"}}},
+                "NewTranslation": {"type": "object", "required": ["language", "text"],
+                                   "properties": {
+                    "language": {"type": "string", "enum": list(UN_LANGUAGES)},
+                    "text": {"type": "string", "description": "Markdown with the same "
+                             "paragraphs as the original: the same labels, in the same order"}}},
+                "Translation": {"type": "object", "properties": {
+                    "version": {"type": "integer"}, "language": {"type": "string"},
+                    "original_language": {"type": "string"},
+                    "paragraph_count": {"type": "integer"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "url": {"type": "string", "description": "The version in this language"},
+                    "page": {"type": "string", "description": "The HTML page"}}},
+                "MisalignedError": {"type": "object", "required": ["error"], "properties": {
+                    "error": {"type": "object", "properties": {
+                        "code": {"type": "string", "enum": ["misaligned"]},
+                        "message": {"type": "string"},
+                        "paragraphs": {"type": "array", "items": {
+                            "type": "object", "properties": {
+                                "position": {"type": "integer"},
+                                "expected": {"type": "string", "nullable": True,
+                                             "description": "The original's label there"},
+                                "found": {"type": "string", "nullable": True,
+                                          "description": "The translation's label there"}}}}}}}},
                 **_submission_schemas(),
                 **_search_schemas(),
                 **_feature_schemas(),
@@ -119,10 +158,32 @@ def build_document(server_url: str) -> dict:
                 "summary": "A version with its paragraphs (drafts: co-facilitators only)",
                 "operationId": "getVersion",
                 "parameters": [{"name": "id", "in": "path", "required": True,
-                                "schema": {"type": "integer"}}],
+                                "schema": {"type": "integer"}},
+                               {"name": "lang", "in": "query", "required": False,
+                                "description": "The text in this language where the version "
+                                               "has it (see `languages`; else the original, "
+                                               "each paragraph's `language` says which): "
+                                               "the same paragraphs, ids and keys. Error "
+                                               "messages follow it too.",
+                                "schema": {"type": "string", "enum": list(UN_LANGUAGES)}}],
                 "responses": {"200": {"description": "The version", "content": _json("Version")},
                               "304": {"description": "Not modified (If-None-Match)"},
-                              **_error_responses(404)}}},
+                              **_error_responses(400, 404)}}},
+            "/versions/{id}/translations": {"post": {
+                "summary": "Add the text of a version in another UN language (co-facilitators)",
+                "description": "A translation is an addition: drafts and published versions "
+                               "alike. It must have the original's paragraphs (same labels, same "
+                               "order), else 400 `misaligned` lists those that differ and "
+                               "nothing is stored. A published version's translation is never "
+                               "replaced (409); a draft's may be.",
+                "operationId": "addTranslation", "security": [{"bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "requestBody": {"required": True, "content": _json("NewTranslation")},
+                "responses": {"201": {"description": "Stored", "content": _json("Translation")},
+                              "400": {"description": "Refused; nothing stored",
+                                      "content": _json("MisalignedError")},
+                              **_error_responses(401, 403, 404, 409, 413)}}},
             "/versions/{id}/publish": {"post": {
                 "summary": "Publish a draft version (co-facilitators)",
                 "operationId": "publishVersion", "security": [{"bearer": []}],

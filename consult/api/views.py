@@ -6,17 +6,18 @@ import hashlib
 import json
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from consult.api.errors import json_error
+from consult.api.errors import http_error_message, json_error
 from consult.api.openapi import build_document
 from consult.auth import services as auth_services
 from consult.comments import services as comment_services
 from consult.db import db
-from consult.drafts import services
-from consult.errors import Invalid, ServiceError, Unauthorized
+from consult.drafts import services, translations
+from consult.errors import Invalid, NotFound, ServiceError, Unauthorized
 
 bp = Blueprint("api", __name__)
 
@@ -28,10 +29,11 @@ def authenticate():
     """Bearer token, else the browser session (whose writes must carry the CSRF header)."""
     header = request.headers.get("Authorization")
     if header is not None:
-        scheme, _, secret = header.partition(" ")
+        scheme, _space, secret = header.partition(" ")
         user = auth_services.load_token_user(secret.strip()) if scheme.lower() == "bearer" else None
         if user is None:
-            return json_error(401, "unauthorized", "The API token is missing, invalid or revoked.")
+            return json_error(401, "unauthorized",
+                              _("The API token is missing, invalid or revoked."))
         g.api_user = user
         return None
     g.api_user = current_user if current_user.is_authenticated else None
@@ -50,7 +52,7 @@ def require_login():
     """The caller, who must be authenticated."""
     user = api_user()
     if user is None:
-        raise Unauthorized("Log in or send Authorization: Bearer TOKEN.")
+        raise Unauthorized(_("Log in or send Authorization: Bearer TOKEN."))
     return user
 
 
@@ -66,28 +68,30 @@ def service_error(exc: ServiceError):
 
 @bp.errorhandler(CSRFError)
 def csrf_error(exc):
-    return json_error(400, "csrf", "Missing or invalid X-CSRFToken header for a session-authenticated write.")
+    return json_error(400, "csrf", _("Missing or invalid X-CSRFToken header for a "
+                                     "session-authenticated write."))
 
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     code = {413: "too_large", 404: "not_found", 405: "method_not_allowed",
             500: "internal_error"}.get(exc.code, "invalid")
-    return json_error(exc.code or 400, code, exc.description or exc.name)
+    # Our own message per status: werkzeug's descriptions are English only.
+    return json_error(exc.code or 400, code, http_error_message(exc.code or 400))
 
 
 def json_body() -> dict:
     """The request's JSON object, or Invalid with a clear message."""
     if not request.is_json:
-        raise Invalid("Send a JSON body with Content-Type: application/json.")
+        raise Invalid(_("Send a JSON body with Content-Type: application/json."))
     try:
         data = json.loads(request.get_data(as_text=False).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Invalid("The body is not valid JSON.") from None
+        raise Invalid(_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
-        raise Invalid("The body must be a JSON object.")
+        raise Invalid(_("The body must be a JSON object."))
     if any(_is_unstorable(value) for value in data.values()):
-        raise Invalid("Text must be valid Unicode without NUL characters.")
+        raise Invalid(_("Text must be valid Unicode without NUL characters."))
     return data
 
 
@@ -137,6 +141,8 @@ def version_summary(version) -> dict:
         "created_at": _iso(version.created_at),
         "published_at": _iso(version.published_at),
         "comments_close_at": _iso(version.comments_close_at),
+        "original_language": version.language,
+        "languages": translations.text_languages(version),
         "url": url_for("drafts.version", slug=version.consultation.slug, version_id=version.id,
                        _external=True),
     }
@@ -153,6 +159,7 @@ def paragraph_data(paragraph, slug: str, counts: dict[int, int] | None = None) -
         "parent_label": paragraph.parent_label,
         "text": paragraph.text,
         "html": paragraph.html,
+        "language": paragraph.version.language,
         "match": paragraph.match_status.value,
         "previous_label": paragraph.previous_label,
         "comment_count": (counts or {}).get(paragraph.id, 0),
@@ -207,20 +214,23 @@ def create_version(slug: str):
     data = json_body()
     for field in ("label", "text"):
         if not isinstance(data.get(field), str):
-            raise Invalid(f"'{field}' is required and must be a string.", field=field)
-    for field in ("symbol", "comments_close_at"):
+            raise Invalid(_("'%(field)s' is required and must be a string.", field=field),
+                          field=field)
+    for field in ("symbol", "comments_close_at", "language"):
         if data.get(field) is not None and not isinstance(data[field], str):
-            raise Invalid(f"'{field}' must be a string.", field=field)
+            raise Invalid(_("'%(field)s' must be a string.", field=field), field=field)
     based_on = data.get("based_on")
     if based_on is not None and (not isinstance(based_on, int) or isinstance(based_on, bool)):
-        raise Invalid("'based_on' must be a version id (integer).", field="based_on")
+        raise Invalid(_("'%(field)s' must be a version id (integer).", field="based_on"),
+                      field="based_on")
     publish = data.get("publish", False)
     if not isinstance(publish, bool):
-        raise Invalid("'publish' must be true or false.", field="publish")
+        raise Invalid(_("'%(field)s' must be true or false.", field="publish"),
+                      field="publish")
     version = services.create_version(
         user, consultation, label=data["label"], text=data["text"], symbol=data.get("symbol"),
         based_on_id=based_on, comments_close_at=data.get("comments_close_at"), publish=publish,
-        max_chars=current_app.config["MAX_DRAFT_CHARS"])
+        max_chars=current_app.config["MAX_DRAFT_CHARS"], language=data.get("language"))
     db.session.commit()
     return _version_response(version, user), 201
 
@@ -235,14 +245,34 @@ def publish_version(version_id: int):
     return _version_response(version, user)
 
 
-def _version_payload(version, user) -> dict:
+def _version_payload(version, user, language: str | None = None) -> dict:
     payload = version_summary(version)
     payload["consultation"] = version.consultation.slug
     # What this caller may see (one query for the whole version, not one per paragraph).
     counts = comment_services.count_submissions(user, version)
     payload["paragraphs"] = [paragraph_data(p, version.consultation.slug, counts)
                              for p in version.paragraphs]
+    if language and language != version.language:
+        # The same paragraphs (ids, keys, labels, counts) with the text in that language.
+        rows = translations.translated_paragraphs(version, language)
+        for item in payload["paragraphs"]:
+            row = rows.get(item["id"])
+            if row is not None:
+                item.update(text=row.text, html=row.html, language=language)
+    payload["language"] = language or version.language
     return payload
+
+
+def _text_language(version) -> str | None:
+    """The text language asked with ?lang= if the version has it (None: the original).
+
+    A code that is not one of the six is refused (400); one of the six the version has no
+    text in gives the original, each paragraph saying its `language`.
+    """
+    try:
+        return translations.require_text_language(request.args.get("lang"), version)
+    except NotFound:
+        return None
 
 
 def _version_response(version, user):
@@ -255,7 +285,7 @@ def get_version(version_id: int):
     """One version with its paragraphs (drafts: co-facilitators only)."""
     user = api_user()
     version = services.get_version(user, version_id)
-    payload = _version_payload(version, user)
+    payload = _version_payload(version, user, _text_language(version))
     if version.is_public:
         response = _cached_json(payload)
         # The text never changes, but comment counts do: revalidate (cheap, via the ETag).

@@ -33,9 +33,9 @@ Layout (every element validates against the official OASIS schema, akomantoso30.
   emphasis becomes ``i``, bold ``b``, links ``a``; lists, tables and quotations map to
   their AKN counterparts; everything else keeps its text.
 
-The platform does not store a version's language yet: it is a parameter, ``eng`` by
-default (three-letter ISO 639-2/T codes as AKN URIs use them: eng, fra, zho…; the
-platform's two-letter UN codes are accepted and converted).
+The document is in the version's original language unless another of its texts (a
+translation, see drafts/translations.py) is asked for; FRBRlanguage and the expression URI
+carry it as the three-letter ISO 639-2/T code AKN URIs use (eng, fra, zho…).
 
 Only what never changes once a version is published goes into the file (no status, no
 deadline, no counts), so the same version always gives the same bytes and ETags hold.
@@ -50,13 +50,11 @@ import lxml.html
 from lxml import etree
 
 from consult.drafts.models import ParagraphKind
-from consult.errors import Invalid
+from consult.drafts.translations import ISO_639_2, paragraphs_in
 
 AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 MEDIA_TYPE = "application/akn+xml"
 
-# The six UN languages, from the platform's codes to the ISO 639-2 codes AKN URIs use.
-UN_LANGUAGES = {"en": "eng", "fr": "fra", "es": "spa", "ru": "rus", "ar": "ara", "zh": "zho"}
 
 # XML 1.0 allows tab, newline, carriage return and these ranges; anything else (control
 # characters pasted from word processors) would make lxml refuse the whole document.
@@ -72,20 +70,6 @@ _BLOCK_TAGS = {"p", "ul", "ol", "li", "pre", "blockquote", "table", "thead", "tb
 def xml_text(text: str | None) -> str:
     """Text XML can carry: characters XML 1.0 forbids are dropped."""
     return _NOT_XML.sub("", text or "")
-
-
-def akn_language(value: str | None) -> str:
-    """The ISO 639-2 code for a language given as eng/fra/zho… or en/fr/zh…; Invalid else."""
-    if value is None or value == "":
-        return "eng"
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in UN_LANGUAGES:
-            return UN_LANGUAGES[lowered]
-        if re.fullmatch(r"[a-z]{3}", lowered):
-            return lowered
-    raise Invalid("Unknown language: give an ISO 639-2 code such as eng, fra or zho "
-                  "(or en, fr, es, ru, ar, zh).", field="lang")
 
 
 # --- building blocks ------------------------------------------------------------------
@@ -465,10 +449,14 @@ def _meta(document, version, language: str, date: str) -> None:
         showAs="Editor")
 
 
-def version_akn(version, *, language: str = "eng") -> bytes:
-    """The version as an Akoma Ntoso 3.0 document (AKN4UN), UTF-8, the same bytes each time."""
-    language = akn_language(language)
-    paragraphs = sorted(version.paragraphs, key=lambda p: p.position)
+def version_akn(version, *, language: str | None = None) -> bytes:
+    """The version as an Akoma Ntoso 3.0 document (AKN4UN), UTF-8, the same bytes each time.
+
+    In `language` (one of the version's texts; default its original), paragraph for
+    paragraph; a paragraph without a translation keeps the original's words.
+    """
+    paragraphs = paragraphs_in(version, language)
+    language = ISO_639_2.get(language or version.language, "eng")
     date = _iso_date(version.published_at or version.created_at)
     ids = _Ids()
 

@@ -38,8 +38,10 @@ _FOLLOW = [
 ]
 # Query arguments that give a page of its own (pagination, the comparison's views), each
 # with the only values followed: they become part of file names.
+# A version's text in each of its languages is archived too (side by side is not: it would
+# multiply the pages by thirty for what the single-language pages already hold).
 _KEEP_QUERY = {"page": re.compile(r"^[1-9][0-9]{0,5}$"), "view": re.compile(r"^side$"),
-               "changes": re.compile(r"^only$")}
+               "changes": re.compile(r"^only$"), "text": re.compile(r"^(ar|zh|en|fr|ru|es)$")}
 # Path segments become folder names: nothing but plain characters, never "." or "..".
 _SAFE_SEGMENT = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9_.()\-]{1,100}$")
 _LINK = re.compile(r'(\s(?:href|src)=")([^"]*)(")')

@@ -75,6 +75,8 @@ class User(UserMixin, Base):
     delegation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("delegation.id"), index=True)
     is_disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The interface language the user chose (one of the six); None: follow the browser.
+    language: Mapped[Optional[str]] = mapped_column(String(8))
 
     delegation: Mapped[Optional[Delegation]] = relationship(back_populates="members", lazy="joined")
 

@@ -6,9 +6,11 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
@@ -116,17 +118,28 @@ def add_delegation(actor, code: str, kind: str, names: dict[str, str]) -> Delega
     return delegation
 
 
-def list_delegations_for_admin(actor) -> list[Delegation]:
+def list_delegations_for_admin(actor, locale: str = "en") -> list[Delegation]:
     """Every delegation, for the secretariat's page."""
     permissions.require(actor, "manage_delegations")
-    return list_delegations()
+    return list_delegations(locale)
 
 
-def list_delegations() -> list[Delegation]:
-    """Every delegation, States first, then by code."""
+def list_delegations(locale: str = "en") -> list[Delegation]:
+    """Every delegation, States first, then by name in the reader's language."""
     order = {k: i for i, k in enumerate(DelegationKind)}
     rows = list(db.session.scalars(select(Delegation)))
-    return sorted(rows, key=lambda d: (order[d.kind], d.name_en))
+    return sorted(rows, key=lambda d: (order[d.kind], name_sort_key(d.name(locale)), d.code))
+
+
+def name_sort_key(name: str) -> tuple[str, str]:
+    """Dictionary order without ICU: accents and case only break ties.
+
+    "Émirats arabes unis" files under E, after "Autriche" and before "Espagne"; "Ё" with
+    "Е". Chinese names fall back to code-point order, which is stable if not pinyin.
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return base.casefold(), name
 
 
 def count_member_states_on(day: dt.date) -> int:
@@ -281,6 +294,15 @@ def reset_password(actor, user: User, password: str) -> User:
     _check_password(password)
     user.password_hash = _hasher.hash(password)
     revoke_all_sessions(user)
+    db.session.flush()
+    return user
+
+
+def set_language_preference(user: User, language: str) -> User:
+    """Save the interface language a user chose; it is used at every later log-in."""
+    if language not in current_app.config["LANGUAGES"]:
+        raise Invalid(_("Choose one of the six languages."), field="language")
+    user.language = language
     db.session.flush()
     return user
 

@@ -14,6 +14,7 @@ from consult.comments.models import Submission
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.drafts.models import Consultation, ConsultationStatus
+from consult.drafts.translations import add_translation
 from consult.moderation import services as moderation
 
 HERE = Path(__file__).parent
@@ -166,6 +167,11 @@ def load_demo(log=print) -> None:
             drafts.assign_cofacilitator(None, gpa, account)
         zero = drafts.create_version(cofacilitator, gpa, label="Zero draft",
                                      text=read_text("gpa-zero-draft.md"), publish=True)
+        # The zero draft in the other official languages, as the UN would issue it.
+        for language in ("ar", "zh", "fr", "ru", "es"):
+            if (HERE / f"gpa-zero-draft.{language}.md").exists():
+                add_translation(cofacilitator, zero, language,
+                                read_text(f"gpa-zero-draft.{language}.md"))
         _comment_on_zero_draft(zero)
         rev1 = drafts.create_version(cofacilitator, gpa, label="Rev.1",
                                      text=read_text("gpa-rev1.md"),

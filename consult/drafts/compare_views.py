@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.drafts import diff, services
+from consult.drafts.reading import shared_text_choice
 from consult.drafts.views import bp
 
 VIEWS = ("inline", "side")  # the first is the default
@@ -48,13 +49,14 @@ def compare(slug: str, a: int, b: int):
     if slug not in (first.consultation.slug, second.consultation.slug):
         abort(404)
     # Versions of two consultations are refused here with a message (400).
-    comparison = diff.compare_versions(current_user, first, second)
+    texts = shared_text_choice(first, second)
+    comparison = diff.compare_versions(current_user, first, second, texts["text_lang"])
     options = _view_options()
     versions, _previous, _newest = diff.comparable_versions(current_user,
                                                            comparison.consultation)
     html = render_template(
         "drafts/compare.html", comparison=comparison, consultation=comparison.consultation,
-        versions=versions, counts=comparison.counts, compare_url=compare_url, **options)
+        versions=versions, texts=texts, counts=comparison.counts, compare_url=compare_url, **options)
     # No Last-Modified: the page also lists the versions one may pick, which grows with
     # each publication (the ETag covers that).
     return _cacheable(make_response(html), public=comparison.is_public)

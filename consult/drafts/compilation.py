@@ -25,6 +25,7 @@ from consult.comments.models import (
 )
 from consult.db import db
 from consult.drafts.models import Paragraph, Version
+from consult.drafts.translations import paragraphs_in, require_text_language
 
 
 @dataclasses.dataclass
@@ -59,6 +60,7 @@ class Compilation:
     counts: dict[str, int]  # proposals per disposition value, every disposition listed
     withdrawn_count: int  # proposals withdrawn by their authors, left out of the text
     last_changed_at: dt.datetime | None  # newest proposal, edit, withdrawal or disposition
+    language: str = "en"  # the language of the paragraphs' text
 
     @property
     def proposal_count(self) -> int:
@@ -81,10 +83,15 @@ def _latest(*values) -> dt.datetime | None:
     return max(present) if present else None
 
 
-def compile_version(user, version: Version) -> Compilation:
-    """The compilation text of a version the user may read (drafts: its staff only)."""
+def compile_version(user, version: Version, language: str | None = None) -> Compilation:
+    """The compilation text of a version the user may read (drafts: its staff only).
+
+    The paragraphs in `language` if the version has it (default: the original); the
+    proposals as their delegations wrote them.
+    """
     permissions.require(user, "view_version", version)
-    paragraphs = {p.id: p for p in version.paragraphs}
+    language = require_text_language(language, version) or version.language
+    paragraphs = {p.id: p for p in paragraphs_in(version, language)}
     # Two queries for the whole version, however many paragraphs: amendments, supports.
     amendments = list(db.session.scalars(
         select(Submission)
@@ -125,8 +132,8 @@ def compile_version(user, version: Version) -> Compilation:
         shown.setdefault(s.paragraph_id, []).append(Proposal(
             s, supporters.get(s.id, []), disposition, s.disposition_note or ""))
 
-    entries = [Entry(p, shown.get(p.id, [])) for p in version.paragraphs]
-    return Compilation(version, entries, counts, withdrawn, _latest(*changes))
+    entries = [Entry(p, shown.get(p.id, [])) for p in paragraphs.values()]
+    return Compilation(version, entries, counts, withdrawn, _latest(*changes), language)
 
 
 def fingerprint(compilation: Compilation) -> str:
@@ -135,6 +142,7 @@ def fingerprint(compilation: Compilation) -> str:
     data = {
         "consultation": version.consultation.title,
         "version": [version.id, version.label, version.symbol, version.status.value],
+        "language": compilation.language,
         "withdrawn": compilation.withdrawn_count,
         "last_changed_at": compilation.last_changed_at.isoformat()
         if compilation.last_changed_at else None,

@@ -15,6 +15,7 @@ from flask_login import current_user
 from consult.drafts.compilation import compile_version, fingerprint
 from consult.drafts.docx_export import compilation_docx as build_docx
 from consult.drafts.docx_export import summary_text, withdrawn_text
+from consult.drafts.reading import shared_text_choice
 from consult.drafts.views import _load_version, bp
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -42,8 +43,10 @@ def _cache(response, version, *, shared: bool):
 def compilation(slug: str, version_id: int):
     """The compilation text: every paragraph followed by its proposals and their fate."""
     version = _load_version(slug, version_id)
-    found = compile_version(current_user, version)
+    texts = shared_text_choice(version)
+    found = compile_version(current_user, version, texts["text_lang"])
     html = render_template("drafts/compilation.html", compilation=found, version=version,
+                           texts=texts,
                            consultation=version.consultation, summary=summary_text(found),
                            withdrawn_note=withdrawn_text(found))
     response = make_response(html)
@@ -61,7 +64,7 @@ def _filename(version) -> str:
 def compilation_docx(slug: str, version_id: int):
     """The compilation text as a Word document."""
     version = _load_version(slug, version_id)
-    found = compile_version(current_user, version)
+    found = compile_version(current_user, version, shared_text_choice(version)["text_lang"])
     # The tag is known before the document is built, so a 304 costs no Word generation.
     etag = hashlib.sha256(
         f"{fingerprint(found)}|{get_locale()}|{request.url_root}|{DOCX_LAYOUT}".encode()

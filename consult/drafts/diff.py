@@ -31,6 +31,7 @@ from consult import permissions
 from consult.drafts.matching import _stable, similarity
 from consult.drafts.models import Consultation, Paragraph, Version
 from consult.drafts.services import get_version, visible_versions
+from consult.drafts.translations import paragraphs_in, require_text_language
 from consult.errors import Invalid
 from consult.textdiff import diff_words, tokenize
 
@@ -83,6 +84,7 @@ class Comparison:
     to_version: Version
     changes: list[Change] = field(default_factory=list)
     same_version: bool = False
+    language: str = "en"  # the language both texts are read in
 
     @property
     def consultation(self) -> Consultation:
@@ -105,27 +107,33 @@ class Comparison:
 
 # --- service ----------------------------------------------------------------------------
 
-def compare_version_ids(user, from_id: int, to_id: int) -> Comparison:
+def compare_version_ids(user, from_id: int, to_id: int, language: str | None = None) -> Comparison:
     """Compare two versions given by id (NotFound for what the user may not see)."""
-    return compare_versions(user, get_version(user, from_id), get_version(user, to_id))
+    return compare_versions(user, get_version(user, from_id), get_version(user, to_id),
+                            language)
 
 
-def compare_versions(user, version_a: Version, version_b: Version) -> Comparison:
+def compare_versions(user, version_a: Version, version_b: Version,
+                     language: str | None = None) -> Comparison:
     """Compare version_a (from) with version_b (to), paragraph by paragraph.
 
-    Uses the paragraphs already loaded with each version (get_version loads them in one
-    query, with their keys): no query per paragraph.
+    In `language` (en/fr… or eng/fra…), which both versions must have; by default each
+    in its original. Uses the paragraphs already loaded with each version (get_version
+    loads them in one query, with their keys) and one query per translation.
     """
     permissions.require(user, "view_version", version_a)
     permissions.require(user, "view_version", version_b)
     if version_a.consultation_id != version_b.consultation_id:
         raise Invalid(_("These versions belong to different consultations: choose two "
                         "versions of the same consultation."))
-    old = sorted(version_a.paragraphs, key=lambda p: p.position)
-    new = sorted(version_b.paragraphs, key=lambda p: p.position)
+    language = require_text_language(language, version_a, version_b)
+    old = paragraphs_in(version_a, language)
+    new = paragraphs_in(version_b, language)
     if version_a.id == version_b.id:
-        return Comparison(version_a, version_b, [_same(p, p) for p in new], same_version=True)
-    return Comparison(version_a, version_b, _changes(old, new))
+        return Comparison(version_a, version_b, [_same(p, p) for p in new], same_version=True,
+                          language=language or version_b.language)
+    return Comparison(version_a, version_b, _changes(old, new),
+                      language=language or version_b.language)
 
 
 def comparable_versions(user, consultation: Consultation) -> tuple[list[Version],

@@ -14,6 +14,11 @@ from consult.auth.models import User, _enum
 from consult.db import Base, UTCDateTime, utcnow
 
 
+# The six official languages of the United Nations, in the UN's own order (alphabetical in
+# English): the languages a version's text may be written or translated in.
+UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+
+
 class ConsultationStatus(str, enum.Enum):
     """Whether a consultation is still running."""
 
@@ -66,6 +71,8 @@ class Consultation(Base):
     title: Mapped[str] = mapped_column(String(300))
     mandate: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    # The language its title, mandate and description are written in (pages mark them so).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     cofacilitators: Mapped[str] = mapped_column(Text, default="")
     # Membership of the United Nations is counted as of this date (192 States in 2010).
     reference_date: Mapped[Optional[dt.date]] = mapped_column(Date)
@@ -102,6 +109,8 @@ class Version(Base):
     status: Mapped[VersionStatus] = mapped_column(_enum(VersionStatus), default=VersionStatus.draft)
     based_on_id: Mapped[Optional[int]] = mapped_column(ForeignKey("version.id"), index=True)
     source_text: Mapped[str] = mapped_column(Text)  # the Markdown as imported
+    # The language the text was negotiated in; translations are kept beside it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
@@ -114,6 +123,9 @@ class Version(Base):
     published_by: Mapped[Optional[User]] = relationship(foreign_keys=[published_by_id])
     paragraphs: Mapped[list["Paragraph"]] = relationship(
         back_populates="version", order_by="Paragraph.position", cascade="all, delete-orphan")
+    translations: Mapped[list["VersionTranslation"]] = relationship(
+        back_populates="version", order_by="VersionTranslation.language",
+        cascade="all, delete-orphan")
 
     @property
     def is_public(self) -> bool:
@@ -164,9 +176,53 @@ class Paragraph(Base):
     key: Mapped[ParagraphKey] = relationship(lazy="joined")
 
     @property
+    def text_language(self) -> str:
+        """The language of `text` and `html`: the version's original language."""
+        return self.version.language
+
+    @property
     def anchor(self) -> str:
         """The fragment identifier of this paragraph on its version page (#OP12, #OP9_a).
 
         Labels never contain "_", so this is one-to-one (OP1(1) → OP1_1, OP11 → OP11).
         """
         return self.label.replace("(", "_").replace(")", "").replace(" ", "")
+
+
+class VersionTranslation(Base):
+    """The whole text of a version in another UN language, paragraph for paragraph."""
+
+    __tablename__ = "version_translation"
+    __table_args__ = (UniqueConstraint("version_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    source_text: Mapped[str] = mapped_column(Text)  # the Markdown as imported
+    # The fingerprint of the original text it was made from: a draft whose text changed
+    # afterwards shows the translation as needing a new import.
+    original_stamp: Mapped[str] = mapped_column(String(64), default="")
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    version: Mapped[Version] = relationship(back_populates="translations")
+    created_by: Mapped[Optional[User]] = relationship()
+    paragraphs: Mapped[list["ParagraphTranslation"]] = relationship(
+        back_populates="translation", cascade="all, delete-orphan")
+
+
+class ParagraphTranslation(Base):
+    """One paragraph of a version in another language; threads stay on the paragraph."""
+
+    __tablename__ = "paragraph_translation"
+    __table_args__ = (UniqueConstraint("paragraph_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    translation_id: Mapped[int] = mapped_column(ForeignKey("version_translation.id"), index=True)
+    paragraph_id: Mapped[int] = mapped_column(ForeignKey("paragraph.id"), index=True)
+    # Copied from the translation so a page can load one language's paragraphs in one query.
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+
+    translation: Mapped[VersionTranslation] = relationship(back_populates="paragraphs")

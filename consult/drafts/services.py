@@ -16,6 +16,7 @@ from consult.auth.models import Role, User
 from consult.auth.services import get_user_by_email
 from consult.db import db, utcnow
 from consult.drafts.matching import OldParagraph, match_paragraphs
+from consult.drafts.alignment import misalignments, parse_translation
 from consult.drafts.models import (
     Consultation,
     ConsultationStatus,
@@ -23,8 +24,11 @@ from consult.drafts.models import (
     Paragraph,
     ParagraphKey,
     ParagraphKind,
+    UN_LANGUAGES,
+    ParagraphTranslation,
     Version,
     VersionStatus,
+    VersionTranslation,
 )
 from consult.drafts.parsing import (
     MAX_PARAGRAPHS,
@@ -35,6 +39,7 @@ from consult.drafts.parsing import (
 )
 from consult.errors import Conflict, Invalid, NotFound
 from consult.markdown import render_draft_markdown as render_html
+from consult.moderation.log_text import version_facts
 from consult.moderation.services import record_action
 from consult.search.outbox import record_version_change
 from consult.urls import MAX_ID
@@ -61,6 +66,7 @@ def create_consultation(
     description: str = "",
     cofacilitators: str = "",
     reference_date: dt.date | None = None,
+    language: str = "en",
 ) -> Consultation:
     """Create a consultation; `actor` None means the command line."""
     if actor is not None:
@@ -76,10 +82,15 @@ def create_consultation(
     title = (title or "").strip()
     if not title or len(title) > 300:
         raise Invalid(_("Enter a title (300 characters at most)."), field="title")
+    if language not in UN_LANGUAGES:
+        raise Invalid(_("Choose one of the six official languages of the United Nations: "
+                        "Arabic, Chinese, English, French, Russian or Spanish."),
+                      field="language")
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == slug)):
         raise Conflict(_("A consultation named %(slug)s already exists.", slug=slug), field="slug")
     consultation = Consultation(
         slug=slug,
+        language=language,
         title=title,
         mandate=mandate.strip(),
         description=description.strip(),
@@ -394,6 +405,14 @@ def _clear_draft_paragraphs(version: Version) -> None:
     """Delete a draft's paragraphs and the keys it minted."""
     db.session.flush()
     db.session.expire(version, ["paragraphs"])
+    # Translated rows hang on the paragraphs; the translations themselves are kept and
+    # attached again to the rebuilt paragraphs (_attach_draft_translations).
+    db.session.execute(
+        delete(ParagraphTranslation)
+        .where(ParagraphTranslation.paragraph_id.in_(
+            select(Paragraph.id).where(Paragraph.version_id == version.id)))
+        .execution_options(synchronize_session="fetch")
+    )
     # "fetch" also drops the deleted rows from the session, so new rows may reuse their ids.
     db.session.execute(
         delete(Paragraph)
@@ -463,6 +482,36 @@ def _build_paragraphs(
         )
     db.session.flush()
     db.session.expire(version, ["paragraphs"])
+    _attach_draft_translations(version)
+
+
+def attach_translated_paragraphs(translation: VersionTranslation, paragraphs: list[Paragraph],
+                                 parsed: list[ParsedParagraph]) -> None:
+    """Write one translated row per paragraph (the caller checked that they line up)."""
+    for paragraph, source in zip(paragraphs, parsed):
+        db.session.add(ParagraphTranslation(
+            translation_id=translation.id, paragraph_id=paragraph.id,
+            language=translation.language, text=source.text, html=render_html(source.text)))
+    db.session.flush()
+
+
+def _attach_draft_translations(version: Version) -> None:
+    # After a draft's text changed: a translation that still lines up is attached to the
+    # new paragraphs; one that does not stays stored (nothing typed is lost) and shows no
+    # text until it is imported again. Either way its page says the original changed.
+    translations = list(db.session.scalars(
+        select(VersionTranslation).where(VersionTranslation.version_id == version.id)))
+    if not translations:
+        return
+    paragraphs = _old_paragraphs(version)
+    labels = [p.label for p in paragraphs]
+    for translation in translations:
+        try:
+            parsed = parse_translation(translation.source_text)
+        except DraftError:
+            continue
+        if not misalignments(parsed, labels):
+            attach_translated_paragraphs(translation, paragraphs, parsed)
 
 
 def create_version(
@@ -476,6 +525,7 @@ def create_version(
     comments_close_at=None,
     publish: bool = False,
     max_chars: int = 500_000,
+    language: str | None = None,
 ) -> Version:
     """Import a Markdown draft as the next version of a consultation."""
     if actor is not None:
@@ -483,6 +533,7 @@ def create_version(
     _lock(consultation)
     _require_open(consultation)
     label = _check_label(consultation, label)
+    language = _check_original_language(consultation, language)
     symbol = (symbol or "").strip() or None
     if symbol and len(symbol) > 100:
         raise Invalid(
@@ -526,6 +577,7 @@ def create_version(
         symbol=symbol,
         based_on=based_on,
         source_text=clean_text,
+        language=language,
         comments_close_at=deadline,
         created_by=actor,
         status=VersionStatus.draft,
@@ -550,6 +602,19 @@ def _lock_draft(version: Version) -> None:
     db.session.refresh(version)
     _require_draft(version)
     _require_open(version.consultation)
+
+
+def _check_original_language(consultation: Consultation, language: str | None) -> str:
+    # By default a version is in the language of the one before it (at first, that of the
+    # consultation).
+    if language is None or language == "":
+        head = head_version(consultation)
+        return head.language if head else consultation.language
+    if language not in UN_LANGUAGES:
+        raise Invalid(_("Choose one of the six official languages of the United Nations: "
+                        "Arabic, Chinese, English, French, Russian or Spanish."),
+                      field="language")
+    return language
 
 
 def _require_open(consultation: Consultation) -> None:
@@ -765,7 +830,7 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None) -> 
         "version",
         version.id,
         consultation_id=consultation.id,
-        target_label=version.label,
+        target_facts=version_facts(version),
         at=now,
         details={
             "comments_close_at": version.comments_close_at.isoformat()

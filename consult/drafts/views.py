@@ -23,7 +23,8 @@ from consult.auth.services import count_member_states_on, list_users_with_role
 from consult.comments import services as comment_services
 from consult.comments.views import render_paragraph_page
 from consult.db import db
-from consult.drafts import services
+from consult.drafts import services, translations
+from consult.drafts.reading import text_choice
 from consult.drafts.forms import ConsultationForm, DeadlineForm, MatchForm, VersionForm
 from consult.errors import Invalid, ServiceError
 
@@ -89,6 +90,7 @@ def version(slug: str, version_id: int):
     statements = comment_services.statement_thread(current_user, found)
     return _private_if_draft(found, render_template(
         "drafts/version.html", version=found, consultation=found.consultation,
+        texts=text_choice(found),
         is_open=services.is_open_for_comment(found),
         counts=comment_services.count_submissions(current_user, found),
         earlier_counts=comment_services.count_earlier_submissions(current_user, found),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from consult.auth.models import Delegation
 from consult.comments.models import Submission, SubmissionStatus
 from consult.db import db
-from consult.drafts.models import Paragraph, Version, VersionStatus
+from consult.drafts.models import Paragraph, ParagraphTranslation, Version, VersionStatus
 from consult.search.analysis import LANGUAGES, detect_language
 
 PUBLIC_VERSION_STATES = (VersionStatus.published, VersionStatus.superseded, VersionStatus.final)
@@ -32,6 +32,11 @@ def submission_id(doc_id: int) -> str:
 def paragraph_id(doc_id: int) -> str:
     """The index id of a paragraph."""
     return f"p{doc_id}"
+
+
+def translation_id(doc_id: int) -> str:
+    """The index id of a paragraph's text in another language (a ParagraphTranslation)."""
+    return f"t{doc_id}"
 
 
 def _epoch(value: dt.datetime | None) -> int:
@@ -179,21 +184,52 @@ def _paragraph_rows(*conditions):
         .order_by(Paragraph.id)).all()
 
 
+def _translation_doc(row) -> dict:
+    # The declared language, not a guess: each language's text gets its own analyzer.
+    lang = row.language if row.language in LANGUAGES else detect_language(row.text)
+    doc = _paragraph_doc(row)
+    doc.pop(f"text_{doc['lang']}")
+    doc.update({"id": translation_id(row.id), "stamp": f"translation:{lang}", "lang": lang,
+                f"text_{lang}": row.text})
+    return doc
+
+
+def _translation_rows(*conditions):
+    return db.session.execute(
+        select(ParagraphTranslation.id, ParagraphTranslation.language, ParagraphTranslation.text,
+               Paragraph.version_id, Version.consultation_id, Version.status,
+               Version.published_at)
+        .join(Paragraph, Paragraph.id == ParagraphTranslation.paragraph_id)
+        .join(Version, Version.id == Paragraph.version_id)
+        .where(Version.status.in_(PUBLIC_VERSION_STATES), *conditions)
+        .order_by(ParagraphTranslation.id)).all()
+
+
 def version_docs(version_id: int) -> tuple[list[dict], list[str]]:
-    """Documents for a published version's paragraphs (none while it is a draft), and the
-    index ids of its paragraphs that must not be in the index."""
+    """Documents for a published version's paragraphs in every language it has (none while
+    it is a draft), and the index ids of its paragraphs that must not be in the index."""
     rows = _paragraph_rows(Paragraph.version_id == version_id)
     all_ids = db.session.scalars(
         select(Paragraph.id).where(Paragraph.version_id == version_id)).all()
     shown = {row.id for row in rows}
-    return [_paragraph_doc(row) for row in rows], [paragraph_id(i) for i in all_ids
-                                                    if i not in shown]
+    translated = _translation_rows(Paragraph.version_id == version_id)
+    all_translated = db.session.scalars(
+        select(ParagraphTranslation.id)
+        .join(Paragraph, Paragraph.id == ParagraphTranslation.paragraph_id)
+        .where(Paragraph.version_id == version_id)).all()
+    shown_translated = {row.id for row in translated}
+    docs = [_paragraph_doc(row) for row in rows] + [_translation_doc(row) for row in translated]
+    gone = [paragraph_id(i) for i in all_ids if i not in shown] + [
+        translation_id(i) for i in all_translated if i not in shown_translated]
+    return docs, gone
 
 
 def all_paragraph_docs() -> Iterator[dict]:
-    """Every published paragraph's document (for a rebuild)."""
+    """Every published paragraph's document, in every language (for a rebuild)."""
     for row in _paragraph_rows():
         yield _paragraph_doc(row)
+    for row in _translation_rows():
+        yield _translation_doc(row)
 
 
 def expected_stamps() -> dict[str, str]:

@@ -19,7 +19,7 @@ from consult import permissions
 from consult.auth.models import Delegation, DelegationKind
 from consult.comments.models import Disposition, Submission, SubmissionKind
 from consult.db import db
-from consult.drafts.models import Consultation, Paragraph, Version
+from consult.drafts.models import Consultation, Paragraph, ParagraphTranslation, Version
 from consult.errors import Invalid
 from consult.search import documents
 from consult.search.analysis import WORD_PATTERN, LANGUAGES, analyzer_for, detect_language, fold
@@ -275,6 +275,7 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
     """Result rows in the order of `ids`, read from the database (the source of truth)."""
     submission_ids = [int(i[1:]) for i in ids if i.startswith("s")]
     paragraph_ids = [int(i[1:]) for i in ids if i.startswith("p")]
+    translation_ids = [int(i[1:]) for i in ids if i.startswith("t")]
     rows: dict[str, dict] = {}
     if submission_ids:
         found = db.session.execute(
@@ -317,6 +318,28 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
                 "url": url_for("drafts.paragraph", slug=slug, version_id=version.id,
                                label=paragraph.label),
                 "snippet": snippet(paragraph.text, lang, terms),
+                "delegation": None,
+                "version": {"id": version.id, "label": version.label},
+                "paragraph_label": paragraph.label,
+                "created_at": version.published_at, "status": version.status.value,
+                "language": lang, "disposition": None,
+            }
+    if translation_ids:
+        found = db.session.execute(
+            select(ParagraphTranslation, Paragraph, Version, Consultation.slug)
+            .join(Paragraph, Paragraph.id == ParagraphTranslation.paragraph_id)
+            .join(Version, Version.id == Paragraph.version_id)
+            .join(Consultation, Consultation.id == Version.consultation_id)
+            .where(ParagraphTranslation.id.in_(translation_ids),
+                   Version.status.in_(documents.PUBLIC_VERSION_STATES))).all()
+        for row, paragraph, version, slug in found:
+            lang = row.language if row.language in LANGUAGES else detect_language(row.text)
+            rows[documents.translation_id(row.id)] = {
+                "type": "paragraph", "id": paragraph.id,
+                # A hit opens the paragraph in the language it was found in.
+                "url": url_for("drafts.paragraph", slug=slug, version_id=version.id,
+                               label=paragraph.anchor, text=row.language),
+                "snippet": snippet(row.text, lang, terms),
                 "delegation": None,
                 "version": {"id": version.id, "label": version.label},
                 "paragraph_label": paragraph.label,

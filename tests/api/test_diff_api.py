@@ -156,7 +156,7 @@ def test_openapi_documents_the_diff(client):
     document = client.get("/api/v1/openapi.json").get_json()
     validate(document)
     operation = document["paths"]["/versions/{a}/diff/{b}"]["get"]
-    assert [p["name"] for p in operation["parameters"]] == ["a", "b"]
+    assert [p["name"] for p in operation["parameters"]] == ["a", "b", "lang"]
     assert set(operation["responses"]) >= {"200", "304", "400", "404"}
     change = document["components"]["schemas"]["VersionDiffChange"]
     assert set(change["required"]) == {"key", "change", "from_label", "to_label", "html"}

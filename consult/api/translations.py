@@ -1,0 +1,55 @@
+"""JSON API v1: a version's texts in other UN languages.
+
+The routes live on the API blueprint of `consult.api.views`; importing this module adds them.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, url_for
+from flask_babel import gettext as _
+
+from consult.api.errors import json_error
+from consult.api.views import _iso, bp, json_body, require_login
+from consult.db import db
+from consult.drafts import services, translations
+from consult.errors import Invalid
+
+
+def translation_data(translation) -> dict:
+    """A stored translation: its language, when and how many paragraphs."""
+    version = translation.version
+    return {
+        "version": version.id,
+        "language": translation.language,
+        "original_language": version.language,
+        "paragraph_count": len(translation.paragraphs),
+        "created_at": _iso(translation.created_at),
+        "url": url_for("api.get_version", version_id=version.id, lang=translation.language,
+                       _external=True),
+        "page": url_for("drafts.version", slug=version.consultation.slug,
+                        version_id=version.id, text=translation.language, _external=True),
+    }
+
+
+@bp.post("/versions/<int:version_id>/translations")
+def add_translation(version_id: int):
+    """Add a version's text in another UN language (co-facilitators); 201."""
+    user = require_login()
+    version = services.get_version(user, version_id)
+    data = json_body()
+    for field in ("language", "text"):
+        if not isinstance(data.get(field), str):
+            raise Invalid(_("'%(field)s' is required and must be a string.", field=field),
+                          field=field)
+    try:
+        translation = translations.add_translation(user, version, data["language"], data["text"])
+    except translations.TranslationMisaligned as exc:
+        db.session.rollback()
+        response = json_error(exc.status, exc.code, exc.message)
+        # Which paragraphs do not line up, so the translator can fix them all at once.
+        body = response.get_json()
+        body["error"]["paragraphs"] = [problem.as_dict() for problem in exc.problems]
+        response.set_data(jsonify(body).get_data())
+        return response
+    db.session.commit()
+    return jsonify(translation_data(translation)), 201

@@ -1,0 +1,63 @@
+"""Pages: a version's texts in other UN languages (co-facilitators add them here).
+
+The routes live on the drafts blueprint; importing this module adds them.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from consult import permissions
+from consult.db import db
+from consult.drafts import translations
+from consult.drafts.models import UN_LANGUAGES
+from consult.drafts.views import _load_version, _private_if_draft, bp
+from consult.errors import Invalid, ServiceError
+
+
+def _uploaded_or_typed() -> str:
+    upload = request.files.get("upload")
+    if upload and upload.filename:
+        raw = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Invalid(_("The uploaded file is not UTF-8 text. Save it as Markdown (.md) "
+                            "or plain text in UTF-8 and try again."), field="upload") from None
+    return request.form.get("text", "")
+
+
+@bp.route("/consultations/<slug>/versions/<int:version_id>/translations",
+          methods=["GET", "POST"], endpoint="translations")
+@login_required
+def translations_page(slug: str, version_id: int):
+    """The languages a version can be read in, and the form to add one."""
+    version = _load_version(slug, version_id)
+    permissions.require(current_user, "add_translation", version.consultation)
+    error, problems, status = None, [], 200
+    values = {"language": request.form.get("language", ""), "text": ""}
+    if request.method == "POST":
+        try:
+            values["text"] = _uploaded_or_typed()
+            translation = translations.add_translation(current_user, version,
+                                                       values["language"], values["text"])
+            language = translation.language
+            db.session.commit()
+            flash(_("The text in %(language)s is stored.", language=language), "success")
+            return redirect(url_for("drafts.version", slug=slug, version_id=version.id,
+                                    text=language), code=303)
+        except translations.TranslationMisaligned as exc:
+            db.session.rollback()
+            error, problems, status = exc.message, exc.problems, exc.status
+        except ServiceError as exc:
+            db.session.rollback()
+            error, status = exc.message, exc.status
+    stored = {t.language: t for t in version.translations}
+    return _private_if_draft(version, render_template(
+        "drafts/translations.html", version=version, consultation=version.consultation,
+        stored=stored, outdated={code for code, t in stored.items()
+                                 if not version.is_public and translations.is_outdated(t)},
+        languages=[code for code in UN_LANGUAGES if code != version.language],
+        error=error, problems=problems, values=values)), status
