@@ -44,6 +44,7 @@ LABELS = {
     # actions in the public log
     "version.publish": _l("version published"),
     "version.deadline": _l("comment deadline changed"),
+    "version.translation": _l("text in another language added"),
     "submission.hide": _l("submission hidden"),
     "submission.restore": _l("submission restored"),
     "submission.disposition": _l("disposition recorded"),

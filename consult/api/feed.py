@@ -26,6 +26,8 @@ def consultation_feed(slug: str):
     # The same public data for every caller, but it grows with every submission: shared
     # caches may keep it, always revalidated (a 304 costs the reader nothing).
     response.headers["Cache-Control"] = "public, no-cache"
+    # Titles are in the reader's language: shared caches keep one copy per language.
+    response.vary.update(("Accept-Language", "Cookie"))
     return response.make_conditional(request)
 
 

@@ -6,6 +6,7 @@ The routes live on the API blueprint of `consult.api.views`; importing this modu
 from __future__ import annotations
 
 from flask import jsonify, request, url_for
+from flask_babel import gettext as _
 
 from consult.api.participation import _fresh_comment, _optional, _refuse_unknown
 from consult.api.views import (
@@ -19,7 +20,7 @@ from consult.api.views import (
 from consult.db import db
 from consult.drafts import services as drafts
 from consult.errors import Invalid
-from consult.moderation import services
+from consult.moderation import log_text, services
 from consult.moderation.models import LogEntry
 
 
@@ -37,8 +38,8 @@ def hide_comment(submission_id: int):
     # A reason is required: a code from the list, or words (then filed as "other").
     code = _optional(data, "reason_code", str) or ("other" if reason.strip() else None)
     if code is None:
-        raise Invalid("Give a 'reason' (and optionally a 'reason_code': "
-                      f"{', '.join(services.HIDE_REASONS)}).", field="reason")
+        raise Invalid(_("Give a 'reason' (and optionally a 'reason_code': %(codes)s).",
+                        codes=", ".join(services.HIDE_REASONS)), field="reason")
     services.hide_submission(user, _submission(user, submission_id), reason_code=code,
                              reason=reason)
     db.session.commit()
@@ -64,8 +65,8 @@ def set_comment_disposition(submission_id: int):
     data = json_body()
     _refuse_unknown(data, {"disposition", "note"})
     if data.get("disposition") is None:
-        raise Invalid("'disposition' is required: pending, incorporated, "
-                      "partly_incorporated or not_retained.", field="disposition")
+        raise Invalid(_("'disposition' is required: pending, incorporated, "
+                        "partly_incorporated or not_retained."), field="disposition")
     services.set_disposition(user, _submission(user, submission_id), data["disposition"],
                              _optional(data, "note", str) or "")
     db.session.commit()
@@ -103,11 +104,25 @@ def log_entry_data(entry: LogEntry, slugs: dict[int, str]) -> dict:
         "actor": {"name": entry.actor_name, "role": entry.actor_role},
         "action": entry.action,
         "target": {"type": entry.target_type, "id": entry.target_id,
-                   "label": entry.target_label, "url": url},
+                   "label": entry.target_label, "url": url, **_target_facts(entry)},
+        # The target in the request's language (Accept-Language or ?lang=).
+        "description": log_text.describe_target(entry),
         "reason": services.log_reason_text(entry),
         "reason_code": (entry.details or {}).get("reason_code"),
-        "details": {k: v for k, v in (entry.details or {}).items() if k != "reason_code"},
+        "details": {k: v for k, v in (entry.details or {}).items()
+                    if k not in ("reason_code", "target")},
     }
+
+
+# What the log records about each kind of target (API.md: `target`), null when unknown.
+TARGET_FACTS = {"submission": ("kind", "reply", "delegation", "proposer", "version_label",
+                               "paragraph"),
+                "version": ("version_label", "symbol")}
+
+
+def _target_facts(entry: LogEntry) -> dict:
+    facts = log_text.target_facts(entry) or {}
+    return {name: facts.get(name) for name in TARGET_FACTS.get(entry.target_type, ())}
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -115,7 +130,7 @@ def _int_arg(name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 7:
-        raise Invalid(f"'{name}' must be a positive integer.", field=name)
+        raise Invalid(_("'%(field)s' must be a positive integer.", field=name), field=name)
     return int(raw)
 
 
@@ -132,6 +147,8 @@ def moderation_log():
                         "pages": log.pages,
                         "entries": [log_entry_data(e, slugs) for e in log.entries]})
     response.headers["Cache-Control"] = "public, no-cache"
+    # `description` is in the reader's language: shared caches keep one copy per language.
+    response.vary.update(("Accept-Language", "Cookie"))
     return response
 
 
@@ -161,7 +178,21 @@ def openapi_schemas() -> dict:
             "action": {"type": "string", "enum": list(services.LOG_ACTIONS)},
             "target": {"type": "object", "properties": {
                 "type": {"type": "string"}, "id": {"type": "integer", "nullable": True},
-                "label": {"type": "string"}, "url": nullable}},
+                "label": {"type": "string", "description":
+                          "The English label, e.g. 'amendment FRA Rev.1 OP3'"},
+                "url": nullable,
+                "kind": {**nullable, "description": "submission: comment, amendment, "
+                         "support or statement"},
+                "reply": {"type": "boolean", "nullable": True,
+                          "description": "submission: a reply to another submission"},
+                "delegation": {**nullable, "description": "submission: its delegation's code"},
+                "proposer": {**nullable, "description":
+                             "support: the code of the delegation that proposed the amendment"},
+                "version_label": {**nullable, "description": "the version's label"},
+                "paragraph": {**nullable, "description": "submission: the paragraph's label"},
+                "symbol": {**nullable, "description": "version: its UN document symbol"}}},
+            "description": {"type": "string", "description":
+                            "The target in the request's language (Accept-Language, ?lang=)"},
             "reason": {"type": "string"}, "reason_code": nullable,
             "details": {"type": "object"}}},
         "LogPage": {"type": "object", "properties": {

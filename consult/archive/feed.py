@@ -18,6 +18,9 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -27,6 +30,8 @@ from consult.archive.akn import xml_text
 from consult.comments.models import Submission, SubmissionKind
 from consult.db import db
 from consult.drafts.models import Version, VersionStatus
+from consult.labels import label
+from consult.moderation.log_text import describe_target
 from consult.moderation.models import LogEntry
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -35,13 +40,16 @@ MEDIA_TYPE = "application/atom+xml"
 FEED_SIZE = 100
 SUMMARY_CHARS = 1000
 # The co-facilitators act as a body here: the log names the person, the feed need not.
-STAFF_AUTHOR = "Co-facilitators"
+STAFF_AUTHOR = _l("Co-facilitators")
 
-_KIND_WORDS = {SubmissionKind.comment: "comment", SubmissionKind.amendment: "amendment",
-               SubmissionKind.support: "support", SubmissionKind.statement: "general statement"}
-_DISPOSITION_WORDS = {"pending": "pending", "incorporated": "incorporated",
-                      "partly_incorporated": "partly incorporated",
-                      "not_retained": "not retained"}
+# Entry titles of submissions, by kind (a reply is a comment with a parent); the feed is
+# worded in the reader's language (Accept-Language or ?lang=), like the pages.
+_SUBMISSION_TITLES = {
+    "comment": _l("%(delegation)s: comment on %(place)s"),
+    "reply": _l("%(delegation)s: reply on %(place)s"),
+    "amendment": _l("%(delegation)s: amendment on %(place)s"),
+    "statement": _l("%(delegation)s: general statement on %(place)s"),
+}
 
 
 def _public(query):
@@ -98,14 +106,17 @@ def _publications(consultation, links: _Links) -> list[_Entry]:
                               Version.published_at.is_not(None)))
     entries = []
     for version in versions:
-        title = f"{version.label} published" + (f" ({version.symbol})" if version.symbol else "")
+        title = _("%(version)s published (%(symbol)s)", version=version.label,
+                  symbol=version.symbol) if version.symbol \
+            else _("%(version)s published", version=version.label)
         entries.append(_Entry(
             id=links.tag(consultation, f"versions/{version.id}/published"),
             title=title, updated=version.published_at, published=version.published_at,
-            author=STAFF_AUTHOR,
+            author=str(STAFF_AUTHOR),
             link=links.url("drafts.version", slug=consultation.slug, version_id=version.id),
             category="publication",
-            summary=f"{version.label} of “{consultation.title}” is published.",
+            summary=_("%(version)s of “%(title)s” is published.", version=version.label,
+                      title=consultation.title),
             related=(links.url("api.version_akn", version_id=version.id), AKN_MEDIA_TYPE)))
     return entries
 
@@ -114,29 +125,31 @@ def _submission_title(submission: Submission) -> str:
     who = submission.delegation.code
     where = submission.version.label
     if submission.paragraph is not None:
-        where = f"{submission.paragraph.label} ({where})"
+        where = _("%(paragraph)s (%(version)s)", paragraph=submission.paragraph.label,
+                  version=where)
     if submission.kind == SubmissionKind.support:
         proposer = submission.parent.delegation.code if submission.parent is not None else "?"
-        title = f"{who} supports the amendment by {proposer} on {where}"
-    elif submission.kind == SubmissionKind.statement and submission.paragraph is None \
-            and submission.parent_id is None:
-        title = f"{who}: general statement on {where}"
+        title = _("%(delegation)s supports the amendment by %(proposer)s on %(place)s",
+                  delegation=who, proposer=proposer, place=where)
     else:
-        kind = "reply" if submission.parent_id is not None else _KIND_WORDS[submission.kind]
-        title = f"{who}: {kind} on {where}"
-    return title + (" [withdrawn]" if submission.is_withdrawn else "")
+        kind = "reply" if submission.parent_id is not None else submission.kind.value
+        template = _SUBMISSION_TITLES.get(kind)
+        title = str(template) % {"delegation": who, "place": where} if template else \
+            _("%(delegation)s: %(kind)s on %(place)s", delegation=who, kind=label(kind),
+              place=where)
+    return _("%(title)s [withdrawn]", title=title) if submission.is_withdrawn else title
 
 
 def _submission_summary(submission: Submission) -> str:
     if submission.kind == SubmissionKind.amendment and submission.proposed_text:
-        text = f"Proposed text: {submission.proposed_text}"
+        text = _("Proposed text: %(text)s", text=submission.proposed_text)
         if submission.body.strip():
             text += f"\n\n{submission.body}"
         return _shorten(text)
     return _shorten(submission.body or "")
 
 
-def _submissions(consultation, links: _Links) -> list[_Entry]:
+def _submissions(consultation, links: _Links, locale: str) -> list[_Entry]:
     rows = db.session.scalars(_public(
         select(Submission).join(Version, Version.id == Submission.version_id)
         .where(Submission.consultation_id == consultation.id))
@@ -150,7 +163,7 @@ def _submissions(consultation, links: _Links) -> list[_Entry]:
         entries.append(_Entry(
             id=links.tag(consultation, f"submissions/{submission.id}"),
             title=_submission_title(submission), updated=updated,
-            published=submission.created_at, author=submission.delegation.name_en,
+            published=submission.created_at, author=submission.delegation.name(locale),
             link=links.url("comments.submission", slug=consultation.slug,
                            submission_id=submission.id),
             category=submission.kind.value, summary=_submission_summary(submission)))
@@ -168,16 +181,18 @@ def _dispositions(consultation, links: _Links) -> list[_Entry]:
         .order_by(LogEntry.at.desc(), LogEntry.id.desc()).limit(FEED_SIZE)).all()
     entries = []
     for entry, submission_id in rows:
-        value = (entry.details or {}).get("disposition") or ""
-        decided = _DISPOSITION_WORDS.get(value, value.replace("_", " "))
+        decided = label((entry.details or {}).get("disposition") or "")
         entries.append(_Entry(
             id=links.tag(consultation, f"log/{entry.id}"),
-            title=f"Disposition of {entry.target_label}: {decided}",
-            updated=entry.at, published=entry.at, author=STAFF_AUTHOR,
+            # Worded from what the log recorded (delegation, version, paragraph).
+            title=_("Disposition of %(target)s: %(disposition)s",
+                    target=describe_target(entry), disposition=decided),
+            updated=entry.at, published=entry.at, author=str(STAFF_AUTHOR),
             link=links.url("comments.submission", slug=consultation.slug,
                            submission_id=submission_id),
             category="disposition",
-            summary=_shorten(entry.reason or f"The proposal is {decided}.")))
+            summary=_shorten(entry.reason or _("The proposal is %(disposition)s.",
+                                               disposition=decided))))
     return entries
 
 
@@ -206,22 +221,26 @@ def _write_entry(feed, entry: _Entry) -> None:
 
 
 def consultation_feed(consultation, *, base_url: str) -> bytes:
-    """The consultation's public activity as Atom 1.0, newest first, UTF-8."""
+    """The consultation's public activity as Atom 1.0, newest first, UTF-8.
+
+    Worded in the reader's language (the request's locale; English without a request).
+    """
     links = _Links(base_url)
-    entries = (_publications(consultation, links) + _submissions(consultation, links)
+    locale = str(get_locale() or "en")
+    entries = (_publications(consultation, links) + _submissions(consultation, links, locale)
                + _dispositions(consultation, links))
     # Newest first; ties in a fixed order, so that the same record gives the same bytes.
     entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
 
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
-    feed.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    feed.set("{http://www.w3.org/XML/1998/namespace}lang", locale)
     _add(feed, "id", links.tag(consultation, "feed"))
     _add(feed, "title", consultation.title, type="text")
-    _add(feed, "subtitle", "Publications, submissions and dispositions", type="text")
+    _add(feed, "subtitle", _("Publications, submissions and dispositions"), type="text")
     updated = entries[0].updated if entries else consultation.created_at
     _add(feed, "updated", _timestamp(updated))
     # RFC 4287 wants an author on the feed when an entry may lack one (an empty feed).
-    _add(_add(feed, "author"), "name", STAFF_AUTHOR)
+    _add(_add(feed, "author"), "name", str(STAFF_AUTHOR))
     _add(feed, "link", rel="self", type=MEDIA_TYPE,
          href=links.url("api.consultation_feed", slug=consultation.slug))
     _add(feed, "link", rel="alternate", type="text/html",

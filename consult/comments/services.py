@@ -13,6 +13,7 @@ from collections import defaultdict
 import limits
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -30,6 +31,7 @@ from consult.drafts.models import Paragraph, Version, VersionStatus
 from consult.drafts.services import is_open_for_comment
 from consult.errors import Conflict, Invalid, NotFound, ServiceError, TooMany
 from consult.markdown import render_user_markdown
+from consult.moderation.log_text import submission_facts
 from consult.moderation.services import record_action
 from consult.search.outbox import record_submission_change
 from consult.textdiff import diff_words
@@ -116,9 +118,12 @@ def _check_rate(actor, now: dt.datetime) -> None:
         select(func.count(Submission.id)).where(
             Submission.author_id == actor.id, Submission.created_at > since))
     if posted >= item.amount:
-        raise TooMany(_("You have sent %(count)d submissions in a short time, the most "
-                        "allowed. Please wait a minute and send again; nothing was saved.",
-                        count=posted))
+        raise TooMany(ngettext("You have sent %(num)d submission in a short time, the most "
+                               "allowed. Please wait a minute and send again; nothing was "
+                               "saved.",
+                               "You have sent %(num)d submissions in a short time, the most "
+                               "allowed. Please wait a minute and send again; nothing was "
+                               "saved.", posted))
 
 
 def _require_open(version: Version, now: dt.datetime) -> None:
@@ -428,12 +433,9 @@ def withdraw_submission(actor, submission: Submission, *, now: dt.datetime | Non
     db.session.refresh(submission)
     record_submission_change(submission.id)
     # Withdrawals go into the public log too: the record shows who took back what, when.
-    place = submission.paragraph.label if submission.paragraph else ""
     record_action(actor, "submission.withdraw", "submission", submission.id,
                   consultation_id=submission.consultation_id, at=now,
-                  target_label=" ".join(filter(None, (
-                      submission.kind.value, submission.delegation.code,
-                      submission.version.label, place))))
+                  target_facts=submission_facts(submission))
     return submission
 
 
@@ -474,6 +476,10 @@ class Thread:
     version: Version
     paragraph: Paragraph | None
     items: list[ThreadItem]
+    # The languages its conversations were started in (to narrow it to one), and the one
+    # it is narrowed to, if any.
+    languages: list[str] = dataclasses.field(default_factory=list)
+    language: str | None = None
 
     @property
     def count(self) -> int:
@@ -535,24 +541,35 @@ def _rows(user, consultation, *conditions) -> list[Submission]:
         .order_by(Submission.created_at, Submission.id)))
 
 
-def paragraph_threads(user, paragraph: Paragraph) -> tuple[Thread, list[Thread]]:
+def paragraph_threads(user, paragraph: Paragraph,
+                      language: str | None = None) -> tuple[Thread, list[Thread]]:
     """The thread on this paragraph and those on the same key in earlier versions.
 
     Earlier threads come newest version first, each labelled by its own version and
-    paragraph; versions the user may not see are left out.
+    paragraph; versions the user may not see are left out. With `language`, only the
+    conversations started in that language (with all their replies).
     """
     version = paragraph.version
     permissions.require(user, "view_version", version)
     rows = _rows(user, version.consultation, Submission.key_id == paragraph.key_id)
     roots = _build_threads(rows)
-    current = Thread(version, paragraph, roots.get((version.id, paragraph.id), []))
+    languages = sorted({item.submission.language for items in roots.values()
+                        for item in items if item.submission.language})
+    language = language if language in languages else None
+
+    def narrowed(items):
+        return [i for i in items if i.submission.language == language] if language else items
+
+    current = Thread(version, paragraph, narrowed(roots.get((version.id, paragraph.id), [])),
+                     languages, language)
     earlier_paragraphs = db.session.scalars(
         select(Paragraph).join(Version)
         .where(Paragraph.key_id == paragraph.key_id, Version.seq < version.seq)
         .order_by(Version.seq.desc()))
-    earlier = [Thread(p.version, p, roots[(p.version_id, p.id)]) for p in earlier_paragraphs
-               if permissions.can(user, "view_version", p.version) and roots.get(
-                   (p.version_id, p.id))]
+    earlier = [Thread(p.version, p, narrowed(roots[(p.version_id, p.id)]), languages, language)
+               for p in earlier_paragraphs
+               if permissions.can(user, "view_version", p.version)
+               and narrowed(roots.get((p.version_id, p.id), []))]
     return current, earlier
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from consult import permissions
 from consult.db import db, utcnow
 from consult.errors import Conflict, Invalid, NotFound
+from consult.moderation import log_text
 from consult.moderation.models import LogEntry
 from consult.urls import MAX_ID
 
@@ -46,8 +47,19 @@ MAX_BULK = 500
 
 def record_action(actor, action: str, target_type: str, target_id: int | None, *,
                   consultation_id: int | None, target_label: str = "", reason: str = "",
-                  details: dict | None = None, at=None) -> LogEntry:
-    """Append one entry to the public log in the caller's transaction."""
+                  details: dict | None = None, target_facts: dict | None = None,
+                  at=None) -> LogEntry:
+    """Append one entry to the public log in the caller's transaction.
+
+    `target_facts` (from `log_text.submission_facts` / `version_facts`) name the target
+    for readers in any language; they go into `details["target"]`, and `target_label`
+    defaults to the English label made from them. `reason` is only ever words a person
+    typed: the software's own words are codes in `details`.
+    """
+    details = dict(details or {})
+    if target_facts is not None:
+        details["target"] = target_facts
+        target_label = target_label or log_text.english_label(target_type, target_facts)
     entry = LogEntry(
         at=at or utcnow(),
         consultation_id=consultation_id,
@@ -59,7 +71,7 @@ def record_action(actor, action: str, target_type: str, target_id: int | None, *
         target_id=target_id,
         target_label=target_label,
         reason=reason,
-        details=details or {},
+        details=details,
     )
     db.session.add(entry)
     return entry
@@ -80,8 +92,8 @@ class LogPage:
         return max(1, -(-self.total // self.per_page))
 
 
-LOG_ACTIONS = ("version.publish", "version.deadline", "submission.hide", "submission.restore",
-               "submission.disposition", "submission.withdraw")
+LOG_ACTIONS = ("version.publish", "version.deadline", "version.translation", "submission.hide",
+               "submission.restore", "submission.disposition", "submission.withdraw")
 
 
 def list_log(*, consultation=None, action: str | None = None, page: int = 1,
@@ -128,13 +140,6 @@ def log_reason_text(entry: LogEntry) -> str:
         title = HIDE_REASONS_EN.get(code, code)
         return f"{title}: {words}" if words else title
     return words
-
-
-def _describe(submission) -> str:
-    """How the log names a submission, without quoting any of its text."""
-    place = submission.paragraph.label if submission.paragraph is not None else ""
-    return " ".join(filter(None, (submission.kind.value, submission.delegation.code,
-                                  submission.version.label, place)))
 
 
 # --- checks ----------------------------------------------------------------------------
@@ -229,7 +234,8 @@ def hide_submission(actor, submission, *, reason_code, reason: str = "",
     db.session.flush()
     record_submission_change(submission.id, with_replies=True)
     record_action(actor, "submission.hide", "submission", submission.id,
-                  consultation_id=submission.consultation_id, target_label=_describe(submission),
+                  consultation_id=submission.consultation_id,
+                  target_facts=log_text.submission_facts(submission),
                   reason=reason, details={"reason_code": reason_code}, at=now)
     return submission
 
@@ -254,7 +260,8 @@ def restore_submission(actor, submission, *, reason, now: dt.datetime | None = N
     db.session.flush()
     record_submission_change(submission.id, with_replies=True)
     record_action(actor, "submission.restore", "submission", submission.id,
-                  consultation_id=submission.consultation_id, target_label=_describe(submission),
+                  consultation_id=submission.consultation_id,
+                  target_facts=log_text.submission_facts(submission),
                   reason=reason, at=now)
     return submission
 
@@ -306,7 +313,8 @@ def _apply_disposition(actor, submission, disposition, note: str, now: dt.dateti
     if bulk:
         details["bulk"] = True
     record_action(actor, "submission.disposition", "submission", submission.id,
-                  consultation_id=submission.consultation_id, target_label=_describe(submission),
+                  consultation_id=submission.consultation_id,
+                  target_facts=log_text.submission_facts(submission),
                   reason=note, details=details, at=now)
     return True
 
@@ -393,8 +401,8 @@ def change_deadline(actor, version, comments_close_at, *, reason,
     version.comments_close_at = deadline
     db.session.flush()
     record_action(actor, "version.deadline", "version", version.id,
-                  consultation_id=version.consultation_id, target_label=version.label,
-                  reason=reason, at=now,
+                  consultation_id=version.consultation_id,
+                  target_facts=log_text.version_facts(version), reason=reason, at=now,
                   details={"from": previous.isoformat() if previous else None,
                            "to": deadline.isoformat()})
     return version

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from consult.comments import services as comment_services
@@ -24,7 +25,7 @@ from consult.comments.views import render_submission_page
 from consult.db import db
 from consult.drafts import services as drafts
 from consult.errors import Invalid, ServiceError
-from consult.moderation import services
+from consult.moderation import log_text, services
 from consult.urls import safe_local_path
 
 bp = Blueprint("moderation", __name__)
@@ -154,7 +155,8 @@ def settle(slug: str, version_id: int):
             changed = services.set_dispositions(current_user, version, _ids_from_form(),
                                                 values["disposition"], values["note"])
             db.session.commit()
-            flash(_("%(count)d dispositions recorded.", count=changed), "success")
+            flash(ngettext("%(num)d disposition recorded.", "%(num)d dispositions recorded.",
+                           changed), "success")
             return redirect(url_for("moderation.settle", slug=slug, version_id=version.id),
                             code=303)
         except ServiceError as exc:
@@ -201,11 +203,18 @@ def _render_log(consultation=None):
         error, status = exc.message, exc.status
         log = services.list_log(consultation=consultation)
     consultations = {c.id: c for c in drafts.list_consultations()}
+    # Worded now, in the reader's language, from the facts each entry recorded.
+    names = log_text.delegation_names(log.entries)
+    targets = {e.id: log_text.describe_target(e, names=names, html=True)
+               for e in log.entries}
+    deadlines = {e.id: log_text.deadline_change(e)[1] for e in log.entries
+                 if e.action == "version.deadline"}
+    actors = {e.id: log_text.actor_text(e) for e in log.entries}
     response = make_response(render_template(
         "moderation/log.html", log=log, consultation=consultation, action=action,
         actions=services.LOG_ACTIONS, consultations=consultations,
-        reasons=services.HIDE_REASONS, error=error,
-        hidden_targets=services.hidden_targets(log.entries)), status)
+        reasons=services.HIDE_REASONS, error=error, targets=targets, deadlines=deadlines,
+        actors=actors, hidden_targets=services.hidden_targets(log.entries)), status)
     return response
 
 

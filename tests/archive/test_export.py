@@ -184,10 +184,14 @@ def test_the_moderation_log_is_in_the_record(client, record):
     assert hide["reason"] == "Abusive or offensive language: Against the rules."
     assert hide["reason_code"] == "abusive" and "reason_code" not in hide["details"]
     assert hide["target_label"] == "amendment CAN Rev.1 OP1"
-    assert hide["actor_role"] == "cofacilitator" and hide["details"] == {}
+    # What the label says, as facts (the log words them in each reader's language).
+    assert hide["actor_role"] == "cofacilitator" and hide["details"] == {"target": {
+        "kind": "amendment", "reply": False, "delegation": "CAN", "proposer": None,
+        "version_label": "Rev.1", "paragraph": "OP1"}}
     assert hide["target_url"].endswith(f"/consultations/gpa/submissions/{record['hidden'].id}")
     decided = next(e for e in log if e["action"] == "submission.disposition")
-    assert decided["details"] == {"disposition": "partly_incorporated", "previous": "pending"}
+    assert decided["details"] == {"disposition": "partly_incorporated", "previous": "pending",
+                                  "target": decided["details"]["target"]}
 
 
 def test_json_fields_and_csv_headers_are_the_data_dictionary(client, record):

@@ -97,7 +97,7 @@ def test_the_feed_is_atom_with_publications_submissions_and_dispositions(client,
 
     dispositions = [e for e in found if e["category"] == "disposition"]
     assert len(dispositions) == 1
-    assert dispositions[0]["title"] == "Disposition of amendment FRA Rev.1 OP1: incorporated"
+    assert dispositions[0]["title"] == "Disposition of amendment by FRA on Rev.1 OP1: incorporated"
     assert dispositions[0]["summary"] == "Merged into the next revision."
     assert dispositions[0]["link"] == f"http://localhost/consultations/gpa/submissions/{visible.id}"
 
@@ -165,3 +165,33 @@ def test_an_empty_consultation_has_a_valid_empty_feed_and_unknown_ones_404(clien
     missing = client.get("/api/v1/consultations/nowhere/feed.atom")
     assert missing.status_code == 404
     assert missing.get_json()["error"]["code"] == "not_found"
+
+
+def test_the_feed_is_in_the_readers_language(client, app, record, monkeypatch, tmp_path):
+    from tests.moderation.catalog import FRENCH, install_catalog
+
+    install_catalog(app, monkeypatch, tmp_path / "catalog", "fr", FRENCH)
+    response, root = read(client, headers={"Accept-Language": "fr"})
+    # One copy per language in shared caches.
+    assert {"Accept-Language", "Cookie"} <= set(response.vary)
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
+    assert root.findtext("a:subtitle", namespaces=NS) == \
+        "Publications, contributions et suites données"
+    found = entries(root)
+    visible = record["visible"]
+    # The disposition worded from what the log recorded, not from its English label.
+    [disposition] = [e for e in found if e["category"] == "disposition"]
+    assert disposition["title"] == \
+        "Suite donnée à amendement de FRA sur Rev.1 OP1 : incorporé"
+    assert disposition["author"] == "Cofacilitateurs"
+    assert disposition["link"].endswith(f"/submissions/{visible.id}")
+    comment = next(e for e in found if e["link"].endswith(f"/submissions/"
+                                                          f"{record['comment'].id}"))
+    assert comment["title"] == "BRA : commentaire sur OP2 (Rev.1)"
+    assert comment["author"] == "Brésil"  # the delegation's name in French
+    published = {e["title"] for e in found if e["category"] == "publication"}
+    assert published == {"Zero draft publié", "Rev.1 publié"}
+    # The same reader gets the same bytes (and the English reader other ones).
+    assert client.get(FEED, headers={"Accept-Language": "fr"}).get_data() == \
+        response.get_data()
+    assert client.get(FEED).get_data() != response.get_data()

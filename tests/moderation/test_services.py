@@ -79,7 +79,12 @@ def test_hiding_keeps_the_text_hides_the_replies_logs_and_queues_the_index(
     assert queued == {thread[k].id for k in ("amendment", "reply", "deeper", "support")}
     entry = db.session.scalars(select(LogEntry).where(LogEntry.action == "submission.hide")).one()
     assert entry.actor_name == staff.name and entry.actor_role == "cofacilitator"
-    assert entry.reason == "Insults." and entry.details == {"reason_code": "abusive"}
+    # The target is recorded as facts (worded in each reader's language when read), and
+    # still labelled in English for the programs that read `target_label`.
+    assert entry.reason == "Insults." and entry.details == {
+        "reason_code": "abusive",
+        "target": {"kind": "amendment", "reply": False, "delegation": "FRA", "proposer": None,
+                   "version_label": "Zero draft", "paragraph": "OP1"}}
     assert entry.target_id == amendment.id and "zanzibarword" not in entry.target_label
     assert entry.target_label == "amendment FRA Zero draft OP1"
 
@@ -201,7 +206,7 @@ def test_a_disposition_is_recorded_logged_and_can_change(version, staff, thread)
     assert state(amendment.id)[2:] == (Disposition.incorporated, None)
     entries = db.session.scalars(select(LogEntry).where(
         LogEntry.action == "submission.disposition").order_by(LogEntry.id)).all()
-    assert [e.details for e in entries] == [
+    assert [{k: v for k, v in e.details.items() if k != "target"} for e in entries] == [
         {"disposition": "partly_incorporated", "previous": "pending"},
         {"disposition": "incorporated", "previous": "partly_incorporated"}]
     assert entries[0].reason == "Kept 'at once'."
