@@ -1,58 +1,16 @@
 """The main flow in a real browser: a co-facilitator imports and publishes; the public reads.
 
-Runs headless Chromium from Debian's `chromium` package through Playwright. Outside CI a
-missing browser skips these tests with the reason; in CI (CI=true) it fails them.
+Runs headless Chromium from Debian's `chromium` package through Playwright (the fixtures are
+in conftest.py). Outside CI a missing browser skips these tests with the reason; in CI
+(CI=true) it fails them.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-
-import pytest
-from werkzeug.serving import make_server
-
 from consult.db import db
+# The fixtures live in conftest.py; the other browser tests import them from here too.
+from tests.browser.conftest import CHROMIUM, _require_browser, browser, live_server  # noqa: F401
 from tests.conftest import SMALL_DRAFT, TEST_PASSWORD
-
-CHROMIUM = os.environ.get("CONSULT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def _require_browser():
-    if os.path.exists(CHROMIUM):
-        return
-    message = (f"Chromium not found at {CHROMIUM}: install Debian's chromium package "
-               "(apt-get install chromium) or set CONSULT_CHROMIUM")
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture
-def live_server(app):
-    """The app served on 127.0.0.1 on a free port, in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"])
-        yield instance
-        instance.close()
 
 
 def test_cofacilitator_imports_and_publishes_then_public_reads(live_server, browser, make_user,

@@ -53,8 +53,9 @@ def text_of(html: str) -> str:
 
 
 def seen(html: str) -> str:
-    """Visible text with spaces before punctuation removed ("FRA , NOR" → "FRA, NOR")."""
-    return re.sub(r"\s+([,.:;)])", r"\1", text_of(html))
+    """Visible text with spaces before punctuation, and after "(", removed ("FRA , NOR" →
+    "FRA, NOR"; names isolated in <bdi> leave such spaces)."""
+    return re.sub(r"\(\s+", "(", re.sub(r"\s+([,.:;)])", r"\1", text_of(html)))
 
 
 def thread_html(html: str) -> str:
