@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app, request, stream_with_context
+from flask_babel import gettext as _
 
 from consult.api.views import bp
 from consult.archive import export
@@ -65,11 +66,11 @@ def export_csv(slug: str):
     consultation = drafts.get_consultation(slug)
     table = request.args.get("table") or export.DEFAULT_TABLE
     if table not in export.TABLES:
-        raise Invalid(f"Unknown table '{table[:40]}'; choose one of: "
-                      f"{', '.join(export.TABLES)}.", field="table")
+        raise Invalid(_("Unknown table '%(table)s'; choose one of: %(tables)s.",
+                        table=table[:40], tables=", ".join(export.TABLES)), field="table")
     bom = request.args.get("bom", "0")
     if bom not in ("0", "1"):
-        raise Invalid("'bom' must be 0 or 1.", field="bom")
+        raise Invalid(_("'%(field)s' must be 0 or 1.", field="bom"), field="bom")
     return _download(
         consultation, f"csv:{table}:{bom}",
         lambda base_url: export.iter_export_csv(consultation, table, base_url=base_url,

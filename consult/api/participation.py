@@ -6,6 +6,7 @@ The routes live on the API blueprint of `consult.api.views`; importing this modu
 from __future__ import annotations
 
 from flask import jsonify, request, url_for
+from flask_babel import gettext as _
 
 from consult import permissions
 from consult.api.views import _cached_json, _iso, api_user, bp, json_body, require_login
@@ -112,17 +113,17 @@ def _optional(data: dict, field: str, kind: type):
     if value is None:
         return None
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise Invalid(f"'{field}' must be an integer.", field=field)
+        raise Invalid(_("'%(field)s' must be an integer.", field=field), field=field)
     if kind is str and not isinstance(value, str):
-        raise Invalid(f"'{field}' must be a string.", field=field)
+        raise Invalid(_("'%(field)s' must be a string.", field=field), field=field)
     return value
 
 
 def _refuse_unknown(data: dict, known: set[str]) -> None:
     unknown = set(data) - known
     if unknown:
-        raise Invalid(f"Unknown field(s): {', '.join(sorted(unknown))}; expected "
-                      f"{', '.join(sorted(known))}.")
+        raise Invalid(_("Unknown field(s): %(unknown)s; expected %(known)s.",
+                        unknown=", ".join(sorted(unknown)), known=", ".join(sorted(known))))
 
 
 def _submission_fields(data: dict, *, default_kind: str) -> dict:
@@ -131,7 +132,7 @@ def _submission_fields(data: dict, *, default_kind: str) -> dict:
     if kind is None:
         kind = default_kind
     if not isinstance(kind, str):
-        raise Invalid("'kind' must be a string.", field="kind")
+        raise Invalid(_("'%(field)s' must be a string.", field="kind"), field="kind")
     return {"kind": kind, "body": _optional(data, "body", str),
             "proposed_text": _optional(data, "proposed_text", str),
             "parent_id": _optional(data, "parent_id", int),
@@ -141,7 +142,7 @@ def _submission_fields(data: dict, *, default_kind: str) -> dict:
 def _load_paragraph(user, paragraph_id: int) -> Paragraph:
     paragraph = db.session.get(Paragraph, paragraph_id) if 0 < paragraph_id <= MAX_ID else None
     if paragraph is None:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     # A draft's paragraphs stay invisible (404) to all but those who run the consultation.
     permissions.require(user, "view_version", paragraph.version)
     return paragraph
@@ -227,7 +228,7 @@ def edit_comment(submission_id: int):
     proposed_text = _optional(data, "proposed_text", str)
     revision = _optional(data, "revision", int)
     if body is None and proposed_text is None:
-        raise Invalid("Send 'body' and/or 'proposed_text' to edit.")
+        raise Invalid(_("Send 'body' and/or 'proposed_text' to edit."))
     submission = services.get_submission(user, submission_id)
     services.edit_submission(user, submission, body=body, proposed_text=proposed_text,
                              expected_revision=revision)

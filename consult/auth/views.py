@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
@@ -98,7 +99,8 @@ def account():
             # Changing the password ends every session, including this one: start afresh.
             services.start_session(current_user)
             db.session.commit()
-            login_user(current_user)
+            # The user, not the proxy: a proxy stored as the user would resolve to itself.
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed; your other sessions were logged out."),
                   "success")
             return redirect(url_for("auth.account"))
@@ -131,8 +133,10 @@ def revoke_token(token_id: int):
 # --- secretariat: accounts ---------------------------------------------------------------
 
 def _delegation_choices():
+    locale = str(get_locale() or "en")
     return [SelectChoice("", _("— none —"))] + [
-        SelectChoice(d.code, f"{d.code} — {d.name_en}") for d in services.list_delegations()]
+        SelectChoice(d.code, f"{d.name(locale)} ({d.code})")
+        for d in services.list_delegations(locale)]
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
@@ -208,7 +212,7 @@ def user(user_id: int):
 @login_required
 def delegations():
     """List delegations and add IGOs, NGOs and UN entities."""
-    listed = services.list_delegations_for_admin(current_user)
+    listed = services.list_delegations_for_admin(current_user, str(get_locale() or "en"))
     form = DelegationForm()
     error, status = None, 200
     if request.method == "POST":
