@@ -86,6 +86,9 @@ def todo(lang: str, limit: int) -> list[dict]:
             if isinstance(message.id, tuple):
                 entry["msgid_plural"] = message.id[1]
                 entry["plural_forms"] = catalog.num_plurals
+            if message.fuzzy and any(strs):
+                # pybabel's guess from a similar message: a start, to be checked.
+                entry["fuzzy_guess"] = list(strs) if len(strs) > 1 else strs[0]
             out.append(entry)
         if len(out) >= limit:
             break
