@@ -137,6 +137,13 @@ def init_app(app: Flask) -> None:
         except (ValueError, TypeError, UnknownLocaleError):
             return code or ""
 
+    @app.template_filter("text_dir")
+    def text_dir(code):
+        # The direction of text in a declared language: an Arabic comment that opens with
+        # "UNODC" still reads right to left; an undeclared one is left to the browser.
+        return "rtl" if code in RTL_LANGUAGES else "ltr" if code in app.config["LANGUAGES"] \
+            else "auto"
+
     @app.template_filter("native_language_name")
     def native_language_name(code):
         # "Français", "العربية", "中文": each language named in itself, as a switcher does.

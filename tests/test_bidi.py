@@ -68,24 +68,28 @@ def test_submission_text_carries_its_declared_language_and_finds_its_direction(c
         tree = page(client, f"/consultations/gpa/versions/{version.id}/paragraphs/OP1?lang={lang}")
         for name, declared in (("arabic", "ar"), ("english", "en"), ("unsaid", "")):
             body = one(tree, f'//li[@id="s{posted[name].id}"]/article/div[@class="body"]')
-            # An empty lang says "unknown": better than inheriting the page's language.
-            assert body.get("lang") == declared and body.get("dir") == "auto", name
+            # An empty lang says "unknown": better than inheriting the page's language. A
+            # declared language gives the direction ("UNODC…" opening an Arabic comment
+            # does not turn it left to right); an undeclared one is left to the browser.
+            direction = {"ar": "rtl", "en": "ltr", "": "auto"}[declared]
+            assert body.get("lang") == declared and body.get("dir") == direction, name
         amendment = f'//li[@id="s{posted["amendment"].id}"]/article'
-        for part in ('div[@class="body"]', 'div/blockquote[@class="diff"]',
-                     'div/details/blockquote[@class="proposed-clean"]'):
+        for part, direction in (('div[@class="body"]', "ltr"),
+                                ('div/blockquote[@class="diff"]', "auto"),
+                                ('div/details/blockquote[@class="proposed-clean"]', "auto")):
             found = one(tree, f"{amendment}/{part}")
-            assert (found.get("lang"), found.get("dir")) == ("en", "auto"), part
+            assert (found.get("lang"), found.get("dir")) == ("en", direction), part
         # Forms for text: the direction follows what is typed.
         assert one(tree, '//textarea[@id="comment-body"]').get("dir") == "auto"
         assert one(tree, '//textarea[@id="amendment-text"]').get("lang") == "en"
 
     # The submission's own page: its text, the proposed wording, the quoted paragraph.
     tree = page(client, f"/consultations/gpa/submissions/{posted['amendment'].id}?lang=ar")
-    for xpath in ('//article[@id="s{id}"]/div[@class="body"]',
-                  '//article[@id="s{id}"]//blockquote[@class="diff"]',
-                  '//main/blockquote[@class="proposed-clean"]'):
+    for xpath, direction in (('//article[@id="s{id}"]/div[@class="body"]', "ltr"),
+                             ('//article[@id="s{id}"]//blockquote[@class="diff"]', "auto"),
+                             ('//main/blockquote[@class="proposed-clean"]', "auto")):
         found = one(tree, xpath.format(id=posted["amendment"].id))
-        assert (found.get("lang"), found.get("dir")) == ("en", "auto"), xpath
+        assert (found.get("lang"), found.get("dir")) == ("en", direction), xpath
     quoted = one(tree, '//blockquote[@class="current-text"]/div')
     assert (quoted.get("lang"), quoted.get("dir")) == ("en", "auto")
 

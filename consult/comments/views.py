@@ -25,6 +25,7 @@ from consult.comments import services
 from consult.comments.models import SubmissionKind
 from consult.db import db
 from consult.drafts import services as drafts
+from consult.drafts.reading import text_choice
 from consult.errors import Invalid, ServiceError
 
 bp = Blueprint("comments", __name__)
@@ -80,7 +81,8 @@ def where_it_is_shown(submission) -> str:
 
 def thread_context(version, paragraph) -> dict:
     """What the thread part of a paragraph page needs."""
-    current, earlier = services.paragraph_threads(current_user, paragraph)
+    current, earlier = services.paragraph_threads(current_user, paragraph,
+                                                  request.args.get("in"))
     return {
         "thread": current, "earlier_threads": earlier,
         "is_open": drafts.is_open_for_comment(version),
@@ -93,6 +95,7 @@ def render_paragraph_page(version, paragraph, *, error=None, values=None, error_
     """The paragraph page, or only its thread when asked with ?partial=thread."""
     context = dict(version=version, paragraph=paragraph, consultation=version.consultation,
                    error=error, error_for=error_for, values=values or {},
+                   texts=text_choice(version, [paragraph.id]),
                    **thread_context(version, paragraph))
     if request.args.get("partial") == "thread" and request.method == "GET":
         html = render_template("comments/_thread_fragment.html", **context)

@@ -7,6 +7,7 @@ import hashlib
 import re
 import secrets
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
@@ -246,8 +247,8 @@ def _parse(text: str, max_chars: int) -> tuple[list[ParsedParagraph], str, dict[
         raise Invalid(
             _(
                 "The draft is too long (%(value)s characters; %(max_chars)s at most).",
-                value=format(len(text), ","),
-                max_chars=format(max_chars, ","),
+                value=format_number(len(text)),
+                max_chars=format_number(max_chars),
             ),
             field="text",
         )
@@ -292,7 +293,7 @@ def _draft_error_message(exc: DraftError) -> str:
         "no_paragraphs": _("The draft has no paragraphs: it contains only front matter, "
                            "comments or markup."),
         "too_many_paragraphs": _("The draft has more than %(count)s paragraphs; split it into "
-                                 "smaller documents.", count=format(MAX_PARAGRAPHS, ",")),
+                                 "smaller documents.", count=format_number(MAX_PARAGRAPHS)),
     }
     return messages.get(exc.reason, str(exc))
 

@@ -8,6 +8,7 @@ is read in, so a translation only adds text and HTML beside each paragraph.
 
 from __future__ import annotations
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
@@ -55,8 +56,8 @@ def _parse(text) -> list:
                       field="text")
     if len(text) > MAX_TRANSLATION_CHARS:
         raise Invalid(_("The translation is too long (%(value)s characters; %(max_chars)s at "
-                        "most).", value=format(len(text), ","),
-                        max_chars=format(MAX_TRANSLATION_CHARS, ",")), field="text")
+                        "most).", value=format_number(len(text)),
+                        max_chars=format_number(MAX_TRANSLATION_CHARS)), field="text")
     try:
         return parse_translation(text)
     except DraftError as exc:

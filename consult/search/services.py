@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from whoosh import query as wq
@@ -297,7 +298,7 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
                 "url": url_for("comments.submission", slug=slug, submission_id=submission.id),
                 "snippet": snippet(text, lang, terms),
                 "delegation": {"code": submission.delegation.code,
-                               "name": submission.delegation.name_en},
+                               "name": submission.delegation.name(str(get_locale() or "en"))},
                 "version": {"id": version.id, "label": version.label},
                 "paragraph_label": paragraph.label if paragraph else None,
                 "created_at": submission.created_at, "status": submission.public_status,
@@ -375,7 +376,9 @@ def _facets(counts: dict) -> dict[str, list[dict]]:
     versions = {str(v.id): v.label for v in db.session.scalars(
         select(Version).where(Version.id.in_(
             [int(k) for k in counts.get("version", {}) if k.isdigit()]))).all()}
-    delegations = {d.code: d.name_en for d in db.session.scalars(
+    # Named in the reader's language, as everywhere else (the API too follows ?lang=).
+    locale = str(get_locale() or "en")
+    delegations = {d.code: d.name(locale) for d in db.session.scalars(
         select(Delegation).where(Delegation.code.in_(list(counts.get("delegation", {}))))).all()}
     out = {}
     for name, counter in counts.items():

@@ -537,7 +537,7 @@ def test_hidden_submission_is_not_shown_to_the_public(client, zero, delegate_cli
     # Its author still reads it, with the reason.
     own = fra.get(f"/consultations/gpa/submissions/{saved.id}").get_data(as_text=True)
     assert "Reason: Off topic: not about the text under consultation — Posted on the " \
-        "wrong paragraph." in " ".join(own.split())
+        "wrong paragraph." in seen(own)
 
 
 # --- the version page -------------------------------------------------------------------------

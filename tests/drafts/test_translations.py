@@ -360,3 +360,25 @@ def test_compilation_and_comparison_work_in_a_language_both_versions_have(
     docx = client.get(f"/consultations/gpa/versions/{rev.id}/compilation.docx?text=fr")
     english = client.get(f"/consultations/gpa/versions/{rev.id}/compilation.docx")
     assert docx.status_code == 200 and docx.headers["ETag"] != english.headers["ETag"]
+
+
+def test_a_thread_can_be_narrowed_to_one_language(client, staff, consultation, make_user):
+    from consult.comments import services as comments
+
+    version = published(staff, consultation)
+    op1 = next(p for p in version.paragraphs if p.label == "OP1")
+    fra, egy = make_user("delegate", delegation="FRA"), make_user("delegate", delegation="EGY")
+    french = comments.post_comment(fra, op1, "Nous appuyons ce paragraphe.", language="fr")
+    comments.post_comment(egy, op1, "نؤيد هذه الفقرة.", language="ar")
+    # A reply in English stays with the French conversation it answers.
+    comments.post_comment(egy, op1, "Agreed with France.", parent_id=french.id, language="en")
+    db.session.commit()
+    base = f"/consultations/gpa/versions/{version.id}/paragraphs/OP1"
+    page = client.get(base).get_data(as_text=True)
+    assert "Conversations in:" in page and "?in=fr#thread" in page and "?in=ar#thread" in page
+    page = client.get(base + "?in=fr").get_data(as_text=True)
+    assert "Nous appuyons" in page and "Agreed with France." in page
+    assert "نؤيد هذه الفقرة" not in page
+    # An unknown or absent language shows every conversation.
+    page = client.get(base + "?in=xx").get_data(as_text=True)
+    assert "Nous appuyons" in page and "نؤيد هذه الفقرة" in page
