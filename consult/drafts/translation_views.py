@@ -5,7 +5,7 @@ The routes live on the drafts blueprint; importing this module adds them.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,20 +13,8 @@ from consult import permissions
 from consult.db import db
 from consult.drafts import translations
 from consult.drafts.models import UN_LANGUAGES
-from consult.drafts.views import _load_version, _private_if_draft, bp
-from consult.errors import Invalid, ServiceError
-
-
-def _uploaded_or_typed() -> str:
-    upload = request.files.get("upload")
-    if upload and upload.filename:
-        raw = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise Invalid(_("The uploaded file is not UTF-8 text. Save it as Markdown (.md) "
-                            "or plain text in UTF-8 and try again."), field="upload") from None
-    return request.form.get("text", "")
+from consult.drafts.views import _load_version, _private_if_draft, bp, uploaded_or_typed
+from consult.errors import ServiceError
 
 
 @bp.route("/consultations/<slug>/versions/<int:version_id>/translations",
@@ -40,7 +28,8 @@ def translations_page(slug: str, version_id: int):
     values = {"language": request.form.get("language", ""), "text": ""}
     if request.method == "POST":
         try:
-            values["text"] = _uploaded_or_typed()
+            values["text"] = uploaded_or_typed(request.files.get("upload"),
+                                               request.form.get("text", ""))
             translation = translations.add_translation(current_user, version,
                                                        values["language"], values["text"])
             language = translation.language

@@ -114,8 +114,8 @@ def paragraph(slug: str, version_id: int, label: str):
     return render_paragraph_page(found, item)
 
 
-def _text_from_form(form: VersionForm) -> str:
-    upload = form.upload.data
+def uploaded_or_typed(upload, typed: str | None) -> str:
+    """The text of an uploaded Markdown file if one was sent, else the text typed."""
     if upload and getattr(upload, "filename", ""):
         raw = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
         try:
@@ -123,7 +123,11 @@ def _text_from_form(form: VersionForm) -> str:
         except UnicodeDecodeError:
             raise Invalid(_("The uploaded file is not UTF-8 text. Save it as Markdown (.md) "
                             "or plain text in UTF-8 and try again."), field="upload") from None
-    return form.text.data or ""
+    return typed or ""
+
+
+def _text_from_form(form: VersionForm) -> str:
+    return uploaded_or_typed(form.upload.data, form.text.data)
 
 
 @bp.route("/consultations/<slug>/versions/new", methods=["GET", "POST"])

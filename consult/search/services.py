@@ -313,18 +313,10 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
             .where(Paragraph.id.in_(paragraph_ids),
                    Version.status.in_(documents.PUBLIC_VERSION_STATES))).all()
         for paragraph, version, slug in found:
-            lang = detect_language(paragraph.text)
-            rows[documents.paragraph_id(paragraph.id)] = {
-                "type": "paragraph", "id": paragraph.id,
-                "url": url_for("drafts.paragraph", slug=slug, version_id=version.id,
-                               label=paragraph.label),
-                "snippet": snippet(paragraph.text, lang, terms),
-                "delegation": None,
-                "version": {"id": version.id, "label": version.label},
-                "paragraph_label": paragraph.label,
-                "created_at": version.published_at, "status": version.status.value,
-                "language": lang, "disposition": None,
-            }
+            rows[documents.paragraph_id(paragraph.id)] = _paragraph_result(
+                paragraph, version, slug, paragraph.text, detect_language(paragraph.text),
+                terms, url_for("drafts.paragraph", slug=slug, version_id=version.id,
+                               label=paragraph.label))
     if translation_ids:
         found = db.session.execute(
             select(ParagraphTranslation, Paragraph, Version, Consultation.slug)
@@ -335,20 +327,27 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
                    Version.status.in_(documents.PUBLIC_VERSION_STATES))).all()
         for row, paragraph, version, slug in found:
             lang = row.language if row.language in LANGUAGES else detect_language(row.text)
-            rows[documents.translation_id(row.id)] = {
-                "type": "paragraph", "id": paragraph.id,
-                # A hit opens the paragraph in the language it was found in.
-                "url": url_for("drafts.paragraph", slug=slug, version_id=version.id,
-                               label=paragraph.anchor, text=row.language),
-                "snippet": snippet(row.text, lang, terms),
-                "delegation": None,
-                "version": {"id": version.id, "label": version.label},
-                "paragraph_label": paragraph.label,
-                "created_at": version.published_at, "status": version.status.value,
-                "language": lang, "disposition": None,
-            }
+            # A hit opens the paragraph in the language it was found in.
+            rows[documents.translation_id(row.id)] = _paragraph_result(
+                paragraph, version, slug, row.text, lang, terms,
+                url_for("drafts.paragraph", slug=slug, version_id=version.id,
+                        label=paragraph.anchor, text=row.language))
     # A row deleted since the index saw it is simply left out.
     return [rows[i] for i in ids if i in rows]
+
+
+def _paragraph_result(paragraph, version, slug: str, text: str, lang: str,
+                      terms: dict[str, set[str]], url: str) -> dict:
+    """A paragraph's result row, for its original text or one of its translations."""
+    return {
+        "type": "paragraph", "id": paragraph.id, "url": url,
+        "snippet": snippet(text, lang, terms),
+        "delegation": None,
+        "version": {"id": version.id, "label": version.label},
+        "paragraph_label": paragraph.label,
+        "created_at": version.published_at, "status": version.status.value,
+        "language": lang, "disposition": None,
+    }
 
 
 def snippet(text: str, lang: str, terms: dict[str, set[str]]) -> str:
