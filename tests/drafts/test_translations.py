@@ -382,3 +382,22 @@ def test_a_thread_can_be_narrowed_to_one_language(client, staff, consultation, m
     # An unknown or absent language shows every conversation.
     page = client.get(base + "?in=xx").get_data(as_text=True)
     assert "Nous appuyons" in page and "نؤيد هذه الفقرة" in page
+
+
+def test_when_every_language_is_there_the_form_says_so(client, staff, consultation):
+    from tests.conftest import login
+
+    version = published(staff, consultation)
+    for code in ("fr", "ar"):
+        add_translation(staff, version, code, FRENCH if code == "fr" else ARABIC)
+    db.session.commit()
+    login(client, staff.email)
+    path = f"/consultations/gpa/versions/{version.id}/translations"
+    page = client.get(path).get_data(as_text=True)
+    # French and Arabic are stored for good: only the other three are offered.
+    assert '<option value="fr"' not in page and '<option value="ru"' in page
+    for code in ("zh", "ru", "es"):
+        add_translation(staff, version, code, FRENCH)
+    db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "every one of the six languages" in page and 'name="language"' not in page
