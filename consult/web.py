@@ -152,7 +152,7 @@ def init_app(app: Flask) -> None:
             name = Locale.parse(code).get_display_name(code)
         except (ValueError, TypeError, UnknownLocaleError):
             return code or ""
-        return name[:1].upper() + name[1:] if code not in ("ar", "zh") else name
+        return name[:1].upper() + name[1:]
 
     @app.template_filter("datetime")
     def format_datetime(value):

@@ -83,10 +83,7 @@ def create_consultation(
     title = (title or "").strip()
     if not title or len(title) > 300:
         raise Invalid(_("Enter a title (300 characters at most)."), field="title")
-    if language not in UN_LANGUAGES:
-        raise Invalid(_("Choose one of the six official languages of the United Nations: "
-                        "Arabic, Chinese, English, French, Russian or Spanish."),
-                      field="language")
+    require_un_language(language)
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == slug)):
         raise Conflict(_("A consultation named %(slug)s already exists.", slug=slug), field="slug")
     consultation = Consultation(
@@ -605,17 +602,22 @@ def _lock_draft(version: Version) -> None:
     _require_open(version.consultation)
 
 
+def require_un_language(language) -> str:
+    """The language code if it is one of the six UN languages; Invalid otherwise."""
+    if language not in UN_LANGUAGES:
+        raise Invalid(_("Choose one of the six official languages of the United Nations: "
+                        "Arabic, Chinese, English, French, Russian or Spanish."),
+                      field="language")
+    return language
+
+
 def _check_original_language(consultation: Consultation, language: str | None) -> str:
     # By default a version is in the language of the one before it (at first, that of the
     # consultation).
     if language is None or language == "":
         head = head_version(consultation)
         return head.language if head else consultation.language
-    if language not in UN_LANGUAGES:
-        raise Invalid(_("Choose one of the six official languages of the United Nations: "
-                        "Arabic, Chinese, English, French, Russian or Spanish."),
-                      field="language")
-    return language
+    return require_un_language(language)
 
 
 def _require_open(consultation: Consultation) -> None:

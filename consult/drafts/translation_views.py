@@ -9,10 +9,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from consult import permissions
 from consult.db import db
 from consult.drafts import translations
-from consult.drafts.models import UN_LANGUAGES
 from consult.drafts.views import _load_version, _private_if_draft, bp, uploaded_or_typed
 from consult.errors import ServiceError
 
@@ -23,7 +21,7 @@ from consult.errors import ServiceError
 def translations_page(slug: str, version_id: int):
     """The languages a version can be read in, and the form to add one."""
     version = _load_version(slug, version_id)
-    permissions.require(current_user, "add_translation", version.consultation)
+    overview = translations.translation_overview(current_user, version)
     error, problems, status = None, [], 200
     values = {"language": request.form.get("language", ""), "text": ""}
     if request.method == "POST":
@@ -43,10 +41,6 @@ def translations_page(slug: str, version_id: int):
         except ServiceError as exc:
             db.session.rollback()
             error, status = exc.message, exc.status
-    stored = {t.language: t for t in version.translations}
     return _private_if_draft(version, render_template(
         "drafts/translations.html", version=version, consultation=version.consultation,
-        stored=stored, outdated={code for code, t in stored.items()
-                                 if not version.is_public and translations.is_outdated(t)},
-        languages=[code for code in UN_LANGUAGES if code != version.language],
-        error=error, problems=problems, values=values)), status
+        error=error, problems=problems, values=values, **overview)), status

@@ -19,7 +19,8 @@ from consult.drafts.alignment import (Misalignment, misalignments, original_stam
 from consult.drafts.models import (UN_LANGUAGES, Paragraph, ParagraphTranslation, Version,
                                    VersionTranslation)
 from consult.drafts.parsing import DraftError
-from consult.drafts.services import _draft_error_message, _lock, attach_translated_paragraphs
+from consult.drafts.services import (_draft_error_message, _lock,
+                                     attach_translated_paragraphs, require_un_language)
 from consult.errors import Conflict, Invalid, NotFound
 from consult.moderation.log_text import version_facts
 from consult.moderation.services import record_action
@@ -39,11 +40,8 @@ class TranslationMisaligned(Invalid):
 
 
 def _check_language(version: Version, language) -> str:
-    language = (language or "").strip().lower() if isinstance(language, str) else ""
-    if language not in UN_LANGUAGES:
-        raise Invalid(_("Choose one of the six official languages of the United Nations: "
-                        "Arabic, Chinese, English, French, Russian or Spanish."),
-                      field="language")
+    language = require_un_language(
+        (language or "").strip().lower() if isinstance(language, str) else "")
     if language == version.language:
         raise Invalid(_("%(label)s was written in this language: its original text cannot be "
                         "replaced by a translation.", label=version.label), field="language")
@@ -111,6 +109,19 @@ def add_translation(actor, version: Version, language, text) -> VersionTranslati
     return translation
 
 
+def translation_overview(actor, version: Version) -> dict:
+    """What the translations page shows its staff: the stored texts by language, those a
+    draft's later edits made outdated, and the languages a text may still be added in."""
+    permissions.require(actor, "add_translation", version.consultation)
+    stored = {t.language: t for t in version.translations}
+    outdated = set() if version.is_public else {
+        code for code, t in stored.items() if is_outdated(t)}
+    others = [code for code in UN_LANGUAGES if code != version.language]
+    return {"stored": stored, "outdated": outdated, "languages": others,
+            "open_languages": [code for code in others
+                               if not (version.is_public and code in stored)]}
+
+
 def is_outdated(translation: VersionTranslation) -> bool:
     """Whether the original changed after this translation was made (drafts only)."""
     return translation.original_stamp != original_stamp(translation.version.source_text)
@@ -121,11 +132,6 @@ def text_languages(version: Version) -> list[str]:
     return [version.language] + sorted(
         (t.language for t in version.translations if t.language != version.language),
         key=UN_LANGUAGES.index)
-
-
-def choose_text_language(version: Version, asked) -> str:
-    """The language asked for if the version has it, else the original."""
-    return asked if isinstance(asked, str) and asked in text_languages(version) else version.language
 
 
 def translated_paragraphs(version: Version, language: str,

@@ -401,3 +401,18 @@ def test_when_every_language_is_there_the_form_says_so(client, staff, consultati
     db.session.commit()
     page = client.get(path).get_data(as_text=True)
     assert "every one of the six languages" in page and 'name="language"' not in page
+
+
+def test_the_openapi_document_describes_translations(client):
+    from openapi_spec_validator import validate
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    validate(document)
+    post = document["paths"]["/versions/{id}/translations"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "NewTranslation")
+    assert {"201", "400", "409"} <= set(post["responses"])
+    get = document["paths"]["/versions/{id}"]["get"]
+    assert "lang" in [p["name"] for p in get["parameters"]]
+    version = document["components"]["schemas"]["VersionSummary"]["properties"]
+    assert {"original_language", "languages"} <= set(version)
