@@ -34,6 +34,15 @@ def _babel_locale() -> str:
     return "en_GB" if locale == "en" else locale
 
 
+def language_name(code) -> str:
+    """A language's name in the reader's language: "French", "français", "法语"."""
+    from babel import Locale, UnknownLocaleError
+    try:
+        return Locale.parse(code).get_display_name(_babel_locale())
+    except (ValueError, TypeError, UnknownLocaleError):
+        return code or ""
+
+
 def _path_without_lang() -> str:
     """This page's address without ?lang=, to come back to after choosing a language."""
     return _without_lang(request.full_path)
@@ -128,14 +137,7 @@ def init_app(app: Flask) -> None:
     def delegation_name(delegation):
         return delegation.name(str(get_locale() or "en")) if delegation else ""
 
-    @app.template_filter("language_name")
-    def language_name(code):
-        # "French" / "français" / "法语": the language's name in the reader's language.
-        from babel import Locale, UnknownLocaleError
-        try:
-            return Locale.parse(code).get_display_name(_babel_locale())
-        except (ValueError, TypeError, UnknownLocaleError):
-            return code or ""
+    app.add_template_filter(language_name, "language_name")
 
     @app.template_filter("text_dir")
     def text_dir(code):

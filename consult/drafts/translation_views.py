@@ -13,6 +13,7 @@ from consult.db import db
 from consult.drafts import translations
 from consult.drafts.views import _load_version, _private_if_draft, bp, uploaded_or_typed
 from consult.errors import ServiceError
+from consult.web import language_name
 
 
 @bp.route("/consultations/<slug>/versions/<int:version_id>/translations",
@@ -32,9 +33,11 @@ def translations_page(slug: str, version_id: int):
                                                        values["language"], values["text"])
             language = translation.language
             db.session.commit()
-            flash(_("The text in %(language)s is stored.", language=language), "success")
+            flash(_("The text in %(language)s is stored.", language=language_name(language)),
+                  "success")
+            # An explicit fragment, or the browser would keep the form's "#add".
             return redirect(url_for("drafts.version", slug=slug, version_id=version.id,
-                                    text=language), code=303)
+                                    text=language, _anchor="main"), code=303)
         except translations.TranslationMisaligned as exc:
             db.session.rollback()
             error, problems, status = exc.message, exc.problems, exc.status

@@ -229,8 +229,11 @@ def test_a_cofacilitator_adds_a_translation_in_the_browser(client, staff, consul
     assert "does not line up" in page and "OP3" in page and "Engage" in page
     assert stored_rows() == (0, 0)
     response = client.post(path, data={"csrf_token": token, "language": "fr", "text": FRENCH})
-    assert response.status_code == 303 and "text=fr" in response.headers["Location"]
+    assert response.status_code == 303 and "text=fr#main" in response.headers["Location"]
     assert stored_rows() == (1, 8)
+    # The confirmation names the language, in the reader's language.
+    assert "The text in French is stored." in client.get(
+        response.headers["Location"]).get_data(as_text=True)
     # A second French text for a published version is refused, with the reason.
     response = client.post(path, data={"csrf_token": token, "language": "fr", "text": FRENCH})
     assert response.status_code == 409 and "never changes" in response.get_data(as_text=True)
