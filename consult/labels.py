@@ -57,3 +57,13 @@ def label(value) -> str:
     """The reader-facing word for an enum member or its value."""
     key = getattr(value, "value", value)
     return str(LABELS.get(key, key))
+
+
+# The comma between items of a short list, and the full stop, as each language writes them.
+_COMMA = {"ar": "، ", "zh": "、"}
+_STOP = {"zh": "。"}
+
+
+def list_punctuation(locale: str) -> tuple[str, str]:
+    """(comma, full stop) for a sentence built from pieces in this language."""
+    return _COMMA.get(locale, ", "), _STOP.get(locale, ".")

@@ -19,7 +19,7 @@ from consult import LANGUAGE_COOKIE, permissions
 from consult.auth.services import set_language_preference
 from consult.db import db
 from consult.errors import ServiceError
-from consult.labels import label
+from consult.labels import label, list_punctuation
 from consult.moderation.services import HIDE_REASONS
 from consult.urls import safe_local_path
 
@@ -129,6 +129,7 @@ def init_app(app: Flask) -> None:
             "text_direction": "rtl" if locale in RTL_LANGUAGES else "ltr",
             "languages": app.config["LANGUAGES"],
             "path_without_lang": _path_without_lang,
+            "list_punctuation": list_punctuation,
         }
 
     app.add_template_filter(label, "label")

@@ -123,3 +123,28 @@ def test_the_delegation_pages_and_forms_follow_that_order(app, client, login_as)
     positions = [options.index(f"{name} ({code})")
                  for name, code in zip(wanted, ("DEU", "AUT", "ARE", "ESP"))]
     assert positions == sorted(positions)
+
+
+def test_the_compilation_legend_is_punctuated_as_each_language_writes(client, staff,
+                                                                     consultation):
+    import datetime as dt
+    import io
+
+    from docx import Document
+
+    from consult.db import db, utcnow
+    from consult.drafts import services as drafts
+    from tests.conftest import SMALL_DRAFT
+
+    version = drafts.create_version(staff, consultation, label="Zero", text=SMALL_DRAFT,
+                                    publish=True,
+                                    comments_close_at=utcnow() + dt.timedelta(days=3))
+    db.session.commit()
+    base = f"/consultations/gpa/versions/{version.id}/compilation"
+    for lang, comma, stop in (("ar", "، ", "."), ("zh", "、", "。"), ("fr", ", ", ".")):
+        page = client.get(f"{base}?lang={lang}").get_data(as_text=True)
+        legend = page.split('class="legend"', 1)[1].split("</p>", 1)[0]
+        assert f"</span>{comma}<span" in legend and legend.endswith(f"</span>{stop}")
+        document = Document(io.BytesIO(client.get(f"{base}.docx?lang={lang}").data))
+        text = next(p.text for p in document.paragraphs if comma.strip() in p.text)
+        assert text.endswith(stop)

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from consult.comments.models import Disposition, Submission
 from consult.drafts.compilation import Compilation, Proposal
 from consult.drafts.models import ParagraphKind
-from consult.labels import label
+from consult.labels import label, list_punctuation
 from consult.textdiff import diff_segments
 
 # XML 1.0 allows tab, newline, carriage return and these ranges; anything else (control
@@ -235,10 +235,11 @@ def compilation_docx(compilation: Compilation, *,
              _("Unpublished draft: not for circulation."), bold=True)
     legend = document.add_paragraph()
     _run(legend, _("Proposed changes to the text:") + " ")
+    comma, stop = list_punctuation(str(get_locale() or "en"))
     _run(legend, _("additions"), bold=True, underline=True)
-    _run(legend, ", ")
+    _run(legend, comma)
     _run(legend, _("deletions"), strike=True)
-    _run(legend, ".")
+    _run(legend, stop)
     _run(document.add_paragraph(), summary_text(compilation))
     if compilation.withdrawn_count:
         _run(document.add_paragraph(), withdrawn_text(compilation), italic=True)
