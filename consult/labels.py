@@ -64,6 +64,14 @@ _COMMA = {"ar": "، ", "zh": "、"}
 _STOP = {"zh": "。"}
 
 
+def sentence_list(items, locale: str) -> str:
+    """"A, B and C" as the language writes a list (CLDR patterns, through Babel)."""
+    from babel.lists import format_list
+
+    items = [str(item) for item in items]
+    return format_list(items, locale=locale) if items else ""
+
+
 def list_punctuation(locale: str) -> tuple[str, str]:
     """(comma, full stop) for a sentence built from pieces in this language."""
     return _COMMA.get(locale, ", "), _STOP.get(locale, ".")

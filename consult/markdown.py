@@ -32,6 +32,10 @@ def _make_renderer(*, user_content: bool) -> MarkdownIt:
 
 _user = _make_renderer(user_content=True)
 _draft = _make_renderer(user_content=False)
+# The same renderers for code that reads their tokens (consult/comments/wording.py): text
+# styled exactly as the HTML they render, with the same links refused.
+user_renderer = _user
+draft_renderer = _draft
 
 
 def render_user_markdown(text: str) -> str:

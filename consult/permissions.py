@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Callable
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from consult.auth.models import Role
-from consult.errors import Forbidden, NotFound, Unauthorized
+from consult.errors import Conflict, Forbidden, NotFound, Unauthorized
 
 
 class CommandLine:
@@ -67,6 +68,11 @@ def _assign_cofacilitators(user, consultation=None) -> bool:
     return _role(user) == Role.secretariat
 
 
+def _edit_consultation(user, consultation=None) -> bool:
+    # Title, mandate and description speak for the whole process: the secretariat's.
+    return _role(user) == Role.secretariat
+
+
 def _manage_users(user, obj=None) -> bool:
     return _role(user) == Role.secretariat
 
@@ -96,15 +102,60 @@ def _is_author(user, submission) -> bool:
     return _speaks_for_delegation(user) and submission.author_id == user.id
 
 
-def _edit_submission(user, submission) -> bool:
-    return _is_author(user, submission)
+class Refusal:
+    """A rule's "no" owed to the object's state, not to who asks: false for `can`, and
+    raised by `require` as a 409 that says why (rather than "your account may not")."""
+
+    def __init__(self, reason: Callable[[], str]):
+        self.reason = reason  # called only when the refusal is reported (translated then)
+
+    def __bool__(self) -> bool:
+        return False
 
 
-def _withdraw_submission(user, submission) -> bool:
+def is_decided(amendment) -> bool:
+    """Whether the co-facilitators decided on a proposal (any disposition but pending)."""
+    return bool(getattr(amendment, "is_decided", False))
+
+
+def decided_refusal(amendment, *, support: bool = False) -> Refusal:
+    """Why a decided proposal (or the support given to it) can no longer change."""
+    from consult.labels import label
+
+    if support:
+        return Refusal(lambda: _("The co-facilitators have decided on this proposal "
+                                 "(%(disposition)s); the support given to it can no longer "
+                                 "be given or withdrawn.",
+                                 disposition=label(amendment.disposition)))
+    return Refusal(lambda: _("The co-facilitators have decided on this proposal "
+                             "(%(disposition)s); its wording can no longer be changed or "
+                             "withdrawn.", disposition=label(amendment.disposition)))
+
+
+def _edit_submission(user, submission):
+    if not _is_author(user, submission):
+        return False
+    # The decision describes this wording: it stays as decided on, unless the decision is
+    # set back to pending.
+    if submission.kind.value == "amendment" and is_decided(submission):
+        return decided_refusal(submission)
+    return True
+
+
+def _withdraw_submission(user, submission):
     # Support is the delegation's position, so any of its members may withdraw it.
     if submission.kind.value == "support":
-        return _speaks_for_delegation(user) and submission.delegation_id == user.delegation_id
-    return _is_author(user, submission)
+        if not (_speaks_for_delegation(user) and submission.delegation_id == user.delegation_id):
+            return False
+        # The supporters are part of what was decided on: they stay as they were.
+        if submission.parent is not None and is_decided(submission.parent):
+            return decided_refusal(submission.parent, support=True)
+        return True
+    if not _is_author(user, submission):
+        return False
+    if submission.kind.value == "amendment" and is_decided(submission):
+        return decided_refusal(submission)
+    return True
 
 
 def _view_submission(user, submission) -> bool:
@@ -147,6 +198,7 @@ RULES: dict[str, Callable] = {
     "add_translation": _manage_versions,
     "create_consultation": _create_consultation,
     "assign_cofacilitators": _assign_cofacilitators,
+    "edit_consultation": _edit_consultation,
     "manage_users": _manage_users,
     "manage_delegations": _manage_delegations,
     "manage_own_tokens": _manage_own_tokens,
@@ -162,6 +214,42 @@ RULES: dict[str, Callable] = {
     "find_unlisted_submission": _find_unlisted_submission,
 }
 
+# Who may, said to whoever is refused (403 pages and the API's message); a rule left out
+# gets the general sentence.
+WHO_MAY: dict[str, object] = {
+    "create_version": _l("Only the co-facilitators of this consultation and the secretariat "
+                         "may prepare and publish its versions."),
+    "edit_draft_version": _l("Only the co-facilitators of this consultation and the "
+                             "secretariat may prepare and publish its versions."),
+    "publish_version": _l("Only the co-facilitators of this consultation and the secretariat "
+                          "may prepare and publish its versions."),
+    "add_translation": _l("Only the co-facilitators of this consultation and the secretariat "
+                          "may add translations of its versions."),
+    "create_consultation": _l("Only co-facilitators and the secretariat may open a "
+                              "consultation."),
+    "assign_cofacilitators": _l("Only the secretariat may assign co-facilitators."),
+    "edit_consultation": _l("Only the secretariat may change a consultation's title, mandate "
+                            "and description."),
+    "manage_users": _l("Only the secretariat may manage accounts."),
+    "manage_delegations": _l("Only the secretariat may add delegations."),
+    "post_submission": _l("Only delegates and observers, for their delegation, may comment, "
+                          "propose amendments and make statements; co-facilitators and the "
+                          "secretariat moderate and do not post."),
+    "edit_submission": _l("Only its author may edit a submission."),
+    "withdraw_submission": _l("Only its author may withdraw a submission; a support, any "
+                              "member of the delegation that gave it."),
+    "moderate_submissions": _l("Only the co-facilitators of this consultation and the "
+                               "secretariat may moderate its submissions."),
+    "hide_submission": _l("Only the co-facilitators of this consultation and the secretariat "
+                          "may moderate its submissions."),
+    "restore_submission": _l("Only the co-facilitators of this consultation and the "
+                             "secretariat may moderate its submissions."),
+    "set_disposition": _l("Only the co-facilitators of this consultation and the secretariat "
+                          "may decide on proposed amendments."),
+    "change_deadline": _l("Only the co-facilitators of this consultation and the secretariat "
+                          "may change a comment period."),
+}
+
 # Rules whose refusal must not reveal that the object exists (drafts read as 404).
 HIDDEN_WHEN_REFUSED = {"view_version", "view_submission"}
 
@@ -173,10 +261,16 @@ def can(user, rule: str, obj=None) -> bool:
 
 def require(user, rule: str, obj=None) -> None:
     """Raise unless `user` may apply `rule` to `obj`."""
-    if can(user, rule, obj):
+    allowed = RULES[rule](user, obj)
+    if allowed:
         return
+    if isinstance(allowed, Refusal):
+        raise Conflict(allowed.reason())
     if rule in HIDDEN_WHEN_REFUSED:
         raise NotFound(_("Not found."))
     if _role(user) is None:
         raise Unauthorized(_("Please log in first."))
+    if rule in WHO_MAY:
+        raise Forbidden(_("Your account may not do this. %(who_may)s",
+                          who_may=str(WHO_MAY[rule])))
     raise Forbidden(_("Your account may not do this."))

@@ -1,7 +1,8 @@
 """Word-level differences between two texts, marked up as <ins>/<del> HTML.
 
-Used for proposed amendments (the proposal against the paragraph it would replace) and,
-later, for comparing versions. Tokens respect scripts written without spaces: each Chinese
+`tokenize` also splits the rendered words of proposed amendments
+(`consult/comments/wording.py`, which diffs words with their formatting); `diff_words`
+diffs plain text as it is. Tokens respect scripts written without spaces: each Chinese
 or Japanese character is its own token, so a changed word in a Chinese sentence is marked
 alone rather than the whole sentence.
 """

@@ -51,6 +51,7 @@ def submission_data(item: services.ThreadItem | None = None, *, submission=None,
         "html": s.body_html,
         "proposed_text": s.proposed_text,
         "proposed_diff_html": s.proposed_diff_html,
+        "proposed_html": s.proposed_html,
         "author": s.author.name,
         "delegation": {"code": s.delegation.code, "name": s.delegation.name_en},
         "created_at": _iso(s.created_at),
@@ -87,6 +88,7 @@ def _revision_data(revision) -> dict:
     return {"number": revision.number, "body": revision.body, "html": revision.body_html,
             "proposed_text": revision.proposed_text,
             "proposed_diff_html": revision.proposed_diff_html,
+            "proposed_html": revision.proposed_html,
             "written_at": _iso(revision.written_at), "replaced_at": _iso(revision.replaced_at)}
 
 

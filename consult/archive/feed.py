@@ -31,7 +31,8 @@ from consult.comments.models import Submission, SubmissionKind
 from consult.db import db
 from consult.drafts.models import Version, VersionStatus
 from consult.labels import label
-from consult.moderation.log_text import describe_target
+from consult.comments.wording import markdown_plain, proposal_plain
+from consult.moderation.log_text import describe_target, reason_plain
 from consult.moderation.models import LogEntry
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -141,12 +142,14 @@ def _submission_title(submission: Submission) -> str:
 
 
 def _submission_summary(submission: Submission) -> str:
+    # The words as readers see them: Markdown is markup, not text, in a feed reader.
+    body = markdown_plain(submission.body)
     if submission.kind == SubmissionKind.amendment and submission.proposed_text:
-        text = _("Proposed text: %(text)s", text=submission.proposed_text)
-        if submission.body.strip():
-            text += f"\n\n{submission.body}"
+        text = _("Proposed text: %(text)s", text=proposal_plain(submission.proposed_text))
+        if body:
+            text += f"\n\n{body}"
         return _shorten(text)
-    return _shorten(submission.body or "")
+    return _shorten(body)
 
 
 def _submissions(consultation, links: _Links, locale: str) -> list[_Entry]:
@@ -191,8 +194,8 @@ def _dispositions(consultation, links: _Links) -> list[_Entry]:
             link=links.url("comments.submission", slug=consultation.slug,
                            submission_id=submission_id),
             category="disposition",
-            summary=_shorten(entry.reason or _("The proposal is %(disposition)s.",
-                                               disposition=decided))))
+            summary=_shorten(reason_plain(entry) or _("The proposal is %(disposition)s.",
+                                                      disposition=decided))))
     return entries
 
 

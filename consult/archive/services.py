@@ -13,7 +13,7 @@ from consult.comments.models import Submission, SubmissionKind
 from consult.db import db
 from consult.drafts.models import Paragraph, ParagraphKey, Version, VersionStatus
 from consult.errors import Invalid, NotFound
-from consult.textdiff import diff_words
+from consult.comments.wording import paragraph_diff_html
 
 
 @dataclasses.dataclass
@@ -62,7 +62,7 @@ def paragraph_key_history(user, consultation, key: str) -> KeyHistory:
         changed = previous is not None and " ".join(previous.text.split()) != " ".join(
             paragraph.text.split())
         steps.append(HistoryStep(paragraph.version, paragraph,
-                                 diff_words(previous.text, paragraph.text) if changed else None,
+                                 paragraph_diff_html(previous.text, paragraph.text) if changed else None,
                                  changed, counts.get(paragraph.id, 0)))
         previous = paragraph
     ended = db.session.get(Version, found.ended_in_id) if found.ended_in_id else None

@@ -69,7 +69,8 @@ class Submission(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     proposed_text: Mapped[Optional[str]] = mapped_column(Text)
-    # The proposal as marked changes against the paragraph's text, made when written.
+    # The proposal rendered like the paragraph (italics, links) with its word changes
+    # marked, made when written (consult/comments/wording.py); `proposed_html` below.
     proposed_diff_html: Mapped[Optional[str]] = mapped_column(Text)
     status: Mapped[SubmissionStatus] = mapped_column(
         _enum(SubmissionStatus), default=SubmissionStatus.active)
@@ -116,6 +117,23 @@ class Submission(Base):
         return self.is_hidden or self.under_hidden
 
     @property
+    def proposed_html(self) -> str | None:
+        """The proposed wording rendered, without change marks (safe HTML)."""
+        return _clean_wording(self.proposed_diff_html)
+
+    @property
+    def is_decided(self) -> bool:
+        """A proposal the co-facilitators decided on (any disposition but pending)."""
+        return self.disposition is not None and self.disposition != Disposition.pending
+
+    @property
+    def disposition_note_html(self) -> str:
+        """The co-facilitators' note as inline HTML (their Markdown rendered, never raw)."""
+        from consult.comments.wording import inline_html
+
+        return inline_html(self.disposition_note) if self.disposition_note else ""
+
+    @property
     def public_status(self) -> str:
         """The status as the API reports it: active, withdrawn or hidden."""
         return "hidden" if self.is_concealed else self.status.value
@@ -139,3 +157,16 @@ class SubmissionRevision(Base):
     replaced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="revisions")
+
+    @property
+    def proposed_html(self) -> str | None:
+        """This earlier wording rendered, without change marks (safe HTML)."""
+        return _clean_wording(self.proposed_diff_html)
+
+
+def _clean_wording(marked: str | None) -> str | None:
+    """The clean wording derived from the marked one: one stored rendering, never two that
+    could disagree."""
+    from consult.comments.wording import clean_from_marked
+
+    return None if marked is None else clean_from_marked(marked)

@@ -14,9 +14,9 @@ import limits
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select, true, update
+from sqlalchemy import exists, func, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from consult import permissions
 from consult.comments.models import (
@@ -26,6 +26,7 @@ from consult.comments.models import (
     SubmissionRevision,
     SubmissionStatus,
 )
+from consult.comments.wording import is_unchanged, marked_html, wording_runs
 from consult.db import db, utcnow
 from consult.drafts.models import Paragraph, Version, VersionStatus
 from consult.drafts.services import is_open_for_comment
@@ -34,7 +35,6 @@ from consult.markdown import render_user_markdown
 from consult.moderation.log_text import submission_facts
 from consult.moderation.services import record_action
 from consult.search.outbox import record_submission_change
-from consult.textdiff import diff_words
 from consult.urls import MAX_ID
 
 
@@ -202,6 +202,14 @@ def _add(submission: Submission) -> Submission:
     return submission
 
 
+def _wording_columns(paragraph: Paragraph | None, proposed_text: str | None) -> dict:
+    """The stored rendering of proposed wording: marked against the paragraph."""
+    if proposed_text is None or paragraph is None:
+        return {"proposed_diff_html": None}
+    # The clean wording (Submission.proposed_html) derives from it.
+    return {"proposed_diff_html": marked_html(wording_runs(paragraph.text, proposed_text))}
+
+
 def _new(actor, kind: SubmissionKind, version: Version, paragraph: Paragraph | None, *,
          body: str, language: str | None, parent: Submission | None, now: dt.datetime,
          proposed_text: str | None = None) -> Submission:
@@ -213,8 +221,7 @@ def _new(actor, kind: SubmissionKind, version: Version, paragraph: Paragraph | N
         delegation_id=actor.delegation_id, author_id=actor.id, language=language,
         body=body, body_html=render_user_markdown(body) if body else "",
         proposed_text=proposed_text,
-        proposed_diff_html=diff_words(paragraph.text, proposed_text)
-        if proposed_text is not None and paragraph is not None else None,
+        **_wording_columns(paragraph, proposed_text),
         disposition=Disposition.pending if kind == SubmissionKind.amendment else None,
         created_at=now, status=SubmissionStatus.active, revision=0)
 
@@ -245,7 +252,7 @@ def propose_amendment(actor, paragraph: Paragraph, proposed_text, body="", *, la
     version = paragraph.version
     _require_postable(actor, version, now)
     proposed = _clean_proposed(proposed_text)
-    if proposed == paragraph.text.strip():
+    if proposed == paragraph.text.strip() or is_unchanged(paragraph.text, proposed):
         raise Invalid(_("The proposed wording is the same as the current text; change it to "
                         "propose an amendment."), field="proposed_text")
     body = _clean_body(body, required=False)
@@ -273,6 +280,9 @@ def support_amendment(actor, amendment: Submission, body="", *,
     if amendment.delegation_id == actor.delegation_id:
         raise Invalid(_("This is your own delegation's proposal; it cannot be supported by "
                         "the delegation that made it."))
+    if permissions.is_decided(amendment):
+        # The supporters are part of what the co-facilitators decided on.
+        raise Conflict(permissions.decided_refusal(amendment, support=True).reason())
     if _active_support(amendment, actor.delegation_id) is not None:
         raise Conflict(_("Your delegation already supports this proposal."))
     body = _clean_body(body, required=False)
@@ -377,7 +387,8 @@ def edit_submission(actor, submission: Submission, *, body=None, proposed_text=N
     new_proposed = submission.proposed_text
     if is_amendment and proposed_text is not None:
         new_proposed = _clean_proposed(proposed_text)
-        if new_proposed == submission.paragraph.text.strip():
+        if new_proposed == submission.paragraph.text.strip() or is_unchanged(
+                submission.paragraph.text, new_proposed):
             raise Invalid(_("The proposed wording is the same as the current text; change it "
                             "to propose an amendment."), field="proposed_text")
     if new_body == submission.body and new_proposed == submission.proposed_text:
@@ -391,10 +402,12 @@ def edit_submission(actor, submission: Submission, *, body=None, proposed_text=N
         update(Submission)
         .where(Submission.id == submission.id, Submission.revision == started_from,
                Submission.status == SubmissionStatus.active,
-               Submission.is_hidden.is_(False), Submission.under_hidden.is_(False))
+               Submission.is_hidden.is_(False), Submission.under_hidden.is_(False),
+               _undecided())
         .values(revision=started_from + 1)
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
+        _refuse_if_decided_meanwhile(actor, submission, "edit_submission")
         raise Conflict(_("This submission was edited elsewhere meanwhile. Reload it, then "
                          "make your change again; nothing was saved."))
     db.session.add(SubmissionRevision(
@@ -407,11 +420,33 @@ def edit_submission(actor, submission: Submission, *, body=None, proposed_text=N
     submission.body_html = render_user_markdown(new_body) if new_body else ""
     if is_amendment:
         submission.proposed_text = new_proposed
-        submission.proposed_diff_html = diff_words(submission.paragraph.text, new_proposed)
+        for column, value in _wording_columns(submission.paragraph, new_proposed).items():
+            setattr(submission, column, value)
     submission.edited_at = now
     db.session.flush()
     record_submission_change(submission.id)
     return submission
+
+
+def _undecided():
+    """The submission is no proposal, or one the co-facilitators have not decided on."""
+    return Submission.disposition.is_(None) | (Submission.disposition == Disposition.pending)
+
+
+def _parent_undecided():
+    """The submission is no support, or one of a proposal not decided on yet."""
+    parent = aliased(Submission)
+    return (Submission.kind != SubmissionKind.support) | ~exists().where(
+        parent.id == Submission.parent_id, parent.disposition.is_not(None),
+        parent.disposition != Disposition.pending)
+
+
+def _refuse_if_decided_meanwhile(actor, submission: Submission, rule: str) -> None:
+    """After a lost compare-and-set: say so if a decision came in between (409 with why)."""
+    db.session.refresh(submission)
+    if submission.parent_id is not None:
+        db.session.refresh(submission.parent)
+    permissions.require(actor, rule, submission)
 
 
 def withdraw_submission(actor, submission: Submission, *, now: dt.datetime | None = None
@@ -425,10 +460,12 @@ def withdraw_submission(actor, submission: Submission, *, now: dt.datetime | Non
     _require_open(submission.version, now)
     done = db.session.execute(
         update(Submission)
-        .where(Submission.id == submission.id, Submission.status == SubmissionStatus.active)
+        .where(Submission.id == submission.id, Submission.status == SubmissionStatus.active,
+               _undecided(), _parent_undecided())
         .values(status=SubmissionStatus.withdrawn, withdrawn_at=now)
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
+        _refuse_if_decided_meanwhile(actor, submission, "withdraw_submission")
         raise Conflict(_("This submission is already withdrawn."))
     db.session.refresh(submission)
     record_submission_change(submission.id)

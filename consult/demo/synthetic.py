@@ -39,7 +39,7 @@ from consult.db import Base, db, utcnow
 from consult.drafts.models import Consultation, Paragraph, ParagraphKind, Version, VersionStatus
 from consult.errors import NotFound
 from consult.markdown import render_user_markdown
-from consult.textdiff import diff_words
+from consult.comments.wording import render_wording
 
 SYNTHETIC_DOMAIN = "demo.consult.invalid"
 EMAIL_TEMPLATE = "synthetic+{code}@" + SYNTHETIC_DOMAIN
@@ -687,7 +687,7 @@ def generate_submissions(n: int, seed: int, log=print, *, reindex: bool = True) 
             if version is not versions[-1]:
                 disposition = rng.choice(list(Disposition))
             row.update(kind=SubmissionKind.amendment, proposed_text=proposed,
-                       proposed_diff_html=diff_words(paragraph["text"], proposed),
+                       proposed_diff_html=render_wording(paragraph["text"], proposed)[0],
                        disposition=disposition)
         elif kind == "comment":
             paragraph = version["pick"]()

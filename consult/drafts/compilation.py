@@ -23,6 +23,7 @@ from consult.comments.models import (
     SubmissionKind,
     SubmissionStatus,
 )
+from consult.comments.wording import inline_html, markdown_plain
 from consult.db import db
 from consult.drafts.models import Paragraph, Version
 from consult.drafts.translations import paragraphs_in, require_text_language
@@ -41,6 +42,16 @@ class Proposal:
     def supporter_codes(self) -> list[str]:
         """The supporting delegations' codes."""
         return [d.code for d in self.supporters]
+
+    @property
+    def note_html(self) -> str:
+        """The note as inline HTML: the co-facilitators' Markdown rendered, never shown raw."""
+        return inline_html(self.note) if self.note else ""
+
+    @property
+    def note_plain(self) -> str:
+        """The note without Markdown (the Word document writes its own runs)."""
+        return markdown_plain(self.note) if self.note else ""
 
 
 @dataclasses.dataclass
@@ -140,6 +151,8 @@ def fingerprint(compilation: Compilation) -> str:
     """A hash of everything the compilation shows: equal hashes, equal documents."""
     version = compilation.version
     data = {
+        # How proposals are rendered (wording.py): a new rendering is a new document.
+        "rendering": "wording-2",
         "consultation": version.consultation.title,
         "version": [version.id, version.label, version.symbol, version.status.value],
         "language": compilation.language,

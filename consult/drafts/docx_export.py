@@ -22,22 +22,23 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from consult.comments.models import Disposition, Submission
+from consult.comments.wording import (
+    DELETE,
+    INSERT,
+    Run,
+    paragraph_tokens,
+    plain_text,
+    styled_runs,
+    user_tokens,
+    wording_runs,
+)
 from consult.drafts.compilation import Compilation, Proposal
 from consult.drafts.models import ParagraphKind
-from consult.labels import label, list_punctuation
-from consult.textdiff import diff_segments
+from consult.labels import label, list_punctuation, sentence_list
 
 # XML 1.0 allows tab, newline, carriage return and these ranges; anything else (control
 # characters, lone surrogates, U+FFFE/U+FFFF) would make the whole document unreadable.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# The few inline marks of the draft's Markdown worth keeping as formatting in Word.
-_INLINE = re.compile(
-    r"\\(?P<escaped>[\\`*_{}\[\]()#+\-.!])"
-    r"|\*\*\*(?P<bold_italic>.+?)\*\*\*"
-    r"|\*\*(?P<bold>.+?)\*\*"
-    r"|\*(?P<italic>[^*]+?)\*"
-    r"|\[(?P<link>[^\]]+)\]\([^)]*\)",
-    re.DOTALL)
 # Pages of the same content must give the same bytes (caches, checksums of the archive).
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _PROPOSAL_INDENT = Cm(1.0)
@@ -99,19 +100,19 @@ def _run(paragraph, text: str, *, bold=False, italic=False, underline=False, str
     return run
 
 
+def _styled_runs(paragraph, runs: list[Run], *, rtl: bool) -> None:
+    """Rendered Markdown as Word runs: emphasis as real italics and bold, link targets left
+    out; proposed insertions bold and underlined, deletions struck through."""
+    for r in runs:
+        style = r.style
+        _run(paragraph, r.text, rtl=rtl, italic=style.em,
+             bold=style.strong or r.op == INSERT, underline=r.op == INSERT,
+             strike=style.strike or r.op == DELETE)
+
+
 def _markdown_runs(paragraph, text: str, *, rtl: bool) -> None:
-    """The paragraph's Markdown as runs: emphasis kept, link targets and escapes dropped."""
-    position = 0
-    for match in _INLINE.finditer(text):
-        if match.start() > position:
-            _run(paragraph, text[position:match.start()], rtl=rtl)
-        kind = match.lastgroup
-        value = match.group(kind)
-        _run(paragraph, value, rtl=rtl, bold=kind in ("bold", "bold_italic"),
-             italic=kind in ("italic", "bold_italic"))
-        position = match.end()
-    if position < len(text):
-        _run(paragraph, text[position:], rtl=rtl)
+    """An official paragraph's Markdown as runs, as its page renders it."""
+    _styled_runs(paragraph, styled_runs(paragraph_tokens(text)), rtl=rtl)
 
 
 def _styled(document):
@@ -136,11 +137,14 @@ def _paragraph_number(kind: ParagraphKind, number: str | None) -> str:
 
 
 def _attribution(proposal: Proposal, locale: str) -> str:
+    # "France (FRA); supported by Norway (NOR) and Canada (CAN)", as on the page.
     delegation = proposal.submission.delegation
-    proposer = f"{delegation.code} ({delegation.name(locale)})"
+    proposer = f"{delegation.name(locale)} ({delegation.code})"
     if proposal.supporters:
+        supporters = sentence_list([f"{d.name(locale)} ({d.code})" for d in proposal.supporters],
+                                   locale)
         return _("Proposed by %(proposer)s; supported by %(supporters)s", proposer=proposer,
-                 supporters=", ".join(proposal.supporter_codes))
+                 supporters=supporters)
     return _("Proposed by %(proposer)s", proposer=proposer)
 
 
@@ -149,8 +153,9 @@ def disposition_text(proposal: Proposal) -> str:
     word = label(proposal.disposition)
     word = word[:1].upper() + word[1:]
     if proposal.note:
+        # The note's Markdown read as text: "now reads Urges", not "now reads *Urges*".
         return _("Disposition: %(disposition)s — %(note)s", disposition=word,
-                 note=proposal.note)
+                 note=proposal.note_plain)
     return _("Disposition: %(disposition)s", disposition=word)
 
 
@@ -187,18 +192,18 @@ def _add_proposal(document, paragraph_text: str, proposal: Proposal, locale: str
     head.paragraph_format.keep_with_next = True
     _run(head, _attribution(proposal, locale), bold=True)
 
-    proposed = word_safe(s.proposed_text)
-    rtl = _is_rtl(proposed, s.language)
+    # The same styled words as the page: the proposal rendered like the paragraph.
+    runs = wording_runs(word_safe(paragraph_text), word_safe(s.proposed_text))
+    rtl = _is_rtl(plain_text(runs), s.language)
     wording = _indented(document, rtl=rtl)
-    for op, text in diff_segments(word_safe(paragraph_text), proposed):
-        _run(wording, text, rtl=rtl, bold=op == "insert", underline=op == "insert",
-             strike=op == "delete")
+    _styled_runs(wording, runs, rtl=rtl)
 
     if s.body.strip():
-        body = word_safe(s.body.strip())
-        explanation = _indented(document, rtl=_is_rtl(body, s.language))
+        body = styled_runs(user_tokens(word_safe(s.body)))
+        rtl = _is_rtl(plain_text(body), s.language)
+        explanation = _indented(document, rtl=rtl)
         _run(explanation, _("Explanation:") + " ", italic=True)
-        _run(explanation, body)
+        _styled_runs(explanation, body, rtl=rtl)
 
     outcome = _indented(document)
     _run(outcome, disposition_text(proposal), italic=True)

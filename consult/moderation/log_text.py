@@ -161,3 +161,18 @@ def actor_text(entry) -> str:
     if entry.actor_id is None and entry.actor_role == "system":
         return label("system")
     return entry.actor_name
+
+
+def reason_html(entry) -> Markup:
+    """The moderator's words as inline HTML: their Markdown rendered ("now reads *Urges*"
+    shows Urges in italics), raw HTML escaped, links validated as for any user text."""
+    from consult.comments.wording import inline_html
+
+    return Markup(inline_html(entry.reason)) if entry.reason else Markup("")
+
+
+def reason_plain(entry) -> str:
+    """The moderator's words without Markdown, for the feed and other plain-text outputs."""
+    from consult.comments.wording import markdown_plain
+
+    return markdown_plain(entry.reason) if entry.reason else ""

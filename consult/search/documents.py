@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from consult.auth.models import Delegation
 from consult.comments.models import Submission, SubmissionStatus
+from consult.comments.wording import markdown_plain, paragraph_plain, proposal_plain
 from consult.db import db
 from consult.drafts.models import Paragraph, ParagraphTranslation, Version, VersionStatus
 from consult.search.analysis import LANGUAGES, detect_language
@@ -48,8 +49,19 @@ def _epoch(value: dt.datetime | None) -> int:
 
 
 def submission_text(body: str | None, proposed_text: str | None) -> str:
-    """The searchable text of a submission: its body, then any proposed wording."""
-    return "\n\n".join(part for part in (body, proposed_text) if part)
+    """The searchable text of a submission: its body, then any proposed wording.
+
+    Both as readers see them, without Markdown: a snippet reads "Calls upon Member
+    States", never "Calls upon* Member States".
+    """
+    parts = (markdown_plain(body) if body else "", proposal_plain(proposed_text)
+             if proposed_text else "")
+    return "\n\n".join(part for part in parts if part)
+
+
+def paragraph_text(text: str | None) -> str:
+    """The searchable text of a paragraph (or its translation): its words, no Markdown."""
+    return paragraph_plain(text)
 
 
 def _visibility(status, hidden: bool) -> str:
@@ -156,7 +168,8 @@ def all_submission_docs(batch: int = 5000) -> Iterator[dict]:
 
 
 def _paragraph_doc(row) -> dict:
-    lang = detect_language(row.text)
+    text = paragraph_text(row.text)
+    lang = detect_language(text)
     return {
         "id": paragraph_id(row.id),
         "stamp": f"paragraph:{lang}",
@@ -170,8 +183,8 @@ def _paragraph_doc(row) -> dict:
         "visibility": "public",
         "author": "",
         "created": _epoch(row.published_at),
-        f"text_{lang}": row.text,
-        "spell": row.text,
+        f"text_{lang}": text,
+        "spell": text,
     }
 
 
@@ -190,7 +203,7 @@ def _translation_doc(row) -> dict:
     doc = _paragraph_doc(row)
     doc.pop(f"text_{doc['lang']}")
     doc.update({"id": translation_id(row.id), "stamp": f"translation:{lang}", "lang": lang,
-                f"text_{lang}": row.text})
+                f"text_{lang}": paragraph_text(row.text)})
     return doc
 
 

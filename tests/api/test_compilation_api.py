@@ -82,7 +82,7 @@ def test_every_paragraph_with_its_attributed_proposals(client, version, fra, nor
     assert proposal["disposition"] == "not_retained"
     assert proposal["disposition_note"] == "Out of scope."
     assert proposal["proposed_diff_html"] == \
-        "*Calls upon* <del>Member</del><ins>all</ins> States to act;"
+        "<em>Calls upon</em> <del>Member</del><ins>all</ins> States to act;"
     assert proposal["url"].endswith(f"/consultations/gpa/submissions/{amendment.id}")
     assert proposals_on(data, "OP3") == []
 

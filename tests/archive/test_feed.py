@@ -86,7 +86,8 @@ def test_the_feed_is_atom_with_publications_submissions_and_dispositions(client,
                      and e["category"] == "amendment")
     assert amendment["title"] == "FRA: amendment on OP1 (Rev.1)"
     assert amendment["author"] == visible.delegation.name_en
-    assert amendment["summary"].startswith("Proposed text: *Calls upon* all Member States")
+    # The words, not the Markdown source (issue 13).
+    assert amendment["summary"].startswith("Proposed text: Calls upon all Member States")
     assert "A visible proposal." in amendment["summary"]
     comment = next(e for e in found if e["link"].endswith(f"/submissions/"
                                                           f"{record['comment'].id}"))

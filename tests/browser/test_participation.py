@@ -41,13 +41,15 @@ def test_delegate_proposes_another_supports_and_the_public_sees_both(
     france = _log_in(browser, live_server, "fra@example.org")
     france.goto(paragraph_url)
     france.click("text=Propose an amendment")
-    # The proposal starts from the current wording; France adds two words.
-    assert france.input_value("#amendment-text") == "*Calls upon* Member States to act;"
-    france.fill("#amendment-text", "*Calls upon* all Member States to act without delay;")
+    # The proposal starts from the current wording, as words (no Markdown source); France
+    # adds two words, and the unchanged operative verb keeps its italics.
+    assert france.input_value("#amendment-text") == "Calls upon Member States to act;"
+    france.fill("#amendment-text", "Calls upon all Member States to act without delay;")
     france.fill("#amendment-body", "Urgency matters.")
     france.click("text=Publish proposed amendment")
     assert "Your proposed amendment is published." in france.inner_text("main")
     assert france.locator("#thread ins").first.inner_text().strip() == "all"
+    assert france.locator("#thread blockquote.diff em").first.inner_text() == "Calls upon"
     france.close()
 
     norway = _log_in(browser, live_server, "nor@example.org")
@@ -60,7 +62,7 @@ def test_delegate_proposes_another_supports_and_the_public_sees_both(
     public = browser.new_page()
     public.goto(paragraph_url)
     thread = " ".join(public.inner_text("#thread").split())
-    assert "Proposed by FRA, supported by NOR" in thread
+    assert "Proposed by France (FRA); supported by Norway (NOR)." in thread
     assert "Urgency matters." in thread and "Marie Durand" in thread
     assert "Support this proposal" not in thread
     assert "Log in as a delegate or observer" in thread
@@ -71,7 +73,8 @@ def test_delegate_proposes_another_supports_and_the_public_sees_both(
     assert inline.is_hidden()
     public.click("#OP1 + .comments-link a")
     inline.wait_for(state="visible")
-    assert "Proposed by FRA, supported by NOR" in " ".join(inline.inner_text().split())
+    assert "Proposed by France (FRA); supported by Norway (NOR)." in " ".join(
+        inline.inner_text().split())
     assert public.url.endswith(f"/versions/{version.id}")  # it stayed on the version page
     public.click("#OP1 + .comments-link a")
     inline.wait_for(state="hidden")

@@ -26,7 +26,7 @@ def test_the_static_archive_opens_from_disk_and_its_links_work(app, planted, bro
     assert "Calls upon" in main and "act without delay" in main
     page.click("main a:has-text('Compilation text')")
     compilation = " ".join(page.inner_text("main").split())
-    assert "Proposed by FRA" in compilation and "supported by CAN" in compilation
+    assert "Proposed by France (FRA)" in compilation and "supported by Canada (CAN)" in compilation
     assert "hiddenxylophone" not in compilation
     page.go_back()
     page.click("main a:has-text('Changes from the previous version')")

@@ -3,6 +3,8 @@
 The author is a delegate of France (FRA). Around them: a colleague of the same delegation,
 a delegate of Norway, an observer (UNODC), the consultation's co-facilitator, the
 secretariat, and the public. Staff read everything (hidden submissions too) but do not post.
+Once the co-facilitators decided on a proposal (any disposition but pending), its wording,
+its withdrawal and its supporters are frozen: those who otherwise could are refused with 409.
 """
 
 import pytest
@@ -11,7 +13,8 @@ from sqlalchemy import func, select
 from consult.comments import services
 from consult.comments.models import Submission, SubmissionStatus
 from consult.db import db
-from consult.errors import Forbidden, Invalid, NotFound, Unauthorized
+from consult.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from consult.moderation.services import set_disposition
 from tests.comments.conftest import paragraph
 
 ROLES = ["public", "author", "same delegation", "other delegation", "observer",
@@ -50,11 +53,27 @@ def _expected(action, role):
         return _refused_as(role)
     if action in ("edit", "withdraw"):
         return OK if role == "author" else _refused_as(role)
+    if action in ("edit decided", "withdraw decided"):
+        return Conflict if role == "author" else _refused_as(role)
+    if action == "support decided":
+        if role in ("author", "same delegation"):
+            return Invalid
+        return Conflict if role in POSTERS else _refused_as(role)
+    if action == "withdraw support of decided":
+        if role in ("author", "same delegation"):
+            return Conflict
+        if role in POSTERS:
+            return NotFound
+        return _refused_as(role)
+    if action == "withdraw support of decided by id":
+        return Conflict if role in ("author", "same delegation") else _refused_as(role)
     raise AssertionError(action)
 
 
 ACTIONS = ["view", "view hidden", "comment", "reply", "propose amendment", "support",
-           "withdraw support", "withdraw support by id", "edit", "withdraw", "post statement"]
+           "withdraw support", "withdraw support by id", "edit", "withdraw", "post statement",
+           "edit decided", "withdraw decided", "support decided", "withdraw support of decided",
+           "withdraw support of decided by id"]
 
 
 @pytest.fixture
@@ -80,10 +99,17 @@ def world(version, make_user, consultation):
     amendment = services.propose_amendment(author, op1, "France's wording.", "Why.")
     canadian = services.propose_amendment(canada, op1, "Canada's wording.")
     support = services.support_amendment(author, canadian)
+    # Proposals the co-facilitators decided on: France's own, and Canada's that France supports.
+    decided = services.propose_amendment(author, op1, "France's decided wording.", "Why.")
+    canadian_decided = services.propose_amendment(canada, op1, "Canada's decided wording.")
+    decided_support = services.support_amendment(author, canadian_decided)
+    for proposal in (decided, canadian_decided):
+        set_disposition(actors["co-facilitator"], proposal, "partly_incorporated", "In part.")
     db.session.commit()
     return {"version": version, "op1": op1, "comment": comment, "hidden": hidden,
             "amendment": amendment, "canadian": canadian, "support": support,
-            "actors": actors}
+            "decided": decided, "canadian_decided": canadian_decided,
+            "decided_support": decided_support, "actors": actors}
 
 
 def _act(world, actor, action):
@@ -110,6 +136,17 @@ def _act(world, actor, action):
         return services.withdraw_submission(actor, comment)
     if action == "post statement":
         return services.post_statement(actor, world["version"], "A statement")
+    if action == "edit decided":
+        return services.edit_submission(actor, world["decided"], proposed_text="Rewritten.",
+                                        expected_revision=0)
+    if action == "withdraw decided":
+        return services.withdraw_submission(actor, world["decided"])
+    if action == "support decided":
+        return services.support_amendment(actor, world["decided"])
+    if action == "withdraw support of decided":
+        return services.withdraw_support(actor, world["canadian_decided"])
+    if action == "withdraw support of decided by id":
+        return services.withdraw_submission(actor, world["decided_support"])
     raise AssertionError(action)
 
 
@@ -142,6 +179,9 @@ def test_submission_matrix(world, role, action):
         with pytest.raises(expected) as caught:
             _act(world, actor, action)
         assert caught.value.message  # a clear, translated message
+        if expected is Conflict:
+            assert "co-facilitators have decided" in caught.value.message
+            assert "partly incorporated" in caught.value.message
         db.session.rollback()
         assert _snapshot() == before  # nothing stored, nothing changed
 

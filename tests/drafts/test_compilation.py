@@ -217,14 +217,17 @@ def test_docx_shows_attribution_marked_changes_and_disposition(version, fra, nor
     texts = [p.text for p in document.paragraphs]
 
     assert document.core_properties.title == "Global Plan of Action — Zero draft"
-    assert "Proposed by FRA (France); supported by NOR, CAN" in texts
-    wording = paragraph_after(document, "Proposed by FRA (France)")
+    assert "Proposed by France (FRA); supported by Norway (NOR) and Canada (CAN)" in texts
+    wording = paragraph_after(document, "Proposed by France (FRA)")
     runs = [(r.text, bool(r.bold), bool(r.underline), bool(r.font.strike))
             for r in wording.runs]
     assert ("Member", False, False, True) in runs  # deleted: struck through
     assert ("all", True, True, False) in runs  # inserted: bold and underlined
     assert (" without delay", True, True, False) in runs
-    assert ("*Calls upon* ", False, False, False) in runs  # unchanged: plain
+    # Unchanged: neither bold nor struck, and italic as in the paragraph (issue 13).
+    assert ("Calls upon", False, False, False) in runs
+    assert [r.text for r in wording.runs if r.italic] == ["Calls upon"]
+    assert "*" not in wording.text
     assert "Explanation: To stress urgency." in texts
     assert "Disposition: Partly incorporated — Merged with OP2." in texts
     assert "1 proposal: 1 partly incorporated." in texts
@@ -266,8 +269,8 @@ def test_chinese_and_arabic_proposals_survive_into_the_docx(version, fra, nor):
 
     data = compilation_docx(compile_version(None, version))
     document = open_docx(data)
-    chinese = paragraph_after(document, "Proposed by FRA (France)")
-    arabic = paragraph_after(document, "Proposed by NOR (Norway)")
+    chinese = paragraph_after(document, "Proposed by France (FRA)")
+    arabic = paragraph_after(document, "Proposed by Norway (NOR)")
 
     def proposed(wording):
         """The proposal as read once the struck-through words are left out."""
@@ -289,8 +292,8 @@ def test_control_characters_do_not_break_the_docx(version, fra):
 
     data = compilation_docx(compile_version(None, version))
     document = open_docx(data)
-    wording = paragraph_after(document, "Proposed by FRA (France)")
-    assert wording.text == "*Calls upon* Member States to act[0m now;"
+    wording = paragraph_after(document, "Proposed by France (FRA)")
+    assert wording.text == "Calls upon Member States to act[0m now;"
     assert "Explanation: Bell and form feed." in [p.text for p in document.paragraphs]
 
 

@@ -70,7 +70,7 @@ def test_the_page_shows_each_paragraph_with_its_attributed_proposals(client, ver
     html = response.get_data(as_text=True)
     text = visible_text(html)
 
-    assert "Proposed by FRA (France); supported by NOR, CAN" in text
+    assert "Proposed by France (FRA); supported by Norway (NOR) and Canada (CAN)" in text
     assert '<a href="/delegations/NOR" class="delegation">' in html  # links, not escaped
     assert "<del>Member</del><ins>all</ins> States to act<ins> without delay</ins>" in html
     assert "<strong>urgency</strong>" in html  # the explanation, as rendered when written
@@ -100,7 +100,7 @@ def test_the_public_page_is_revalidated_with_its_etag(client, version, proposals
     amend(nor, version, "OP3", "*Decides* to review the plan every year.")
     changed = client.get(page_url(version), headers={"If-None-Match": etag})
     assert changed.status_code == 200
-    assert "Proposed by NOR (Norway)" in visible_text(changed.get_data(as_text=True))
+    assert "Proposed by Norway (NOR)" in visible_text(changed.get_data(as_text=True))
 
 
 def test_a_logged_in_readers_page_stays_private(client, version, proposals, login_as):
@@ -117,7 +117,7 @@ def test_a_withdrawn_proposal_is_left_out_with_a_note(client, version, fra, prop
     text = visible_text(client.get(page_url(version)).get_data(as_text=True))
     assert "1 proposal withdrawn by its author is not shown." in text
     assert "shelter all victims" not in text
-    assert "Proposed by FRA (France); supported by NOR, CAN" in text
+    assert "Proposed by France (FRA); supported by Norway (NOR) and Canada (CAN)" in text
 
 
 def test_hidden_proposals_and_supports_are_absent_even_for_a_cofacilitator(
@@ -133,14 +133,14 @@ def test_hidden_proposals_and_supports_are_absent_even_for_a_cofacilitator(
 
     text = visible_text(client.get(page_url(version)).get_data(as_text=True))
     assert "zanzibarically" not in text and "Quixotic" not in text
-    assert "Proposed by FRA (France); supported by NOR" in text
-    assert "supported by NOR, CAN" not in text
+    assert "Proposed by France (FRA); supported by Norway (NOR)" in text
+    assert "Canada (CAN)" not in text
 
     download = client.get(page_url(version, ".docx"))
     assert download.status_code == 200
     xml = docx_xml(download.data)
     assert "zanzibarically" not in xml and "Quixotic" not in xml
-    assert "supported by NOR" in xml and "NOR, CAN" not in xml
+    assert "supported by Norway (NOR)" in xml and "Canada (CAN)" not in xml
 
 
 def test_the_docx_download(client, version, proposals):
@@ -152,7 +152,7 @@ def test_the_docx_download(client, version, proposals):
     assert response.headers["Cache-Control"] == "public, no-cache"
     document = docx.Document(io.BytesIO(response.data))
     texts = [p.text for p in document.paragraphs]
-    assert "Proposed by FRA (France); supported by NOR, CAN" in texts
+    assert "Proposed by France (FRA); supported by Norway (NOR) and Canada (CAN)" in texts
     assert "Disposition: Partly incorporated — Merged with the proposal on OP2." in texts
     # Each proposal names its permanent page.
     assert f"http://localhost/consultations/gpa/submissions/{proposals.id}" in \

@@ -130,8 +130,8 @@ def _record_before_the_migration(app) -> dict:
     # Entries as today's code writes them: the migration must read their labels back into
     # the same facts (checked by going down and up again).
     moderation.hide_submission(staff, reply, reason_code="off_topic")
+    comments.withdraw_submission(nor, support)  # before the decision, which freezes it
     moderation.set_disposition(staff, amendment, "partly_incorporated", "In part.")
-    comments.withdraw_submission(nor, support)
     comments.withdraw_submission(nor, statement_reply)
     moderation.hide_submission(staff, sub, reason_code="abusive")
     db.session.commit()

@@ -22,9 +22,10 @@ def logged(version, staff, thread):
     """A publication, a hidden reply, a disposition, a withdrawn support, a deadline change."""
     services.hide_submission(staff, thread["reply"], reason_code="off_topic",
                              reason="Not about the text.")
+    # The support is withdrawn before the decision: after it, supports are frozen.
+    comments.withdraw_submission(thread["support"].author, thread["support"])
     services.set_disposition(staff, thread["amendment"], "incorporated")
     db.session.commit()
-    comments.withdraw_submission(thread["support"].author, thread["support"])
     deadline = (utcnow() + dt.timedelta(days=20)).replace(microsecond=0)
     services.change_deadline(staff, version, deadline.isoformat(), reason="More time.")
     db.session.commit()
