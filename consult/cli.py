@@ -54,6 +54,13 @@ def init_command():
     Path(current_app.config["SEARCH_INDEX_PATH"]).mkdir(parents=True, exist_ok=True)
     click.echo(f"Database ready at {get_engine().url.render_as_string(hide_password=True)}; "
                f"{added} delegations added.")
+    # An upgrade that changed the search schema (or a node without an index) rebuilds it
+    # here, before the application serves, rather than in the first search request.
+    from consult.search.sync import current_index, ensure_index
+
+    if not current_index().exists():
+        click.echo("Search index missing or of an older schema: rebuilding it…")
+        ensure_index()
 
 
 @click.command("demo")
@@ -199,7 +206,8 @@ def revoke_tokens_command(email, prefix):
 @consultations_cli.command("create")
 @click.option("--slug", required=True)
 @click.option("--title", required=True)
-@click.option("--mandate", default="")
+@click.option("--mandate", default="",
+              help="The decision that asks for it, in one line (shown on its pages).")
 @click.option("--cofacilitators", default="", help="Who the co-facilitators are (public text).")
 @click.option("--cofacilitator-email", "emails", multiple=True,
               help="A co-facilitator account that runs it (repeatable).")
@@ -240,23 +248,37 @@ def assign_command(slug, email, remove):
 @click.option("--symbol", default=None)
 @click.option("--comments-close-at", default=None, help="ISO 8601, e.g. 2010-06-30T18:00Z")
 @click.option("--publish", is_flag=True)
+@click.option("--accept-numbering", is_flag=True,
+              help="With --publish: publish even though the numbering changes labels "
+                   "(duplicate or out-of-order numbers, a new label scheme), once checked.")
 @click.option("--language", default=None,
               help="The language the text is written in (ar, zh, en, fr, ru or es); "
                    "default that of the version before, English to begin with.")
 @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
-def import_draft_command(slug, label, symbol, comments_close_at, publish, language, file):
+def import_draft_command(slug, label, symbol, comments_close_at, publish, accept_numbering,
+                         language, file):
     """Import a Markdown draft as the next version of a consultation."""
-    from consult.drafts.services import create_version, get_consultation
+    from consult.drafts.services import NumberingUnconfirmed, create_version, get_consultation
 
     try:
         text = file.read()
     except UnicodeDecodeError:
         _fail(f"{file.name} is not UTF-8 text.")
     with transaction():
-        version = create_version(None, get_consultation(slug), label=label, text=text,
-                                 symbol=symbol, comments_close_at=comments_close_at,
-                                 publish=publish, language=language,
-                                 max_chars=current_app.config["MAX_DRAFT_CHARS"])
+        try:
+            version = create_version(None, get_consultation(slug), label=label, text=text,
+                                     symbol=symbol, comments_close_at=comments_close_at,
+                                     publish=publish, language=language,
+                                     confirm_numbering=accept_numbering,
+                                     max_chars=current_app.config["MAX_DRAFT_CHARS"])
+        except NumberingUnconfirmed as exc:
+            for warning in exc.warnings:
+                click.echo(f"  {warning['message']}", err=True)
+                for rename in warning["renames"]:
+                    click.echo(f"    {rename['from']} -> {rename['to']}", err=True)
+            _fail("The numbering changes paragraph labels (above); nothing was imported. "
+                  "Correct the text, or check each change and import again with "
+                  "--accept-numbering.")
     click.echo(f"{version.label}: version {version.id}, {len(version.paragraphs)} paragraphs, "
                f"{version.status.value}.")
 

@@ -145,3 +145,23 @@ def test_cli_manages_accounts_and_revokes_tokens(runner):
     result = runner.invoke(args=["users", "set-password", "--email", "u@example.org"],
                            input="short\n")
     assert result.exit_code == 1 and "at least 10" in result.output
+
+
+def test_init_rebuilds_a_search_index_of_an_older_schema(runner, app):
+    """An upgrade that changes the search schema is finished by `init`, before the
+    application serves: the first search must not rebuild 100,000 documents itself."""
+    import json
+
+    from consult.search.engine import close_all
+    from consult.search.sync import current_index, ensure_index
+
+    index = ensure_index()
+    (index.current_dir() / "meta.json").write_text(json.dumps({"schema": 1}))
+    close_all()  # as a new process after the upgrade sees it
+    assert not current_index().exists()
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilding" in result.output
+    assert current_index().exists()
+    again = runner.invoke(args=["init"])
+    assert "rebuilding" not in again.output

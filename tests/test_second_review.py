@@ -22,7 +22,7 @@ def test_a_draft_published_meanwhile_cannot_be_edited_with_stale_data(app, staff
     login(other, staff.email)
     token = csrf_token(other, f"/consultations/gpa/versions/{draft.id}/review")
     assert other.post(f"/consultations/gpa/versions/{draft.id}/publish",
-                      data={"csrf_token": token}).status_code == 302
+                      data={"csrf_token": token, "confirm": "yes"}).status_code == 302
     assert draft.status.value == "draft"  # stale in this session
     with pytest.raises(Conflict, match="can no longer be changed"):
         services.update_draft_text(staff, draft, text=SMALL_DRAFT + "\n4. Late edit.\n")

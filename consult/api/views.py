@@ -60,6 +60,12 @@ def require_login():
 def service_error(exc: ServiceError):
     db.session.rollback()
     response = json_error(exc.status, exc.code, exc.message)
+    warnings = getattr(exc, "warnings", None)
+    if warnings is not None:
+        # A refused publication lists the numbering problems to confirm (confirm_numbering).
+        body = response.get_json()
+        body["error"]["warnings"] = warnings
+        response.set_data(json.dumps(body, ensure_ascii=False))
     if exc.status == 429:
         # Posting is limited per window (POST_RATE_LIMIT): by then the allowance is back.
         response.headers["Retry-After"] = str(comment_services.rate_limit().get_expiry())
@@ -194,7 +200,7 @@ def openapi():
 def list_consultations():
     """Every consultation: slug, title, status."""
     return jsonify({"consultations": [
-        {"slug": c.slug, "title": c.title, "status": c.status.value,
+        {"slug": c.slug, "title": c.title, "status": c.status.value, "mandate": c.mandate,
          "url": url_for("drafts.consultation", slug=c.slug, _external=True)}
         for c in services.list_consultations()]})
 
@@ -223,26 +229,37 @@ def create_version(slug: str):
     if based_on is not None and (not isinstance(based_on, int) or isinstance(based_on, bool)):
         raise Invalid(_("'%(field)s' must be a version id (integer).", field="based_on"),
                       field="based_on")
-    publish = data.get("publish", False)
-    if not isinstance(publish, bool):
-        raise Invalid(_("'%(field)s' must be true or false.", field="publish"),
-                      field="publish")
+    publish = _flag(data, "publish")
     version = services.create_version(
         user, consultation, label=data["label"], text=data["text"], symbol=data.get("symbol"),
         based_on_id=based_on, comments_close_at=data.get("comments_close_at"), publish=publish,
-        max_chars=current_app.config["MAX_DRAFT_CHARS"], language=data.get("language"))
+        max_chars=current_app.config["MAX_DRAFT_CHARS"], language=data.get("language"),
+        confirm_numbering=_flag(data, "confirm_numbering"))
     db.session.commit()
     return _version_response(version, user), 201
 
 
 @bp.post("/versions/<int:version_id>/publish")
 def publish_version(version_id: int):
-    """Publish a draft version (co-facilitators)."""
+    """Publish a draft version (co-facilitators).
+
+    Optional JSON body: `confirm_numbering` (true to publish a draft whose numbering changes
+    labels; without it such a draft gets 409 `numbering_unconfirmed` with `warnings`).
+    """
     user = require_login()
     version = services.get_version(user, version_id)
-    services.publish_version(user, version)
+    data = json_body() if request.get_data() else {}
+    services.publish_version(user, version, confirm_numbering=_flag(data, "confirm_numbering"))
     db.session.commit()
     return _version_response(version, user)
+
+
+def _flag(data: dict, field: str) -> bool:
+    """An optional true/false field of a JSON body (false when absent)."""
+    value = data.get(field, False)
+    if not isinstance(value, bool):
+        raise Invalid(_("'%(field)s' must be true or false.", field=field), field=field)
+    return value
 
 
 def _version_payload(version, user, language: str | None = None) -> dict:

@@ -78,7 +78,10 @@ __all__ = [
     "DraftError",
     "MAX_DRAFT_CHARS",
     "MAX_PARAGRAPHS",
+    "NumberingWarning",
     "ParsedParagraph",
+    "label_scheme",
+    "numbering_warnings",
     "parse_draft",
     "render_draft_markdown",
     "HEADING",
@@ -116,6 +119,8 @@ class ParsedParagraph:
     text: str = ""  # the paragraph's Markdown source, marker stripped
     parent_label: str | None = None  # sub-paragraphs: label of the operative paragraph
     heading_level: int | None = None  # headings: 1..6
+    # 1-based line of the input where the paragraph starts (not part of equality).
+    line: int | None = field(default=None, compare=False)
 
 
 # --- line-level patterns ------------------------------------------------------------------
@@ -424,6 +429,7 @@ class _Para:
     op: int | None = None  # enclosing operative paragraph for sub-paragraphs
     level: int | None = None  # heading level
     last_block: _Block | None = None
+    line: int | None = None  # 1-based line of its first block
 
 
 @dataclass
@@ -464,6 +470,7 @@ def _classify(blocks: list[_Block]) -> list[_Para]:
 
     def emit(para: _Para, block: _Block) -> int:
         para.last_block = block
+        para.line = block.start + 1
         paras.append(para)
         if len(paras) > MAX_PARAGRAPHS:
             raise DraftError(f"The draft has more than {MAX_PARAGRAPHS:,} paragraphs; "
@@ -637,8 +644,125 @@ def _assign_labels(paras: list[_Para]) -> list[ParsedParagraph]:
         labels.append(label)
         result.append(ParsedParagraph(kind=para.kind, label=label, number=para.number,
                                       text=text, parent_label=parent_label,
-                                      heading_level=para.level))
+                                      heading_level=para.level, line=para.line))
     return result
+
+
+# --- numbering checks -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NumberingWarning:
+    """A numbering problem the co-facilitator must see and confirm before publishing.
+
+    A slip in the printed numbers changes labels silently: two paragraphs numbered "5."
+    make the numbers repeat, so every operative paragraph under a heading is labelled with
+    its section (``I-OP1``…). ``kind`` is one of:
+
+    * ``"duplicate"``: the printed ``number`` appears more than once in one run of
+      numbering; ``labels`` are the labels those paragraphs got, ``lines`` where they start.
+    * ``"out_of_order"``: paragraph ``number`` follows paragraph ``previous`` (a gap, a step
+      back, or a restart not preceded by a heading or an unnumbered paragraph).
+    * ``"prefixed"``: numbers repeat only because of such slips, so the operative paragraphs
+      are labelled with their section; ``labels`` are those labels.
+    * ``"scheme_change"``: against the previous version (``scheme_change``): ``renames``
+      holds the (previous label, new label) pairs whose label scheme changed.
+
+    ``message`` is English; the web layer words each kind in the reader's language.
+    """
+
+    kind: str
+    number: str | None = None
+    previous: str | None = None
+    labels: tuple[str, ...] = ()
+    lines: tuple[int, ...] = ()
+    renames: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def message(self) -> str:
+        where = ", ".join(str(line) for line in self.lines)
+        if self.kind == "duplicate":
+            return (f"OP{self.number} appears {len(self.labels)} times (lines {where}): "
+                    f"labelled {', '.join(self.labels)}.")
+        if self.kind == "out_of_order":
+            return f"OP{self.number} follows OP{self.previous} (line {where}): labelled " \
+                   f"{', '.join(self.labels)}."
+        if self.kind == "prefixed":
+            return (f"Because numbers repeat, {len(self.labels)} operative paragraphs are "
+                    f"labelled with their section ({', '.join(self.labels[:3])}…).")
+        first = self.renames[0] if self.renames else ("", "")
+        return (f"Labels change scheme from {first[0]} to {first[1]}: {len(self.renames)} "
+                f"paragraphs would be renamed.")
+
+
+_PREFIXED_RE = re.compile(r"^.+-OP[0-9]")
+_PLAIN_RE = re.compile(r"^OP[0-9]")
+
+
+def label_scheme(label: str | None) -> str | None:
+    """How an operative label is built: "plain" (OP3), "section" (I-OP3, Art.2-OP1); None
+    for other labels (PP, H), which never change scheme."""
+    if not label:
+        return None
+    if _PLAIN_RE.match(label):
+        return "plain"
+    if _PREFIXED_RE.match(label):
+        return "section"
+    return None
+
+
+def numbering_warnings(paragraphs: list[ParsedParagraph]) -> list[NumberingWarning]:
+    """Duplicate and out-of-order operative numbers, and labels they changed.
+
+    A run of numbering goes on from one operative paragraph to the next; it restarts
+    legitimately at 1 after a heading or an unnumbered paragraph (COP21 articles, "Option
+    2:" chapeaux). The first paragraph may start at any number (an excerpt).
+    """
+    warnings: list[NumberingWarning] = []
+    runs: list[dict[int, list[ParsedParagraph]]] = [{}]
+    previous: ParsedParagraph | None = None
+    broken = False  # a heading or an unnumbered paragraph since the previous operative one
+    restarted = False
+    for paragraph in paragraphs:
+        if paragraph.kind in (HEADING, PREAMBULAR):
+            broken = previous is not None
+            continue
+        if paragraph.kind != OPERATIVE or not (paragraph.number or "").isdigit():
+            continue
+        number = int(paragraph.number)
+        if previous is not None and number != int(previous.number) + 1:
+            if number == 1 and broken:
+                runs.append({})
+                restarted = True
+            elif number not in runs[-1]:
+                warnings.append(NumberingWarning(
+                    "out_of_order", str(number), str(int(previous.number)),
+                    (paragraph.label,), (paragraph.line,) if paragraph.line else ()))
+        runs[-1].setdefault(number, []).append(paragraph)
+        previous, broken = paragraph, False
+    for run in runs:
+        for number, found in run.items():
+            if len(found) > 1:
+                warnings.append(NumberingWarning(
+                    "duplicate", str(number), None, tuple(p.label for p in found),
+                    tuple(p.line for p in found if p.line)))
+    warnings.sort(key=lambda w: (w.lines or (0,))[0])
+    if warnings and not restarted:
+        prefixed = tuple(p.label for p in paragraphs
+                         if p.kind == OPERATIVE and label_scheme(p.label) == "section")
+        if prefixed:
+            warnings.append(NumberingWarning("prefixed", labels=prefixed))
+    return warnings
+
+
+def scheme_change(pairs: list[tuple[str | None, str | None]]) -> NumberingWarning | None:
+    """The paragraphs whose label changes scheme from the previous version (OP3 → I-OP3).
+
+    ``pairs`` are (previous label, new label) of the paragraphs matched to a predecessor.
+    """
+    renames = tuple((old, new) for old, new in pairs
+                    if old and new and label_scheme(old) and label_scheme(new)
+                    and label_scheme(old) != label_scheme(new))
+    return NumberingWarning("scheme_change", renames=renames) if renames else None
 
 
 # --- public API -----------------------------------------------------------------------------

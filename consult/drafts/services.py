@@ -34,9 +34,13 @@ from consult.drafts.models import (
 from consult.drafts.parsing import (
     MAX_PARAGRAPHS,
     DraftError,
+    NumberingWarning,
     ParsedParagraph,
+    label_scheme,
+    numbering_warnings,
     parse_draft,
     render_draft_markdown,
+    scheme_change,
 )
 from consult.errors import Conflict, Invalid, NotFound
 from consult.markdown import render_draft_markdown as render_html
@@ -44,6 +48,19 @@ from consult.moderation.log_text import version_facts
 from consult.moderation.services import record_action
 from consult.search.outbox import record_version_change
 from consult.urls import MAX_ID
+
+class NumberingUnconfirmed(Conflict):
+    """Publishing was refused: the draft's numbering changed labels and nobody confirmed it.
+
+    `warnings` are the problems, as `numbering_report` gives them.
+    """
+
+    code = "numbering_unconfirmed"
+
+    def __init__(self, message: str, warnings: list[dict]):
+        super().__init__(message, field="confirm_numbering")
+        self.warnings = warnings
+
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 # Marks a paragraph's key at the end of its text when a version is edited in the browser:
@@ -103,6 +120,23 @@ def create_consultation(
     return consultation
 
 
+def update_consultation(actor, consultation: Consultation, *, title: str, mandate: str = "",
+                        description: str = "", cofacilitators: str = "",
+                        reference_date: dt.date | None = None) -> Consultation:
+    """Change what a consultation says of itself (the secretariat); its address stays."""
+    permissions.require(actor, "edit_consultation", consultation)
+    title = (title or "").strip()
+    if not title or len(title) > 300:
+        raise Invalid(_("Enter a title (300 characters at most)."), field="title")
+    consultation.title = title
+    consultation.mandate = (mandate or "").strip()
+    consultation.description = (description or "").strip()
+    consultation.cofacilitators = (cofacilitators or "").strip()
+    consultation.reference_date = reference_date or consultation.reference_date
+    db.session.flush()
+    return consultation
+
+
 def require_consultation_creator(actor) -> None:
     """Raise unless the actor may open consultations (to show the form)."""
     permissions.require(actor, "create_consultation")
@@ -144,6 +178,21 @@ def change_cofacilitator(actor, consultation: Consultation, email: str, *,
 def list_consultations() -> list[Consultation]:
     """Every consultation, newest first."""
     return list(db.session.scalars(select(Consultation).order_by(Consultation.id.desc())))
+
+
+def versions_open_for_comment(now: dt.datetime | None = None) -> dict[int, Version]:
+    """The newest version open for comment of each consultation that has one, by its id.
+
+    The same test as `is_open_for_comment`, in one query for the whole list.
+    """
+    now = now or utcnow()
+    rows = db.session.scalars(
+        select(Version).join(Consultation, Consultation.id == Version.consultation_id)
+        .where(Consultation.status == ConsultationStatus.open,
+               Version.status == VersionStatus.published,
+               Version.comments_close_at.is_(None) | (Version.comments_close_at > now))
+        .order_by(Version.seq))
+    return {version.consultation_id: version for version in rows}
 
 
 def get_consultation(slug: str) -> Consultation:
@@ -524,8 +573,13 @@ def create_version(
     publish: bool = False,
     max_chars: int = 500_000,
     language: str | None = None,
+    confirm_numbering: bool = True,
 ) -> Version:
-    """Import a Markdown draft as the next version of a consultation."""
+    """Import a Markdown draft as the next version of a consultation.
+
+    With `publish`, `confirm_numbering` False refuses (NumberingUnconfirmed) a text whose
+    numbering changes labels (see `publish_version`).
+    """
     if actor is not None:
         permissions.require(actor, "create_version", consultation)
     _lock(consultation)
@@ -586,7 +640,7 @@ def create_version(
     # Drafts are not public, so their preparation is not written to the public log;
     # publication is.
     if publish:
-        publish_version(actor, version)
+        publish_version(actor, version, confirm_numbering=confirm_numbering)
     return version
 
 
@@ -665,7 +719,16 @@ def get_draft_review(actor, version: Version) -> dict:
     permissions.require(actor, "edit_draft_version", version.consultation)
     previous = _old_paragraphs(version.based_on)
     counts = {status.value: 0 for status in MatchStatus}
+    counts["renamed"] = 0
+    renamed = set()
     for item in version.paragraphs:
+        if item.match_status != MatchStatus.new and _scheme_changed(item.previous_label,
+                                                                      item.label):
+            # Same text under a label built another way (OP3 → I-OP3): not "kept".
+            renamed.add(item.id)
+            counts["renamed"] += 1
+            if item.match_status == MatchStatus.kept:
+                continue
         counts[item.match_status.value] += 1
     removed = removed_paragraphs(version)
     counts["removed"] = len(removed)
@@ -674,8 +737,94 @@ def get_draft_review(actor, version: Version) -> dict:
         "previous_by_key": {p.key_id: p for p in previous},
         "removed": removed,
         "counts": counts,
+        "renamed": renamed,
+        "numbering": numbering_report(version),
         "stamp": draft_stamp(version),
     }
+
+
+# --- numbering checks -------------------------------------------------------------------
+
+
+def _scheme_changed(old_label: str | None, new_label: str | None) -> bool:
+    old, new = label_scheme(old_label), label_scheme(new_label)
+    return old is not None and new is not None and old != new
+
+
+def _warning_data(warning: NumberingWarning) -> dict:
+    """A numbering warning for pages and the API: its facts and a message to read."""
+    lines = ", ".join(format_number(line) for line in warning.lines)
+    labels = ", ".join(warning.labels)
+    if warning.kind == "duplicate":
+        message = _("OP%(number)s appears %(count)s times (lines %(lines)s): the paragraphs "
+                    "are labelled %(labels)s.", number=warning.number,
+                    count=format_number(len(warning.labels)), lines=lines, labels=labels)
+    elif warning.kind == "out_of_order":
+        message = _("OP%(number)s follows OP%(previous)s (line %(lines)s): it is labelled "
+                    "%(labels)s.", number=warning.number, previous=warning.previous,
+                    lines=lines, labels=labels)
+    elif warning.kind == "prefixed":
+        message = _("Because paragraph numbers repeat, %(count)s operative paragraphs are "
+                    "labelled with their section (%(examples)s…) rather than plainly "
+                    "(OP1, OP2…).",
+                    count=format_number(len(warning.labels)),
+                    examples=", ".join(warning.labels[:3]))
+    else:
+        first_old, first_new = warning.renames[0]
+        message = _("Labels change scheme from %(old)s to %(new)s: %(count)s paragraphs "
+                    "would be renamed.", old=first_old, new=first_new,
+                    count=format_number(len(warning.renames)))
+    return {
+        "kind": warning.kind,
+        "number": warning.number,
+        "previous": warning.previous,
+        "labels": list(warning.labels),
+        "lines": list(warning.lines),
+        "renames": [{"from": old, "to": new} for old, new in warning.renames],
+        "message": message,
+    }
+
+
+def _numbering(parsed: list[ParsedParagraph], pairs: list[tuple[str | None, str | None]]
+               ) -> list[dict]:
+    found = numbering_warnings(parsed)
+    change = scheme_change(pairs)
+    if change is not None:
+        found.append(change)
+    return [_warning_data(warning) for warning in found]
+
+
+def numbering_report(version: Version) -> list[dict]:
+    """What in a draft's numbering changes labels: duplicate and out-of-order numbers,
+    labels that gained a section, labels built otherwise than in the previous version.
+
+    Each item: `kind`, `number`, `previous`, `labels`, `lines`, `renames` (`from`, `to`)
+    and `message`. Empty when the numbering is regular.
+    """
+    from dataclasses import replace
+
+    paragraphs = sorted(version.paragraphs, key=lambda p: p.position)
+    try:
+        lines = {p.label: p.line for p in parse_draft(version.source_text or "")}
+    except DraftError:
+        lines = {}
+    parsed = [replace(_as_parsed(p), line=lines.get(p.label)) for p in paragraphs]
+    pairs = [(p.previous_label, p.label) for p in paragraphs
+             if p.match_status != MatchStatus.new]
+    return _numbering(parsed, pairs)
+
+
+def publish_confirmation(actor, version: Version) -> dict:
+    """What the page asking "Publish this draft?" states: its numbering problems."""
+    permissions.require(actor, "publish_version", version.consultation)
+    _require_draft(version)
+    return {"numbering": numbering_report(version)}
+
+
+def discard_confirmation(actor, version: Version) -> None:
+    """Raise unless the actor may discard this draft (to ask "Discard this draft?")."""
+    permissions.require(actor, "edit_draft_version", version.consultation)
+    _require_draft(version)
 
 
 def discard_draft(actor, version: Version) -> Consultation:
@@ -775,8 +924,14 @@ def set_deadline(actor, version: Version, comments_close_at) -> Version:
     return version
 
 
-def publish_version(actor, version: Version, now: dt.datetime | None = None) -> Version:
-    """Publish a draft: it becomes public, immutable and the consultation's newest text."""
+def publish_version(actor, version: Version, now: dt.datetime | None = None, *,
+                    confirm_numbering: bool = True) -> Version:
+    """Publish a draft: it becomes public, immutable and the consultation's newest text.
+
+    Pages, the API and the command line pass `confirm_numbering` as the person confirmed
+    it: False refuses (NumberingUnconfirmed, with the list) a draft whose numbering has
+    problems (`numbering_report`), so that nobody publishes renamed paragraphs unawares.
+    """
     if actor is not None:
         permissions.require(actor, "publish_version", version.consultation)
     _lock_draft(version)
@@ -789,6 +944,12 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None) -> 
         )
     if not version.paragraphs:
         raise Invalid(_("This draft has no paragraphs."))
+    if not confirm_numbering:
+        report = numbering_report(version)
+        if report:
+            raise NumberingUnconfirmed(
+                _("The numbering of %(label)s changes paragraph labels. Check each change "
+                  "and confirm it before publishing.", label=version.label), report)
     expected = version.based_on.seq if version.based_on is not None else 0
     # Compare-and-set: if someone published since this draft was started, nothing changes.
     moved = db.session.execute(
@@ -859,7 +1020,29 @@ def editable_text(version: Version) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def preview_draft(text: str, max_chars: int = 500_000) -> list[dict]:
-    """Parse a draft without saving it: what the co-facilitator will get."""
-    parsed, _clean, _markers = _parse(text, max_chars)
-    return [{"kind": p.kind, "label": p.label, "html": render_html(p.text)} for p in parsed]
+def preview_draft(text: str, max_chars: int = 500_000, previous: Version | None = None
+                  ) -> dict:
+    """Parse a draft without saving it: what the co-facilitator will get.
+
+    `paragraphs`: kind, label, number, html; `warnings`: its numbering problems, against
+    `previous` (the version it will follow) too, as `numbering_report` gives them.
+    """
+    parsed, _clean, markers = _parse(text, max_chars)
+    pairs: list[tuple[str | None, str | None]] = []
+    old = _old_paragraphs(previous)
+    if old:
+        old_keys = {p.key.key for p in old}
+        try:
+            matches = match_paragraphs(
+                [OldParagraph(key=p.key.key, kind=p.kind.value, label=p.label, text=p.text)
+                 for p in old],
+                parsed, explicit={i: k for i, k in markers.items() if k in old_keys})
+        except ValueError:
+            matches = []
+        pairs = [(m.old_label, m.new_label) for m in matches
+                 if m.old_key is not None and m.new_index is not None]
+    return {
+        "paragraphs": [{"kind": p.kind, "label": p.label, "number": p.number,
+                        "html": render_html(p.text)} for p in parsed],
+        "warnings": _numbering(parsed, pairs),
+    }

@@ -24,7 +24,7 @@ from consult.comments import services as comment_services
 from consult.comments.views import render_paragraph_page
 from consult.db import db
 from consult.drafts import services, translations
-from consult.drafts.reading import text_choice
+from consult.drafts.reading import jump_request, text_choice
 from consult.drafts.forms import ConsultationForm, DeadlineForm, MatchForm, VersionForm
 from consult.errors import Invalid, ServiceError
 
@@ -33,8 +33,13 @@ bp = Blueprint("drafts", __name__)
 
 @bp.route("/")
 def index():
-    """The list of consultations."""
-    return render_template("drafts/index.html", consultations=services.list_consultations())
+    """The consultations, those open for comment first, and how to take part."""
+    open_versions = services.versions_open_for_comment()
+    consultations = services.list_consultations()
+    return render_template(
+        "drafts/index.html", open_versions=open_versions,
+        open_consultations=[c for c in consultations if c.id in open_versions],
+        other_consultations=[c for c in consultations if c.id not in open_versions])
 
 
 @bp.route("/consultations/new", methods=["GET", "POST"])
@@ -62,6 +67,34 @@ def new_consultation():
         status
 
 
+@bp.route("/consultations/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit_consultation(slug: str):
+    """Change a consultation's title, mandate and description (the secretariat)."""
+    found = services.get_consultation(slug)
+    permissions.require(current_user, "edit_consultation", found)
+    form = ConsultationForm(obj=found)
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            if not form.validate_on_submit():
+                raise Invalid(_("The form could not be read; nothing was saved."))
+            services.update_consultation(
+                current_user, found, title=form.title.data, mandate=form.mandate.data or "",
+                description=form.description.data or "",
+                cofacilitators=form.cofacilitators.data or "",
+                reference_date=form.reference_date.data)
+            db.session.commit()
+            flash(_("The consultation was updated."), "success")
+            return redirect(url_for("drafts.consultation", slug=found.slug))
+        except ServiceError as exc:
+            db.session.rollback()
+            found = services.get_consultation(slug)
+            error, status = exc.message, exc.status
+    return render_template("drafts/consultation_form.html", form=form, error=error,
+                           consultation=found), status
+
+
 @bp.route("/consultations/<slug>")
 def consultation(slug: str):
     """A consultation: mandate, co-facilitators and the timeline of versions."""
@@ -87,15 +120,21 @@ def _load_version(slug: str, version_id: int):
 def version(slug: str, version_id: int):
     """Read one version, each paragraph with its label and permanent link."""
     found = _load_version(slug, version_id)
+    target, jump_error = jump_request(found)  # ?to=op4: "Jump to paragraph"
+    if target:
+        return redirect(target)
     statements = comment_services.statement_thread(current_user, found)
-    return _private_if_draft(found, render_template(
+    response = _private_if_draft(found, render_template(
         "drafts/version.html", version=found, consultation=found.consultation,
-        texts=text_choice(found),
+        texts=text_choice(found), jump_error=jump_error,
         is_open=services.is_open_for_comment(found),
         counts=comment_services.count_submissions(current_user, found),
         earlier_counts=comment_services.count_earlier_submissions(current_user, found),
         statement_count=len(statements.items),  # statements, not their replies
         detached=comment_services.detached_threads(current_user, found)))
+    if jump_error:
+        response.status_code = 404  # no such paragraph: said beside the form
+    return response
 
 
 def _private_if_draft(version, html: str):
@@ -149,7 +188,8 @@ def new_version(slug: str):
             text = _text_from_form(form)
             form.text.data = text
             if request.form.get("action") == "preview":
-                preview = services.preview_draft(text, current_app.config["MAX_DRAFT_CHARS"])
+                preview = services.preview_draft(text, current_app.config["MAX_DRAFT_CHARS"],
+                                                 previous=head)
             else:
                 based_on = request.form.get("based_on", "")
                 if based_on and not (based_on.isascii() and based_on.isdigit()):
@@ -190,7 +230,8 @@ def edit_version(slug: str, version_id: int):
             text = _text_from_form(form)
             form.text.data = text
             if request.form.get("action") == "preview":
-                preview = services.preview_draft(text, current_app.config["MAX_DRAFT_CHARS"])
+                preview = services.preview_draft(text, current_app.config["MAX_DRAFT_CHARS"],
+                                                 previous=found.based_on)
             else:
                 services.update_draft_text(current_user, found, text=text, label=form.label.data,
                                            symbol=form.symbol.data or "",
@@ -258,10 +299,15 @@ def set_deadline(slug: str, version_id: int):
 @bp.route("/consultations/<slug>/versions/<int:version_id>/discard", methods=["POST"])
 @login_required
 def discard(slug: str, version_id: int):
-    """Delete a draft that will not be published."""
+    """Delete a draft that will not be published, once confirmed (confirm=yes)."""
     found = _load_version(slug, version_id)
     if not EmptyForm().validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
+    if request.form.get("confirm") != "yes":
+        # The first press asks; works without JavaScript.
+        services.discard_confirmation(current_user, found)
+        return _private_if_draft(found, render_template(
+            "drafts/confirm_discard.html", version=found, consultation=found.consultation))
     label = found.label
     services.discard_draft(current_user, found)
     db.session.commit()
@@ -286,11 +332,21 @@ def cofacilitators(slug: str):
 @bp.route("/consultations/<slug>/versions/<int:version_id>/publish", methods=["POST"])
 @login_required
 def publish(slug: str, version_id: int):
-    """Publish a draft version."""
+    """Publish a draft version, once confirmed (confirm=yes, and confirm_numbering=yes
+    when its numbering changes labels)."""
     found = _load_version(slug, version_id)
     if not EmptyForm().validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
-    services.publish_version(current_user, found)
+    if request.form.get("confirm") != "yes":
+        # The first press asks what publishing does; works without JavaScript.
+        return _confirm_publish(found)
+    try:
+        services.publish_version(
+            current_user, found,
+            confirm_numbering=request.form.get("confirm_numbering") == "yes")
+    except services.NumberingUnconfirmed as exc:
+        db.session.rollback()
+        return _confirm_publish(found, error=exc.message, status=exc.status)
     db.session.commit()
     flash(_("%(label)s is published.", label=found.label), "success")
     from consult.moderation.services import proposals_to_settle
@@ -298,3 +354,13 @@ def publish(slug: str, version_id: int):
         # The proposals the new text answered are offered for disposition straight away.
         return redirect(url_for("moderation.settle", slug=slug, version_id=found.id))
     return redirect(url_for("drafts.version", slug=slug, version_id=found.id))
+
+
+def _confirm_publish(version, error: str | None = None, status: int = 200):
+    """The page asking "Publish this draft?": what will happen, the numbering to check."""
+    data = services.publish_confirmation(current_user, version)
+    response = _private_if_draft(version, render_template(
+        "drafts/confirm_publish.html", version=version, consultation=version.consultation,
+        error=error, **data))
+    response.status_code = status
+    return response

@@ -38,6 +38,10 @@ def test_cofacilitator_imports_and_publishes_then_public_reads(live_server, brow
     page.fill("#comments_close_at", "2099-06-30 18:00")
     page.click("text=Save deadline")
     page.click("text=Publish Zero draft")
+    # A confirmation page (no JavaScript) says what publishing does; nothing is public yet.
+    assert "Publish Zero draft?" in page.inner_text("h1")
+    assert "30 June 2099" in page.inner_text("main")
+    page.click("text=Yes, publish Zero draft")
     assert "Zero draft is published" in page.inner_text("main")
     page.close()
 

@@ -221,12 +221,16 @@ def test_cofacilitator_imports_reviews_and_publishes_in_the_browser(client, logi
     base = f"/consultations/gpa/versions/{version.id}"
     assert client.post(base + "/deadline", data={"csrf_token": token,
                                                  "comments_close_at": deadline}).status_code == 302
-    assert client.post(base + "/publish", data={"csrf_token": token}).status_code == 302
+    # The first press asks (confirmation page, nothing published); the second publishes.
+    asked = client.post(base + "/publish", data={"csrf_token": token})
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.get_data(as_text=True)
+    assert client.post(base + "/publish", data={"csrf_token": token,
+                                                "confirm": "yes"}).status_code == 302
     db.session.rollback()
     version = db.session.get(Version, version.id)
     assert version.status == VersionStatus.published and version.comments_close_at is not None
     # Publishing twice is a clear refusal, not a 500.
-    response = client.post(base + "/publish", data={"csrf_token": token})
+    response = client.post(base + "/publish", data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 409 and "can no longer be changed" in response.get_data(as_text=True)
 
 
@@ -319,14 +323,14 @@ def test_overtaken_draft_can_be_discarded(client, login_as, consultation):
     db.session.commit()
     token = csrf_token(client, f"/consultations/gpa/versions/{b.id}/review")
     response = client.post(f"/consultations/gpa/versions/{b.id}/discard",
-                           data={"csrf_token": token})
+                           data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 302
     from tests.conftest import fresh
     fresh()
     assert [v.label for v in db.session.scalars(select(Version).order_by(Version.seq))] == \
         ["Zero", "Rev.1"]
     response = client.post(f"/consultations/gpa/versions/{a.id}/discard",
-                           data={"csrf_token": token})
+                           data={"csrf_token": token, "confirm": "yes"})
     assert response.status_code == 409  # published versions stay
 
 
