@@ -103,8 +103,8 @@ def test_names_and_labels_are_isolated(client, posted):
     assert one(header, './/bdi[@class="delegation-name"]').text == "مصر"
     # Each submission's head: delegation and author.
     head = one(tree, f'//li[@id="s{posted["english"].id}"]/article/header')
-    assert [b.text for b in head.xpath('.//span[@class="author"]/bdi')] == [
-        "فرنسا", "Marie Durand"]
+    assert [b.text for b in head.xpath('.//span[@class="attribution"]//bdi')] == ["فرنسا"]
+    assert [b.text for b in head.xpath('.//span[@class="author"]/bdi')] == ["Marie Durand"]
     # The thread's heading names the paragraph; "no comments" sentences the version.
     assert one(tree, '//h2[@id="thread-title"]/bdi').text == "OP1"
 
@@ -130,8 +130,8 @@ def test_search_results_find_their_own_direction(client, posted):
     tree = page(client, "/search?q=supports")
     snippet = one(tree, '//ol[@class="results"]//p[@class="snippet"]')
     assert (snippet.get("lang"), snippet.get("dir")) == ("en", "auto")
-    assert one(tree, '//ol[@class="results"]//p[@class="result-head"]/a').get("dir") == "auto"
-    assert "Rev.1 (final)" in [b.text for b in tree.xpath('//p[@class="result-head"]//bdi')]
+    assert one(tree, '//ol[@class="results"]//h3[@class="result-title"]/a').get("dir") == "auto"
+    assert "Rev.1 (final)" in [b.text for b in tree.xpath('//p[@class="result-meta"]//bdi')]
 
 
 def test_compare_and_compilation_keep_the_draft_in_its_language(client, posted, staff,

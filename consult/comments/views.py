@@ -6,15 +6,17 @@ message next to the form and the delegate's text still in it: no word is lost.
 
 from __future__ import annotations
 
+import time
+
 from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     make_response,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,6 +29,7 @@ from consult.db import db
 from consult.drafts import services as drafts
 from consult.drafts.reading import text_choice
 from consult.errors import Invalid, ServiceError
+from consult.urls import safe_local_path
 
 bp = Blueprint("comments", __name__)
 
@@ -46,6 +49,51 @@ def _load_submission(slug: str, submission_id: int):
     if submission.version.consultation.slug != slug:
         abort(404)
     return submission
+
+
+# --- where the reader was, and what they are told after acting ------------------------------
+
+# How long the confirmation of an action waits for its submission to be shown (seconds).
+NOTICE_SECONDS = 300
+
+
+def _notice(submission, text: str) -> None:
+    """Say `text` next to `submission` where it is shown next, rather than at the page top.
+
+    The thread that shows the submission takes the notice (`take_notice` in templates) and
+    focuses it, so that a reader of a long thread is not left at the top of the page with
+    the message out of sight.
+    """
+    session["notice"] = {"id": submission.id, "text": str(text), "at": int(time.time())}
+
+
+@bp.app_context_processor
+def _notice_helpers():
+    def take_notice(submission_id) -> str:
+        if not session:  # no session cookie: nothing to say, and no Vary: Cookie for it
+            return ""
+        found = session.get("notice")
+        if not isinstance(found, dict) or found.get("id") != submission_id:
+            return ""
+        session.pop("notice", None)
+        if int(time.time()) - int(found.get("at") or 0) > NOTICE_SECONDS:
+            return ""
+        return str(found.get("text") or "")
+    return {"take_notice": take_notice}
+
+
+def _return_path() -> str:
+    """The page (path and query, no fragment) a form asked to come back to, or ""."""
+    raw = (request.values.get("next") or "").split("#", 1)[0]
+    return safe_local_path(raw, "")
+
+
+def _back_to(submission) -> str:
+    """Where the reader was (the `next` the form carried) at the submission, else its thread."""
+    back = _return_path()
+    if back:
+        return f"{back}#{submission_anchor(submission)}"
+    return where_it_is_shown(submission)
 
 
 def _private_if_draft(version, response):
@@ -90,14 +138,56 @@ def thread_context(version, paragraph) -> dict:
     }
 
 
+def _unsent_reply(items, error_for, is_open) -> bool:
+    """Whether a refused reply's text needs a box of its own: its form is not on the page
+    (the submission it answered was withdrawn or hidden meanwhile, or the period closed)."""
+    if not error_for or not error_for.startswith("reply-"):
+        return False
+    if not is_open:
+        return True
+    wanted = error_for.removeprefix("reply-")
+
+    def find(found):
+        for item in found:
+            if str(item.submission.id) == wanted:
+                return item.submission
+            hit = find(item.replies)
+            if hit is not None:
+                return hit
+        return None
+
+    parent = find(items)
+    return parent is None or parent.is_withdrawn or parent.is_concealed
+
+
 def render_paragraph_page(version, paragraph, *, error=None, values=None, error_for=None,
                           status: int = 200):
-    """The paragraph page, or only its thread when asked with ?partial=thread."""
+    """The paragraph page, or only its thread when asked with ?partial=thread.
+
+    `return_to` is the reading page the thread is shown on, which its forms come back to:
+    the paragraph's page, or the version page when the thread was loaded into it
+    (`?thread=<label>` there opens it again, see consult.js).
+    """
+    values = values or {}
+    texts = text_choice(version, [paragraph.id])
+    partial = request.args.get("partial") == "thread" and request.method == "GET"
     context = dict(version=version, paragraph=paragraph, consultation=version.consultation,
-                   error=error, error_for=error_for, values=values or {},
-                   texts=text_choice(version, [paragraph.id]),
+                   form_error=error, error_for=error_for, values=values, texts=texts,
                    **thread_context(version, paragraph))
-    if request.args.get("partial") == "thread" and request.method == "GET":
+    if request.method != "GET":
+        return_to = _return_path() or url_for(
+            "drafts.paragraph", slug=version.consultation.slug, version_id=version.id,
+            label=paragraph.anchor)
+    elif partial:
+        return_to = url_for("drafts.version", slug=version.consultation.slug,
+                            version_id=version.id, thread=paragraph.anchor,
+                            **(texts["link_args"] if texts else {}))
+    else:
+        return_to = request.full_path.rstrip("?")
+    context["return_to"] = return_to
+    context["unsent_reply"] = _unsent_reply(context["thread"].items, error_for,
+                                            context["is_open"])
+    if partial:
         html = render_template("comments/_thread_fragment.html", **context)
     else:
         context["history"] = drafts.paragraph_history(current_user, paragraph)
@@ -119,13 +209,13 @@ def post_on_paragraph(slug: str, version_id: int, label: str):
             submission = services.propose_amendment(
                 current_user, paragraph, values["proposed_text"], values["body"],
                 language=values["language"] or None)
-            flash(_("Your proposed amendment is published."), "success")
+            done = _("Your proposed amendment is published.")
         elif kind == SubmissionKind.comment.value:
             submission = services.post_comment(
                 current_user, paragraph, values["body"], parent_id=_parent_id(),
                 language=values["language"] or None)
-            flash(_("Your reply is published.") if submission.parent_id
-                  else _("Your comment is published."), "success")
+            done = (_("Your reply is published.") if submission.parent_id
+                    else _("Your comment is published."))
         else:
             raise Invalid(_("Choose a comment or a proposed amendment."))
         db.session.commit()
@@ -133,7 +223,10 @@ def post_on_paragraph(slug: str, version_id: int, label: str):
         db.session.rollback()
         return render_paragraph_page(version, paragraph, error=exc.message, values=values,
                                      error_for=_form_id(kind, values), status=exc.status)
-    return redirect(where_it_is_shown(submission), code=303)
+    # Back to the page the form was on (the version page, when the thread was opened
+    # there), at the new submission, with the confirmation beside it.
+    _notice(submission, done)
+    return redirect(_back_to(submission), code=303)
 
 
 def _form_id(kind: str, values: dict) -> str:
@@ -158,19 +251,22 @@ def statements(slug: str, version_id: int):
                 current_user, version, values["body"], parent_id=_parent_id(),
                 language=values["language"] or None)
             db.session.commit()
-            flash(_("Your reply is published.") if submission.parent_id
-                  else _("Your statement is published."), "success")
+            _notice(submission, _("Your reply is published.") if submission.parent_id
+                    else _("Your statement is published."))
             return redirect(where_it_is_shown(submission), code=303)
         except ServiceError as exc:
             db.session.rollback()
             error, status = exc.message, exc.status
             error_for = f"reply-{values['parent_id']}" if values.get("parent_id") else "statement"
     thread = services.statement_thread(current_user, version)
+    is_open = drafts.is_open_for_comment(version)
     html = render_template(
         "comments/statements.html", version=version, consultation=version.consultation,
-        thread=thread, is_open=drafts.is_open_for_comment(version),
+        thread=thread, is_open=is_open,
         may_post=permissions.can(current_user, "post_submission", version),
-        error=error, error_for=error_for, values=values)
+        form_error=error, error_for=error_for, values=values,
+        return_to=url_for("comments.statements", slug=slug, version_id=version.id),
+        unsent_reply=_unsent_reply(thread.items, error_for, is_open))
     return _private_if_draft(version, make_response(html, status))
 
 
@@ -186,7 +282,9 @@ def render_submission_page(submission, *, error=None, status: int = 200,
         supporters=services.supporters_of(submission),
         is_open=drafts.is_open_for_comment(version), error=error,
         may_post=permissions.can(current_user, "post_submission", version),
-        moderation_values=moderation_values or {}, hide_reasons=HIDE_REASONS)
+        moderation_values=moderation_values or {}, hide_reasons=HIDE_REASONS,
+        return_to=url_for("comments.submission", slug=version.consultation.slug,
+                          submission_id=submission.id))
     response = make_response(html, status)
     if submission.is_concealed or not version.is_public or permissions.can(
             current_user, "moderate_submissions", version.consultation):
@@ -201,7 +299,8 @@ def submission(slug: str, submission_id: int):
 
 
 def _act(slug: str, submission_id: int, action, done_message: str):
-    """Run one action on a submission; back to its thread, or its page with the refusal."""
+    """Run one action on a submission; back where it was asked from (its thread by default),
+    or its page with the refusal."""
     found = _load_submission(slug, submission_id)
     try:
         action(found)
@@ -210,8 +309,8 @@ def _act(slug: str, submission_id: int, action, done_message: str):
         db.session.rollback()
         found = _load_submission(slug, submission_id)
         return render_submission_page(found, error=exc.message, status=exc.status)
-    flash(done_message, "success")
-    return redirect(where_it_is_shown(found), code=303)
+    _notice(found, done_message)
+    return redirect(_back_to(found), code=303)
 
 
 @bp.post("/consultations/<slug>/submissions/<int:submission_id>/support")
@@ -223,6 +322,7 @@ def support(slug: str, submission_id: int):
                 _("Your delegation's support is recorded."))
 
 
+# Withdrawing a support is one click: the delegation can give it again at once.
 @bp.post("/consultations/<slug>/submissions/<int:submission_id>/unsupport")
 @login_required
 def unsupport(slug: str, submission_id: int):
@@ -232,13 +332,31 @@ def unsupport(slug: str, submission_id: int):
                 _("Your delegation's support is withdrawn."))
 
 
-@bp.post("/consultations/<slug>/submissions/<int:submission_id>/withdraw")
+@bp.route("/consultations/<slug>/submissions/<int:submission_id>/withdraw",
+          methods=["GET", "POST"])
 @login_required
 def withdraw(slug: str, submission_id: int):
-    """Withdraw one's own submission; it stays in the record, marked withdrawn."""
-    return _act(slug, submission_id,
-                lambda found: services.withdraw_submission(current_user, found),
-                _("Your submission is withdrawn. It stays in the record, marked withdrawn."))
+    """Withdraw one's own submission; it stays in the record, marked withdrawn.
+
+    It cannot be undone, so the button leads here first (GET): what will be withdrawn, then
+    Confirm (POST) or Cancel, back where the delegate was.
+    """
+    if request.method == "POST":
+        return _act(slug, submission_id,
+                    lambda found: services.withdraw_submission(current_user, found),
+                    _("Your submission is withdrawn. It stays in the record, marked "
+                      "withdrawn."))
+    found = _load_submission(slug, submission_id)
+    permissions.require(current_user, "withdraw_submission", found)
+    back = _return_path()
+    html = render_template(
+        "comments/withdraw.html", submission=found, version=found.version,
+        consultation=found.version.consultation, next=back,
+        cancel=f"{back}#{submission_anchor(found)}" if back else where_it_is_shown(found),
+        supporters=services.supporters_of(found))
+    response = make_response(html)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/consultations/<slug>/submissions/<int:submission_id>/edit",
@@ -264,8 +382,8 @@ def edit(slug: str, submission_id: int):
                 expected_revision=int(revision) if revision.isascii() and revision.isdigit()
                 and len(revision) < 10 else -1)
             db.session.commit()
-            flash(_("Your changes are saved; the earlier text stays readable in the "
-                    "history."), "success")
+            _notice(found, _("Your changes are saved; the earlier text stays readable in "
+                             "the history."))
             return redirect(where_it_is_shown(found), code=303)
         except ServiceError as exc:
             db.session.rollback()

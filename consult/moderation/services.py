@@ -13,8 +13,8 @@ from collections import defaultdict
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased, selectinload
 
 from consult import permissions
 from consult.db import db, utcnow
@@ -427,13 +427,21 @@ def get_submission_to_moderate(actor, submission_id) -> object:
 
 @dataclasses.dataclass
 class QueuePage:
-    """One page of the moderation queue."""
+    """One page of the moderation queue: submissions, each amendment with its supports."""
 
     submissions: list
     total: int
     page: int
     per_page: int
     show: str
+    # Amendment id → its supports worth a moderator's look: the active ones (the
+    # supporters) and the hidden ones, oldest first. Supports are not items of their own.
+    supports: dict = dataclasses.field(default_factory=dict)
+
+    def supporters(self, amendment) -> list:
+        """The delegations actively supporting an amendment of this page (none hidden)."""
+        return [s.delegation for s in self.supports.get(amendment.id, [])
+                if s.status.value == "active" and not s.is_concealed]
 
     @property
     def pages(self) -> int:
@@ -446,7 +454,13 @@ QUEUE_VIEWS = ("recent", "hidden", "pending")
 
 def moderation_queue(actor, consultation, *, show: str = "recent", page: int = 1,
                      per_page: int = 50) -> QueuePage:
-    """Submissions to review: newest first, the hidden ones, or the proposals still pending."""
+    """Submissions to review: newest first, the hidden ones, or the proposals still pending.
+
+    Supports are not listed on their own: each amendment carries its supports
+    (`QueuePage.supports`), and the hidden view lists an amendment when one of its supports
+    is hidden. Counted and paged in SQL; the supports are fetched for the page's amendments
+    only (at most one active support per delegation and amendment).
+    """
     from consult.comments.models import (
         Disposition,
         Submission,
@@ -459,9 +473,13 @@ def moderation_queue(actor, consultation, *, show: str = "recent", page: int = 1
     if show not in QUEUE_VIEWS:
         show = "recent"
     page = min(max(page, 1), 100_000)
-    conditions = [Submission.consultation_id == consultation.id]
+    conditions = [Submission.consultation_id == consultation.id,
+                  Submission.kind != SubmissionKind.support]
     if show == "hidden":
-        conditions.append(Submission.is_hidden.is_(True))
+        support = aliased(Submission)
+        conditions.append(Submission.is_hidden.is_(True) | exists().where(
+            support.parent_id == Submission.id, support.kind == SubmissionKind.support,
+            support.is_hidden.is_(True)))
     elif show == "pending":
         conditions += [Submission.kind == SubmissionKind.amendment,
                        Submission.status == SubmissionStatus.active,
@@ -474,7 +492,18 @@ def moderation_queue(actor, consultation, *, show: str = "recent", page: int = 1
         query.options(selectinload(Submission.version), selectinload(Submission.paragraph))
         .order_by(Submission.created_at.desc(), Submission.id.desc())
         .offset((page - 1) * per_page).limit(per_page)))
-    return QueuePage(rows, total, page, per_page, show)
+    supports: dict[int, list] = defaultdict(list)
+    amendment_ids = [s.id for s in rows if s.kind == SubmissionKind.amendment]
+    if amendment_ids:
+        for found in db.session.scalars(
+                select(Submission).where(
+                    Submission.parent_id.in_(amendment_ids),
+                    Submission.kind == SubmissionKind.support,
+                    (Submission.status == SubmissionStatus.active)
+                    | Submission.is_hidden.is_(True))
+                .order_by(Submission.created_at, Submission.id)):
+            supports[found.parent_id].append(found)
+    return QueuePage(rows, total, page, per_page, show, dict(supports))
 
 
 @dataclasses.dataclass

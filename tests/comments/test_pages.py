@@ -127,7 +127,7 @@ def test_comment_is_shown_on_the_paragraph_attributed_to_the_delegation(client, 
     assert "<strong>strongly</strong>" in thread
     assert f'id="s{saved.id}"' in thread
     words = seen(thread)
-    assert "Comment · FRA (France, Marie Curie)" in words
+    assert "Comment · France (FRA). Posted by Marie Curie." in words
     assert saved.created_at.strftime("%H:%M UTC") in words
     assert f"/consultations/gpa/submissions/{saved.id}" in thread  # permanent link
     assert "Comments and proposals on OP1 (1)" in words
@@ -146,7 +146,7 @@ def test_reply_is_nested_under_its_parent(client, zero, delegate_client):
     parent_at = thread.index(f'id="s{first.id}"')
     replies_at = thread.index('<ol class="replies">', parent_at)
     assert thread.index(f'id="s{reply.id}"') > replies_at
-    assert "Reply · NOR" in seen(thread)
+    assert "Reply · Norway (NOR). Posted by Delegate of NOR." in seen(thread)
 
 
 def test_reply_form_works_without_javascript(client, zero, delegate_client):
@@ -165,9 +165,9 @@ def test_amendment_is_shown_as_marked_changes_and_support_is_attributed(client, 
     fra, _ = delegate_client("FRA")
     nor, _ = delegate_client("NOR")
     can, _ = delegate_client("CAN")
-    # The form starts from the paragraph's current wording.
+    # The form starts from the paragraph's current wording, as words, not Markdown.
     form = fra.get(para_url(zero)).get_data(as_text=True)
-    assert re.search(r'<textarea id="amendment-text"[^>]*>\*Calls upon\* Member States to '
+    assert re.search(r'<textarea id="amendment-text"[^>]*>Calls upon Member States to '
                      r'act;</textarea>', form)
     response = amend(fra, zero, "*Calls upon* all Member States to act;",
                      body="All of them, without exception.")
@@ -178,19 +178,21 @@ def test_amendment_is_shown_as_marked_changes_and_support_is_attributed(client, 
     thread = thread_html(client.get(para_url(zero)).get_data(as_text=True))
     assert re.search(r"<ins>\s*all\s*</ins>", thread)
     assert "All of them, without exception." in thread
-    assert "Proposed amendment · Proposed by FRA" in seen(thread)
-    assert "*Calls upon* all Member States to act;" in unescape(thread)  # the clean wording
+    assert "Proposed amendment · Proposed by France (FRA). Posted by Delegate of FRA." in seen(thread)
+    # The clean wording, rendered as the paragraph is (issue 13): no Markdown source.
+    assert "<em>Calls upon</em> all Member States to act;" in thread
 
     assert submission_action(nor, zero, amendment.id, "support").status_code == 303
     assert submission_action(can, zero, amendment.id, "support").status_code == 303
     thread = thread_html(client.get(para_url(zero)).get_data(as_text=True))
-    assert "Proposed by FRA, supported by NOR, CAN" in seen(thread)
+    assert ("Proposed by France (FRA); supported by Norway (NOR) and Canada (CAN). "
+            "Posted by Delegate of FRA.") in seen(thread)
 
     # NOR sees the button to take its support back, and does.
     assert "Withdraw our support" in nor.get(para_url(zero)).get_data(as_text=True)
     assert submission_action(nor, zero, amendment.id, "unsupport").status_code == 303
     thread = thread_html(client.get(para_url(zero)).get_data(as_text=True))
-    assert "Proposed by FRA, supported by CAN" in seen(thread)
+    assert "Proposed by France (FRA); supported by Canada (CAN)." in seen(thread)
     withdrawn = [s for s in stored() if s.kind == SubmissionKind.support
                  and s.status == SubmissionStatus.withdrawn]
     assert [s.delegation.code for s in withdrawn] == ["NOR"]  # kept in the record
@@ -235,7 +237,7 @@ def test_statement_and_reply_on_the_statements_page(client, zero, delegate_clien
     html = client.get(page).get_data(as_text=True)
     words = seen(html)
     assert "General statements on Zero draft (2)" in words
-    assert "General statement · FRA" in words and "Reply · NOR" in words
+    assert "General statement · France (FRA)." in words and "Reply · Norway (NOR)." in words
     assert html.index(f'id="s{reply.id}"') > html.index('<ol class="replies">')
     assert 'lang="fr"' in html
     version_page = client.get(ZERO.format(id=zero.id)).get_data(as_text=True)
@@ -482,7 +484,7 @@ def test_public_sees_threads_but_no_forms(client, zero, delegate_client):
     amend(fra, zero, "*Calls upon* all Member States to act;")
     html = client.get(para_url(zero)).get_data(as_text=True)
     main = html[html.index("<main"):]
-    assert "Proposed by FRA" in seen(main)
+    assert "Proposed by France (FRA)" in seen(main)
     assert "<form" not in main.split("<footer")[0]
     assert "Log in as a delegate or observer to comment" in main
     statements = client.get(f"{ZERO.format(id=zero.id)}/statements").get_data(as_text=True)
@@ -517,7 +519,7 @@ def test_staff_read_but_are_not_offered_forms(app, zero, make_user, delegate_cli
 def test_observer_may_comment(client, zero, delegate_client):
     unodc, _ = delegate_client("UNODC", role="observer")
     assert comment(unodc, zero, "Technical assistance is available.").status_code == 303
-    assert "Comment · UNODC" in seen(thread_html(client.get(para_url(zero)).get_data(
+    assert "Comment · United Nations Office on Drugs and Crime (UNODC)." in seen(thread_html(client.get(para_url(zero)).get_data(
         as_text=True)))
 
 
@@ -553,15 +555,17 @@ def test_version_page_counts_submissions_per_paragraph(client, zero, delegate_cl
     submission_action(nor, zero, amendment.id, "support", label="OP2")  # not a thread entry
 
     html = client.get(ZERO.format(id=zero.id)).get_data(as_text=True)
-    op1 = re.search(r'<a href="([^"]+)"[^>]*>\s*([^<]+)</a>\s*</p>\s*<div class="inline-thread" '
-                    r'id="thread-OP1"', html)
+    # Each link also names its paragraph, for screen readers (issue 13, item 10).
+    hidden = r'<span class="visually-hidden"> \(paragraph {}\)</span>\s*'
+    op1 = re.search(r'<a href="([^"]+)"[^>]*>\s*([^<]+)' + hidden.format("OP1") +
+                    r'</a>\s*</p>\s*<div class="inline-thread" id="thread-OP1"', html)
     assert op1 and op1.group(1) == para_url(zero) + "#thread"
     assert op1.group(2).strip() == "2 comments and proposals"
-    assert re.search(r'>\s*1 comment or proposal\s*</a>\s*</p>\s*<div class="inline-thread" '
-                     r'id="thread-OP2"', html)
+    assert re.search(r'>\s*1 comment or proposal' + hidden.format("OP2") +
+                     r'</a>\s*</p>\s*<div class="inline-thread" id="thread-OP2"', html)
     assert f'data-thread="{para_url(zero, "OP3")}?partial=thread"' in html
-    assert re.search(r'>\s*Comment or propose an amendment\s*</a>\s*</p>\s*<div '
-                     r'class="inline-thread" id="thread-OP3"', html)
+    assert re.search(r'>\s*Comment or propose an amendment' + hidden.format("OP3") +
+                     r'</a>\s*</p>\s*<div class="inline-thread" id="thread-OP3"', html)
     assert '<script src="/static/consult.js" defer></script>' in html
 
 
@@ -620,10 +624,11 @@ def test_submission_page_shows_replies_supporters_and_is_scoped_to_its_consultat
     url = f"/consultations/gpa/submissions/{amendment.id}"
     html = client.get(url).get_data(as_text=True)
     words = seen(html)
-    assert "Proposed by FRA, supported by NOR" in words
+    assert "Proposed by France (FRA); supported by Norway (NOR)." in words
     assert "We also like it." in html
     assert "Not edited since it was published" in words
-    assert "*Calls upon* all Member States to act;" in unescape(html)
+    assert "<em>Calls upon</em> all Member States to act;" in html
+    assert "*Calls upon*" not in html
     fresh()
     drafts.create_consultation(None, slug="other", title="Another consultation")
     db.session.commit()
