@@ -457,11 +457,16 @@ def worker_whoosh(args) -> dict:
     queries = json.loads(Path(args.queries).read_text(encoding="utf-8"))
 
     clean = getattr(search_services, "clean_filters", dict)
+    # Every published version, as FTS5 indexes them, so that the totals can be compared
+    # (the page's default searches the newest text only; older code has no scope).
+    import inspect
+    wide = ({"scope": "all"} if "scope" in inspect.signature(search_services.search).parameters
+            else {})
 
     def engine_search(query):
         with app.test_request_context("/search"):
             page = search_services.search(None, query["q"], filters=clean(query["filters"]),
-                                          sort="relevance", page=1, per_page=PER_PAGE)
+                                          sort="relevance", page=1, per_page=PER_PAGE, **wide)
             results = list(page.results)
             for result in results:  # snippets are part of the work
                 result["snippet"]

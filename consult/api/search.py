@@ -18,7 +18,10 @@ def search():
     filters = services.clean_filters({name: args.get(name) for name in FILTER_ARGS})
     page = services.search(api_user(), args.get("q", ""), filters=filters,
                            sort=args.get("sort") or "relevance", page=args.get("page") or 1,
-                           per_page=args.get("per_page") or 20)
+                           per_page=args.get("per_page") or 20,
+                           # Programs written against API v1 searched every published
+                           # version; they still do unless they ask for scope=latest.
+                           scope=args.get("scope") or "all")
     response = jsonify({
         "query": page.query,
         "total": page.total,
@@ -26,6 +29,8 @@ def search():
         "per_page": page.per_page,
         "pages": page.pages,
         "sort": page.sort,
+        "scope": page.scope,
+        "total_all_versions": page.total_all_versions,
         "filters": {k: (v.isoformat() if hasattr(v, "isoformat") else v)
                     for k, v in page.filters.items()},
         "results": [dict(r, url=urljoin(request.host_url, r["url"]),

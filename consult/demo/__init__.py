@@ -51,11 +51,16 @@ USERS = [
     ("secretariat@consult.example", "Secretariat Officer", "secretariat", None),
     ("cofacilitator.prt@consult.example", "Co-facilitator (Portugal)", "cofacilitator", "PRT"),
     ("cofacilitator.cpv@consult.example", "Co-facilitator (Cabo Verde)", "cofacilitator", "CPV"),
+    # The COP21 texts were prepared by the Co-Chairs of the ADP, not by the GPA's
+    # co-facilitators: each consultation's log names its own staff.
+    ("cochair.dza@consult.example", "ADP Co-Chair (Algeria)", "cofacilitator", "DZA"),
+    ("cochair.usa@consult.example", "ADP Co-Chair (United States)", "cofacilitator", "USA"),
     ("delegate.fra@consult.example", "Delegate of France", "delegate", "FRA"),
     ("delegate.nor@consult.example", "Delegate of Norway", "delegate", "NOR"),
     ("delegate.can@consult.example", "Delegate of Canada", "delegate", "CAN"),
     ("delegate.bra@consult.example", "Delegate of Brazil", "delegate", "BRA"),
     ("delegate.chn@consult.example", "Delegate of China", "delegate", "CHN"),
+    ("delegate.egy@consult.example", "Delegate of Egypt", "delegate", "EGY"),
     ("delegate.eu@consult.example", "Delegate of the European Union", "delegate", "EU"),
     ("delegate.g77@consult.example", "Delegate of the Group of 77 and China", "delegate", "G77"),
     ("observer.unodc@consult.example", "UNODC liaison", "observer", "UNODC"),
@@ -135,6 +140,36 @@ def _comment_on_rev1(rev1) -> None:
     comments.post_comment(
         bra, _paragraph(rev1, "PP1"), "The delegation of Brazil invites all delegates to a "
         "reception on Friday at 6 p.m. in the Delegates' Lounge.", language="en")
+    _comment_in_chinese_and_arabic(rev1)
+
+
+def _comment_in_chinese_and_arabic(rev1) -> None:
+    """Delegations write in the language they negotiate in: searches in Chinese (贩运) and
+    Arabic (الاتجار) find their comments and proposals."""
+    chn, egy, g77 = _delegate("CHN"), _delegate("EGY"), _delegate("G77")
+    comments.post_comment(
+        chn, _paragraph(rev1, "OP4"),
+        "中国代表团支持开展提高认识运动。建议明确提及犯罪分子利用互联网和社交媒体招募"
+        "贩运人口受害者的手段，并鼓励会员国与网络服务提供者开展合作。", language="zh")
+    comments.post_comment(
+        egy, _paragraph(rev1, "OP8"),
+        "يرحب وفد مصر بهذه الفقرة، ويقترح أن تشمل إجراءات التعرف المبكر على ضحايا الاتجار "
+        "بالأشخاص موظفي القنصليات في بلدان المقصد، لأنهم كثيرا ما يكونون أول من يلتقي "
+        "بالضحايا.", language="ar")
+    op5 = _paragraph(rev1, "OP5")
+    proposed = op5.text.replace("which sustains trafficking in all its forms",
+                                "which fosters all forms of exploitation and sustains "
+                                "trafficking in all its forms", 1)
+    assert proposed != op5.text, "Rev.1 OP5 no longer has the words the proposal changes"
+    amendment = comments.propose_amendment(
+        egy, op5, proposed,
+        "تقترح مصر الإشارة صراحة إلى أن الطلب يغذي جميع أشكال الاستغلال، إذ إن الحد من الطلب "
+        "عنصر أساسي في منع الاتجار بالأشخاص، ولا سيما الاتجار لغرض العمل القسري.",
+        language="ar")
+    comments.support_amendment(g77, amendment)
+    comments.post_comment(
+        chn, op5, "中国代表团支持埃及的修正案。减少需求是预防贩运人口的关键。",
+        parent_id=amendment.id, language="zh")
 
 
 def _moderate(cofacilitator, zero, rev1) -> None:
@@ -156,9 +191,7 @@ def load_demo(log=print) -> None:
             auth.create_user(None, email=email, name=name, role=role, delegation_code=code,
                              password=DEMO_PASSWORD)
             log(f"account {email} ({role}{', ' + code if code else ''})")
-    cofacilitators = list(db.session.scalars(
-        select(User).where(User.role == "cofacilitator",
-                           User.email.like("%@consult.example")).order_by(User.id)))
+    cofacilitators = [_delegate("PRT"), _delegate("CPV")]
     cofacilitator = cofacilitators[0]
 
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == GPA_SLUG)) is None:
@@ -186,16 +219,20 @@ def load_demo(log=print) -> None:
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == COP21_SLUG)) is None:
         cop = drafts.create_consultation(
             None, slug=COP21_SLUG, title="Paris Agreement negotiating texts (COP21, 2015)",
-            mandate="UNFCCC COP21, Ad Hoc Working Group on the Durban Platform",
+            mandate="UNFCCC decision 1/CP.17 (Ad Hoc Working Group on the Durban Platform "
+                    "for Enhanced Action)",
+            cofacilitators="The Co-Chairs of the Ad Hoc Working Group on the Durban Platform "
+                           "(Algeria and the United States of America)",
             description="Four successive negotiating texts of the Paris Agreement, as a second "
                         "demonstration of versions, paragraph matching and bracketed text.",
             reference_date=dt.date(2015, 10, 23))
-        for account in cofacilitators:
+        cochairs = [_delegate("DZA"), _delegate("USA")]
+        for account in cochairs:
             drafts.assign_cofacilitator(None, cop, account)
         for label, filename, symbol, day in COP21_VERSIONS:
-            version = drafts.create_version(cofacilitator, cop, label=label, symbol=symbol,
+            version = drafts.create_version(cochairs[0], cop, label=label, symbol=symbol,
                                             text=read_text(f"cop21/{filename}"))
-            drafts.publish_version(cofacilitator, version, now=dt.datetime.combine(
+            drafts.publish_version(cochairs[0], version, now=dt.datetime.combine(
                 day, dt.time(12, 0), tzinfo=dt.timezone.utc))
         cop.status = ConsultationStatus.closed
         log(f"consultation {COP21_SLUG}: {len(COP21_VERSIONS)} versions (closed)")

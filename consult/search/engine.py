@@ -50,7 +50,7 @@ def _remember_missing_columns() -> None:
     W3PerDocReader._cached_reader = cached_reader
 
 # Bump when the schema or an analyzer changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: Markdown indexed as the words readers see (issue 13)
 TEXT_FIELDS = tuple(f"text_{lang}" for lang in LANGUAGES)
 # From this many submissions on, a rebuild starts one writer process per core (below, the
 # processes cost more than they save).
@@ -96,6 +96,8 @@ class Hits:
     total: int
     ids: list[str]
     facets: dict[str, Counter] = field(default_factory=dict)
+    # How many the same query matches within a second, wider filter (count_also), if asked.
+    other_total: int | None = None
 
 
 class SearchIndex:
@@ -344,7 +346,10 @@ class SearchIndex:
             self._arrays = None
 
     def _query_index(self, query: Query, *, filter_key, filter_query: Query, sort: str,
-                     offset: int, limit: int, facets: bool = True) -> Hits:
+                     offset: int, limit: int, facets: bool = True,
+                     count_also: tuple | None = None) -> Hits:
+        """`count_also`: (key, filter query) of a second filter to count the matches in,
+        from the same evaluation (the search offers "include earlier versions (N)")."""
         with self._lock:
             searcher = self.searcher()
             arrays = self._arrays_for(searcher)
@@ -359,6 +364,10 @@ class SearchIndex:
                     results = searcher.search(query, limit=None, terms=False)
                     by_doc = {hit.docnum: hit.score for hit in results}
                     scores = np.array([by_doc.get(int(n), 0.0) for n in docs], np.float32)
+            other_total = None
+            if count_also is not None:
+                wider = self._allowed_mask(arrays, *count_also)
+                other_total = int(wider[docs].sum()) if len(docs) else 0
             keep = mask[docs] if len(docs) else np.zeros(0, dtype=bool)
             docs, scores = docs[keep], scores[keep]
             counts = {}
@@ -375,7 +384,8 @@ class SearchIndex:
                 chosen = top(docs, scores, wanted)
             stored = searcher.stored_fields
             return Hits(total=int(len(docs)),
-                        ids=[stored(int(n))["id"] for n in chosen[offset:]], facets=counts)
+                        ids=[stored(int(n))["id"] for n in chosen[offset:]], facets=counts,
+                        other_total=other_total)
 
     def existing_terms(self, query: Query) -> dict[str, set[str]]:
         """The index terms a query matches, per field (prefixes expanded), for highlighting."""

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from whoosh import query as wq
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from consult import permissions
 from consult.auth.models import Delegation, DelegationKind
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 TYPES = ("paragraph",) + tuple(kind.value for kind in SubmissionKind)
 SORTS = ("relevance", "date")
+# "latest": the text of the newest published version of each consultation, and every
+# submission (the default); "all": the text of every published version too.
+SCOPES = ("latest", "all")
 MAX_PER_PAGE = 100
 MAX_PAGE = 500
 SNIPPET_CHARS = 240
@@ -50,6 +53,10 @@ class SearchPage:
     filters: dict = field(default_factory=dict)
     sort: str = "relevance"
     suggestion: str | None = None  # "did you mean", when nothing was found
+    scope: str = "latest"
+    # With the default scope: the total with earlier versions' text included (the page
+    # offers them in one click). None when the search already covers every version.
+    total_all_versions: int | None = None
 
     @property
     def pages(self) -> int:
@@ -142,9 +149,28 @@ def _visibility_query(user) -> tuple[tuple, wq.Query]:
     return ("user", getattr(user, "id", None), tuple(runs)), wq.Or(parts)
 
 
-def _filter_query(user, filters: dict) -> tuple[tuple, wq.Query]:
+def _newest_versions() -> tuple[int, ...]:
+    """The newest published version of each consultation (one query, whatever their size)."""
+    return tuple(sorted(db.session.scalars(
+        select(Version.id).join(Consultation, Consultation.id == Version.consultation_id)
+        .where(Version.seq == Consultation.head_seq,
+               Version.status.in_(documents.PUBLIC_VERSION_STATES))).all()))
+
+
+def _newest_text_only(newest: tuple[int, ...]) -> wq.Query:
+    """Submissions of any version; paragraphs of the newest versions only."""
+    return wq.Or([wq.Not(wq.Term("type", "paragraph"))]
+                 + [wq.Term("version", str(version_id)) for version_id in newest])
+
+
+def _filter_query(user, filters: dict, newest: tuple[int, ...] | None = None
+                  ) -> tuple[tuple, wq.Query]:
+    """The filter of a search; with `newest`, paragraphs only of those versions."""
     key, visible = _visibility_query(user)
     parts = [visible]
+    if newest is not None:
+        parts.append(_newest_text_only(newest))
+        key = key + (("newest",) + newest,)
     if filters.get("type") == "submission":
         parts.append(wq.Not(wq.Term("type", "paragraph")))
     elif filters.get("type"):
@@ -179,34 +205,48 @@ def _day_start(day: dt.date | None) -> int | None:
 
 
 def search(user, query_text, *, filters: dict | None = None, sort: str = "relevance",
-           page: int = 1, per_page: int = 20, facets: bool = True) -> SearchPage:
-    """The page of results for `query_text` that `user` may see, with facet counts."""
+           page: int = 1, per_page: int = 20, facets: bool = True,
+           scope: str | None = None) -> SearchPage:
+    """The page of results for `query_text` that `user` may see, with facet counts.
+
+    `scope` "latest" (the default) searches the text of each consultation's newest published
+    version and every submission, and counts what earlier versions would add; "all" searches
+    every published version. A version filter searches that version, whatever the scope.
+    """
     text = clean_query(query_text)
     filters = filters or {}
     if sort not in SORTS:
         raise Invalid(_("Unknown sort order: %(value)s.", value=str(sort)[:20]), field="sort")
+    scope = scope or "latest"
+    if scope not in SCOPES:
+        raise Invalid(_("Unknown scope: %(value)s.", value=str(scope)[:20]), field="scope")
     page = _as_int(page, "page", maximum=MAX_PAGE) or 1
     per_page = _as_int(per_page, "per_page", maximum=MAX_PER_PAGE) or 20
     parsed = parse_query(text)
     result = SearchPage(query=text, total=0, page=page, per_page=per_page, results=[],
-                        filters=filters, sort=sort)
+                        filters=filters, sort=sort, scope=scope)
     if parsed is None:
         return result
     index = _ready_index()
-    key, filter_query = _filter_query(user, filters)
+    narrow = scope == "latest" and not filters.get("version")
+    key, filter_query = _filter_query(user, filters, _newest_versions() if narrow else None)
+    # The same search over every published version, counted from the same evaluation.
+    wider = _filter_query(user, filters) if narrow else None
+    arguments = dict(filter_key=key, filter_query=filter_query, sort=sort,
+                     offset=(page - 1) * per_page, limit=per_page, facets=facets,
+                     count_also=wider)
     try:
-        hits = index.query_index(parsed, filter_key=key, filter_query=filter_query, sort=sort,
-                                 offset=(page - 1) * per_page, limit=per_page, facets=facets)
+        hits = index.query_index(parsed, **arguments)
         terms = index.existing_terms(parsed)
     except IndexUnavailable:
         index = _rebuilt_index(index.current_dir())
-        hits = index.query_index(parsed, filter_key=key, filter_query=filter_query, sort=sort,
-                                 offset=(page - 1) * per_page, limit=per_page, facets=facets)
+        hits = index.query_index(parsed, **arguments)
         terms = index.existing_terms(parsed)
     result.total = hits.total
+    result.total_all_versions = hits.other_total
     result.results = _results(hits.ids, terms, user)
     result.facets = _facets(hits.facets) if facets else {}
-    if not hits.total:
+    if not hits.total and not hits.other_total:
         result.suggestion = _suggestion(index, text, key, filter_query)
     return result
 
@@ -295,6 +335,9 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
                 detect_language(text)
             rows[documents.submission_id(submission.id)] = {
                 "type": submission.kind.value, "id": submission.id,
+                "title": opening_words(
+                    _plain(submission.body_html) or _plain(submission.proposed_html)
+                    or submission.proposed_text or "", lang),
                 "url": url_for("comments.submission", slug=slug, submission_id=submission.id),
                 "snippet": snippet(text, lang, terms),
                 "delegation": {"code": submission.delegation.code,
@@ -313,10 +356,11 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
             .where(Paragraph.id.in_(paragraph_ids),
                    Version.status.in_(documents.PUBLIC_VERSION_STATES))).all()
         for paragraph, version, slug in found:
+            text = documents.paragraph_text(paragraph.text)
             rows[documents.paragraph_id(paragraph.id)] = _paragraph_result(
-                paragraph, version, slug, paragraph.text, detect_language(paragraph.text),
-                terms, url_for("drafts.paragraph", slug=slug, version_id=version.id,
-                               label=paragraph.label))
+                paragraph, version, slug, text, detect_language(text), terms, paragraph.html,
+                url_for("drafts.paragraph", slug=slug, version_id=version.id,
+                        label=paragraph.label))
     if translation_ids:
         found = db.session.execute(
             select(ParagraphTranslation, Paragraph, Version, Consultation.slug)
@@ -329,18 +373,19 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
             lang = row.language if row.language in LANGUAGES else detect_language(row.text)
             # A hit opens the paragraph in the language it was found in.
             rows[documents.translation_id(row.id)] = _paragraph_result(
-                paragraph, version, slug, row.text, lang, terms,
-                url_for("drafts.paragraph", slug=slug, version_id=version.id,
+                paragraph, version, slug, documents.paragraph_text(row.text), lang, terms,
+                row.html, url_for("drafts.paragraph", slug=slug, version_id=version.id,
                         label=paragraph.anchor, text=row.language))
     # A row deleted since the index saw it is simply left out.
     return [rows[i] for i in ids if i in rows]
 
 
 def _paragraph_result(paragraph, version, slug: str, text: str, lang: str,
-                      terms: dict[str, set[str]], url: str) -> dict:
+                      terms: dict[str, set[str]], html: str, url: str) -> dict:
     """A paragraph's result row, for its original text or one of its translations."""
     return {
         "type": "paragraph", "id": paragraph.id, "url": url,
+        "title": opening_words(_plain(html) or text, lang) or paragraph.label,
         "snippet": snippet(text, lang, terms),
         "delegation": None,
         "version": {"id": version.id, "label": version.label},
@@ -348,6 +393,32 @@ def _paragraph_result(paragraph, version, slug: str, text: str, lang: str,
         "created_at": version.published_at, "status": version.status.value,
         "language": lang, "disposition": None,
     }
+
+
+TITLE_CHARS = 90  # a result's title: its opening words, up to about this many characters
+TITLE_CJK_CHARS = 40  # Chinese has no spaces and says more per character
+
+
+def _plain(html: str | None) -> str:
+    """The words of rendered HTML (Markdown emphasis, links… gone), spaces collapsed."""
+    return Markup(html or "").striptags()
+
+
+def opening_words(text: str, lang: str | None = None) -> str:
+    """The first words of a text as a result's title: cut at a word boundary with "…"
+    (Chinese: after a number of characters), never in the middle of a word."""
+    plain = " ".join((text or "").split())
+    limit = TITLE_CJK_CHARS if lang == "zh" or (lang is None and detect_language(plain) == "zh") \
+        else TITLE_CHARS
+    if len(plain) <= limit:
+        return plain
+    cut = plain[:limit + 1]
+    space = cut.rfind(" ")
+    if lang != "zh" and space > limit // 2:
+        cut = cut[:space]
+    else:
+        cut = cut[:limit]
+    return cut.rstrip(" ,;:.、，；：。") + "…"
 
 
 def snippet(text: str, lang: str, terms: dict[str, set[str]]) -> str:

@@ -21,22 +21,26 @@ def search():
     query = args.get("q", "")
     raw_filters = {name: args.get(name) for name in FILTER_ARGS if args.get(name)}
     sort = args.get("sort") or "relevance"
+    # Default: the newest text of each consultation and every submission; "all" adds the
+    # text of earlier versions (one click away on the results).
+    scope = args.get("scope") or "latest"
     error, page, status = None, None, 200
     try:
         filters = services.clean_filters(raw_filters)
         if query.strip():
             page = services.search(current_user, query, filters=filters, sort=sort,
-                                   page=args.get("page") or 1)
+                                   page=args.get("page") or 1, scope=scope)
     except ServiceError as exc:
         error, status = exc.message, exc.status
 
     def link(**changes):
         """This search's address with some arguments changed (None removes one)."""
-        params = {"q": query, "sort": sort if sort != "relevance" else None, **raw_filters}
+        params = {"q": query, "sort": sort if sort != "relevance" else None,
+                  "scope": scope if scope != "latest" else None, **raw_filters}
         params.update(changes)
         params.pop("page", None) if "page" not in changes else None
         return url_for("search.search", **{k: v for k, v in params.items() if v})
 
     response = render_template("search/search.html", query=query, page=page, error=error,
-                               filters=raw_filters, sort=sort, link=link)
+                               filters=raw_filters, sort=sort, scope=scope, link=link)
     return response, status
