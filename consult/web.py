@@ -9,17 +9,18 @@ from babel import numbers as babel_numbers
 from flask import Flask, render_template, request, session
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from consult import LANGUAGE_COOKIE, permissions
 from consult.auth.services import set_language_preference
 from consult.db import db
 from consult.errors import ServiceError
-from consult.labels import label, list_punctuation
+from consult.labels import label, list_punctuation, sentence_list
 from consult.moderation.services import HIDE_REASONS
 from consult.urls import safe_local_path
 
@@ -62,6 +63,37 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+# One title per status, so every error of a kind reads alike wherever it comes from.
+ERROR_TITLES = {
+    400: _l("Not possible"),
+    401: _l("Log in first"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Request not accepted"),
+    409: _l("Not possible now"),
+    413: _l("Too large"),
+    429: _l("Too many requests"),
+    500: _l("Server error"),
+}
+
+
+def error_page(status: int, message: str | None = None, *, title: str | None = None):
+    """The one HTML error page: a title for the status, what happened, and ways on."""
+    from consult.api.errors import http_error_message
+
+    if status == 404:
+        # A mistyped address, a missing submission, a draft or a hidden thread all read
+        # the same: nothing tells a reader which of them it was.
+        message = _("There is nothing at this address. It may have been mistyped, or what "
+                    "it pointed to is not public.")
+    elif status == 401 and not message:
+        message = _("Please log in first.")  # not the API's "send Authorization: Bearer"
+    title = title or str(ERROR_TITLES.get(status) or ERROR_TITLES[500 if status >= 500
+                                                                 else 400])
+    return render_template("error.html", status=status, title=title,
+                           message=message or http_error_message(status)), status
+
+
 def init_app(app: Flask) -> None:
     """Register error pages, template globals and the language choice."""
 
@@ -73,18 +105,15 @@ def init_app(app: Flask) -> None:
             if _wants_json():
                 from consult.api.errors import http_error_message, json_error
                 return json_error(404, "not_found", http_error_message(404))
-            return render_template("error.html", title=_("Not found"),
-                                   message=_("There is nothing at this address.")), 404
+            return error_page(404)
         for values in (request.args, request.form):
             for key, value in values.items(multi=True):
                 if "\x00" in key or "\x00" in value:
                     if _wants_json():
                         from consult.api.errors import json_error
                         return json_error(400, "invalid", _("NUL characters are not accepted."))
-                    return render_template("error.html", title=_("Not possible"),
-                                           message=_("The text contains a NUL character, "
-                                                     "which cannot be stored. Nothing was "
-                                                     "saved.")), 400
+                    return error_page(400, _("The text contains a NUL character, which "
+                                             "cannot be stored. Nothing was saved."))
         return None
 
     @app.post("/language")
@@ -102,8 +131,7 @@ def init_app(app: Flask) -> None:
 
         chosen = request.form.get("lang")
         if chosen not in app.config["LANGUAGES"]:
-            return render_template("error.html", title=_("Not possible"),
-                                   message=_("Choose one of the six languages.")), 400
+            return error_page(400, _("Choose one of the six languages."))
         if current_user.is_authenticated:
             try:
                 validate_csrf(request.form.get("csrf_token"))
@@ -133,6 +161,12 @@ def init_app(app: Flask) -> None:
         }
 
     app.add_template_filter(label, "label")
+
+    @app.template_filter("sentence_list")
+    def sentence_list_filter(items) -> Markup:
+        # The items are escaped unless already markup; the CLDR patterns hold only
+        # punctuation and the word for "and".
+        return Markup(sentence_list([escape(i) for i in items], str(get_locale() or "en")))
 
     @app.template_filter("delegation_name")
     def delegation_name(delegation):
@@ -225,11 +259,11 @@ def init_app(app: Flask) -> None:
     def csrf_error(exc):
         message = _("This form had expired or did not come from this site. "
                     "Go back, reload the page and submit again: nothing was saved.")
-        return render_template("error.html", title=_("Form expired"), message=message), 400
+        return error_page(400, message, title=_("Form expired"))
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
-        return render_template("error.html", title=_("Not possible"), message=exc.message), exc.status
+        return error_page(exc.status, exc.message)
 
     @app.errorhandler(500)
     def internal_error(exc):
@@ -239,7 +273,7 @@ def init_app(app: Flask) -> None:
         if _wants_json():
             from consult.api.errors import json_error
             return json_error(500, "internal_error", message)
-        return render_template("error.html", title=_("Server error"), message=message), 500
+        return error_page(500, message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -248,6 +282,4 @@ def init_app(app: Flask) -> None:
         if _wants_json():
             return json_error(exc.code or 500, exc.name.lower().replace(" ", "_"),
                               http_error_message(exc.code or 500))
-        title = _("Not found") if exc.code == 404 else _("Not possible")
-        return render_template("error.html", title=f"{exc.code} {title}",
-                               message=http_error_message(exc.code or 500)), exc.code
+        return error_page(exc.code or 500)

@@ -24,6 +24,7 @@ MATRIX = {
     "create_consultation": {"cofacilitator (assigned)", "cofacilitator (other consultation)",
                             "secretariat"},
     "assign_cofacilitators": {"secretariat"},
+    "edit_consultation": {"secretariat"},
     "manage_users": {"secretariat"},
     "manage_delegations": {"secretariat"},
     "manage_own_tokens": {"delegate", "observer", "cofacilitator (assigned)",
@@ -61,7 +62,7 @@ def _allowed(world, actor, action):
     if action == "view_published_version":
         return permissions.can(actor, "view_version", world["published"])
     if action in ("create_version", "publish_version", "edit_draft_version",
-                  "assign_cofacilitators"):
+                  "assign_cofacilitators", "edit_consultation"):
         return permissions.can(actor, action, consultation)
     return permissions.can(actor, action, None)
 

@@ -43,7 +43,7 @@ def build_document(server_url: str) -> dict:
                 "ConsultationSummary": {"type": "object", "properties": {
                     "slug": {"type": "string"}, "title": {"type": "string"},
                     "status": {"type": "string", "enum": ["open", "closed"]},
-                    "url": {"type": "string"}}},
+                    "mandate": {"type": "string"}, "url": {"type": "string"}}},
                 "VersionSummary": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "label": {"type": "string"},
                     "symbol": {"type": "string", "nullable": True},
@@ -100,6 +100,10 @@ def build_document(server_url: str) -> dict:
                     "comments_close_at": {"type": "string", "format": "date-time",
                                           "nullable": True},
                     "publish": {"type": "boolean", "default": False},
+                    "confirm_numbering": {"type": "boolean", "default": False,
+                                          "description": "With publish: publish although "
+                                          "the numbering changes labels (409 "
+                                          "numbering_unconfirmed with warnings otherwise)"},
                     "language": {"type": "string", "enum": list(UN_LANGUAGES),
                                  "description": "The language of the text; default that of "
                                                 "the version before (English to begin with)"}}},
@@ -189,6 +193,14 @@ def build_document(server_url: str) -> dict:
                 "operationId": "publishVersion", "security": [{"bearer": []}],
                 "parameters": [{"name": "id", "in": "path", "required": True,
                                 "schema": {"type": "integer"}}],
+                "description": "A draft whose numbering changes labels (duplicate or "
+                               "out-of-order numbers, labels built otherwise than in the "
+                               "previous version) is refused with 409 numbering_unconfirmed "
+                               "and error.warnings (kind, number, previous, labels, lines, "
+                               "renames: from, to; message) until confirm_numbering is true.",
+                "requestBody": {"required": False, "content": {"application/json": {
+                    "schema": {"type": "object", "properties": {
+                        "confirm_numbering": {"type": "boolean", "default": False}}}}}},
                 "responses": {"200": {"description": "The published version",
                                       "content": _json("Version")},
                               **_error_responses(400, 401, 403, 404, 409)}}},
@@ -243,7 +255,11 @@ def _submission_schemas() -> dict:
             "proposed_diff_html": {**_NULLABLE_STRING,
                                    "description": "Amendments: the proposal as word-level "
                                                   "changes (<ins>, <del>) against the "
-                                                  "paragraph's text"},
+                                                  "paragraph's text, both rendered "
+                                                  "(italics, links)"},
+            "proposed_html": {**_NULLABLE_STRING,
+                              "description": "Amendments: the proposed wording rendered to "
+                                             "safe HTML, without change marks"},
             "author": {"type": "string", "description": "The author's name"},
             "delegation": {"type": "object", "properties": {
                 "code": {"type": "string", "example": "FRA"}, "name": {"type": "string"}}},
@@ -288,6 +304,7 @@ def _submission_schemas() -> dict:
                                                      "first edit…"},
         "body": {"type": "string"}, "html": {"type": "string"},
         "proposed_text": _NULLABLE_STRING, "proposed_diff_html": _NULLABLE_STRING,
+        "proposed_html": _NULLABLE_STRING,
         "written_at": {"type": "string", "format": "date-time"},
         "replaced_at": {"type": "string", "format": "date-time"}}}
     return {
@@ -393,6 +410,11 @@ def _submission_paths() -> dict:
             "patch": {
                 "summary": "Edit one's own submission while the period is open; the "
                            "earlier text is kept in revisions",
+                "description": "409 (with the reason in the message) when the period has "
+                               "closed, the revision is stale, or the submission is a "
+                               "proposal the co-facilitators have decided on (any "
+                               "disposition but pending): its wording and explanation are "
+                               "then frozen until the disposition is set back to pending.",
                 "operationId": "editComment", **write,
                 "parameters": _id_parameter("Submission id"),
                 "requestBody": {"required": True, "content": _json("SubmissionEdit")},
@@ -402,6 +424,9 @@ def _submission_paths() -> dict:
         "/comments/{id}/withdraw": {"post": {
             "summary": "Withdraw one's own submission (a support: any member of the "
                        "delegation); it stays in the record, marked withdrawn",
+            "description": "409 when already withdrawn, when the period has closed, or "
+                           "when the proposal (or, for a support, the proposal supported) "
+                           "has a disposition other than pending.",
             "operationId": "withdrawComment", **write,
             "parameters": _id_parameter("Submission id"),
             "responses": {"200": {"description": "The withdrawn submission",
@@ -424,6 +449,8 @@ def _search_schemas() -> dict:
             "id": {"type": "integer", "description": "Submission id, or paragraph id for "
                                                     "type paragraph"},
             "url": {"type": "string", "description": "Its permanent page"},
+            "title": {"type": "string", "description": "Plain text: the opening words of "
+                                                      "the paragraph or submission"},
             "snippet": {"type": "string", "description": "HTML: the text escaped, matched "
                                                         "words in <mark>"},
             "delegation": {"type": "object", "nullable": True, "properties": {
@@ -441,6 +468,11 @@ def _search_schemas() -> dict:
             "query": {"type": "string"}, "total": {"type": "integer"},
             "page": {"type": "integer"}, "per_page": {"type": "integer"},
             "pages": {"type": "integer"}, "sort": {"type": "string"},
+            "scope": {"type": "string", "enum": ["latest", "all"]},
+            "total_all_versions": {"type": "integer", "nullable": True,
+                                   "description": "With scope latest: the total if the text "
+                                                  "of earlier versions were searched too "
+                                                  "(scope=all); null otherwise"},
             "filters": {"type": "object"},
             "results": {"type": "array", "items": _ref("SearchResult")},
             "suggestion": {"type": "string", "nullable": True,
@@ -480,6 +512,11 @@ def _search_paths() -> dict:
             param("to", "Last day (YYYY-MM-DD)", {"type": "string", "format": "date"}),
             param("sort", "relevance (default) or date", {"type": "string",
                                                            "enum": ["relevance", "date"]}),
+            param("scope", "all (default): the text of every published version, and "
+                           "every submission; latest: the text of each consultation's "
+                           "newest published version only (the search page's default). "
+                           "A version filter searches that version whatever the scope",
+                  {"type": "string", "enum": ["latest", "all"]}),
             param("page", "Page number, from 1", {"type": "integer", "minimum": 1}),
             param("per_page", "Results per page, at most 100",
                   {"type": "integer", "minimum": 1, "maximum": 100}),

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from consult.auth import services
+from consult.auth.delegation_page import PER_PAGE, delegation_submissions
 from consult.auth.forms import (
     ChangePasswordForm,
     DelegationForm,
@@ -234,17 +235,16 @@ def delegations():
 
 @bp.route("/delegations/<code>")
 def delegation(code: str):
-    """The public page of one delegation."""
+    """The public page of one delegation: its names and what it submitted, with excerpts."""
     try:
         found = services.get_delegation(code)
     except ServiceError:
-        abort(404)
-    from consult.comments.services import list_delegation_submissions
-
+        abort(404)  # an unknown code is a missing page here, not a form error
     raw = request.args.get("page", "1")
     page = int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 else 1
-    submissions, total = list_delegation_submissions(current_user, found, page=max(page, 1))
+    page = max(page, 1)
+    submissions, total = delegation_submissions(current_user, found, page=page)
     if page > 1 and not submissions:
         abort(404)  # past the last page
     return render_template("auth/delegation.html", delegation=found, submissions=submissions,
-                           total=total, page=max(page, 1), pages=max(1, -(-total // 100)))
+                           total=total, page=page, pages=max(1, -(-total // PER_PAGE)))

@@ -186,7 +186,12 @@ class Paragraph(Base):
 
         Labels never contain "_", so this is one-to-one (OP1(1) → OP1_1, OP11 → OP11).
         """
-        return self.label.replace("(", "_").replace(")", "").replace(" ", "")
+        return paragraph_anchor(self.label)
+
+
+def paragraph_anchor(label: str) -> str:
+    """The fragment identifier for a paragraph label, for lists that load labels only."""
+    return label.replace("(", "_").replace(")", "").replace(" ", "")
 
 
 class VersionTranslation(Base):
