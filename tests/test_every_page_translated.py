@@ -252,9 +252,15 @@ def _pages(site) -> list[tuple[str, str, str]]:
         ("paragraph", "public", f"{gpa}/versions/{rev1}/paragraphs/OP1"),
         ("paragraph (delegate)", "delegate", f"{gpa}/versions/{rev1}/paragraphs/OP1"),
         ("paragraph (staff)", "staff", f"{gpa}/versions/{rev1}/paragraphs/OP1"),
+        ("paragraph with sub-paragraphs", "public", f"{gpa}/versions/{rev1}/paragraphs/OP2"),
+        ("sub-paragraph", "public", f"{gpa}/versions/{rev1}/paragraphs/OP2_a"),
+        ("error 404 (no such paragraph to jump to)", "public",
+         f"{gpa}/versions/{rev1}?to=OP99"),
         ("submission", "public", f"{gpa}/submissions/{site['amendment'].id}"),
         ("submission (staff)", "staff", f"{gpa}/submissions/{site['amendment'].id}"),
         ("submission edit", "delegate", f"{gpa}/submissions/{site['reply'].id}/edit"),
+        ("withdraw confirmation", "delegate",
+         f"{gpa}/submissions/{site['reply'].id}/withdraw"),
         ("statements", "public", f"{gpa}/versions/{rev1}/statements"),
         ("statements (delegate)", "delegate", f"{gpa}/versions/{rev1}/statements"),
         ("compare chooser", "public", f"{gpa}/compare"),
@@ -268,11 +274,14 @@ def _pages(site) -> list[tuple[str, str, str]]:
         ("accounts", "secretariat", "/admin/users"),
         ("account (secretariat view)", "secretariat", f"/admin/users/{site['fra'].id}"),
         ("new consultation", "secretariat", "/consultations/new"),
+        ("consultation edit", "secretariat", f"{gpa}/edit"),
+        ("error 403 (who may)", "delegate", "/consultations/new"),
         ("moderation log", "public", "/moderation-log"),
         ("consultation log", "public", f"{gpa}/log"),
         ("data dictionary", "public", f"{gpa}/data"),
         ("search with results", "public", "/search?q=States"),
         ("search without results", "public", "/search?q=zqxjnowhere"),
+        ("search of every version", "public", "/search?q=States&scope=all"),
         ("login", "public", "/login"),
         ("my account", "delegate", "/account"),
         ("error 404", "public", "/no/such/page"),
@@ -330,7 +339,7 @@ def test_no_english_interface_text_on_any_page(app, site, lang):
     found, rendered = {}, set()
     for name, who, address in _pages(site):
         response = clients[who].get(_in_language(address, lang))
-        expected = 404 if name.startswith("error 404") else 200
+        expected = int(name[6:9]) if name.startswith("error ") else 200
         if response.status_code != expected:
             found[name] = [f"HTTP {response.status_code} at {address}"]
             continue
@@ -354,6 +363,16 @@ def test_no_english_interface_text_on_any_page(app, site, lang):
     english = english_in(interface_text(preview.get_data(as_text=True), lang), strings)
     if english:
         found["new version preview"] = english
+    # The confirmations asked before publishing or discarding a draft (a first POST).
+    draft_path = f"/consultations/gpa/versions/{site['draft'].id}"
+    for name, action in (("publish confirmation", "publish"),
+                         ("discard confirmation", "discard")):
+        asked = staff.post(f"{draft_path}/{action}?lang={lang}",
+                           data={"csrf_token": csrf_token(staff, f"{draft_path}/review")})
+        assert asked.status_code == 200, asked.get_data(as_text=True)
+        english = english_in(interface_text(asked.get_data(as_text=True), lang), strings)
+        if english:
+            found[name] = english
 
     # Every HTML page type of the application is in the list above.
     pages = {rule.endpoint for rule in app.url_map.iter_rules()
