@@ -8,20 +8,18 @@ hundreds of thousands across consultations.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
-from html import unescape
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from consult import permissions
 from consult.auth.models import Delegation
 from consult.comments.models import Disposition, Submission, SubmissionKind
 from consult.db import db
 from consult.drafts.models import (Consultation, Paragraph, Version, VersionStatus,
                                    paragraph_anchor)
-from consult.markdown import render_user_markdown
+from consult.comments.services import visible_everywhere_filter
+from consult.comments.wording import markdown_plain
 
 PER_PAGE = 50
 EXCERPT_CHARS = 200
@@ -29,10 +27,6 @@ EXCERPT_CHARS = 200
 # once markup and link addresses are gone, and never a whole long statement.
 SOURCE_CHARS = 800
 
-# Block elements end a word; inline ones (emphasis, links) do not.
-_BLOCK_TAG = re.compile(r"</?(?:p|li|ul|ol|h[1-6]|blockquote|pre|table|thead|tbody|tr|td|th|"
-                        r"br|hr)\b[^>]*>", re.I)
-_ANY_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -67,8 +61,7 @@ class DelegationSubmission:
 def plain_excerpt(markdown: str | None, *, truncated: bool = False,
                   limit: int = EXCERPT_CHARS) -> str:
     """Plain text from Markdown, cut at a word boundary near `limit` characters."""
-    html = render_user_markdown(markdown or "")
-    text = " ".join(unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub(" ", html))).split())
+    text = " ".join(markdown_plain(markdown).split())
     if len(text) <= limit and not truncated:
         return text
     cut = text[:limit]
@@ -79,23 +72,12 @@ def plain_excerpt(markdown: str | None, *, truncated: bool = False,
     return cut.rstrip(" ,;:") + "…"
 
 
-def _visible(user):
-    """Public rows, and the hidden ones this user moderates or wrote."""
-    public = Submission.is_hidden.is_(False) & Submission.under_hidden.is_(False)
-    if not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
-        return public
-    runs = [c.id for c in db.session.scalars(select(Consultation))
-            if permissions.can(user, "moderate_submissions", c)]
-    return or_(public, Submission.author_id == user.id,
-               Submission.consultation_id.in_(runs) if runs else false())
-
-
 def delegation_submissions(user, delegation: Delegation, *, page: int = 1,
                            per_page: int = PER_PAGE) -> tuple[list[DelegationSubmission], int]:
     """One page of the submissions of a delegation this user may see, newest first, and
     how many there are."""
     conditions = (Submission.delegation_id == delegation.id,
-                  Version.status != VersionStatus.draft, _visible(user))
+                  Version.status != VersionStatus.draft, visible_everywhere_filter(user))
     total = db.session.scalar(
         select(func.count(Submission.id))
         .join(Version, Version.id == Submission.version_id).where(*conditions)) or 0

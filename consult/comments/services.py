@@ -14,7 +14,7 @@ import limits
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import exists, func, select, true, update
+from sqlalchemy import exists, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -28,7 +28,7 @@ from consult.comments.models import (
 )
 from consult.comments.wording import is_unchanged, marked_html, wording_runs
 from consult.db import db, utcnow
-from consult.drafts.models import Paragraph, Version, VersionStatus
+from consult.drafts.models import Consultation, Paragraph, Version, VersionStatus
 from consult.drafts.services import is_open_for_comment
 from consult.errors import Conflict, Invalid, NotFound, ServiceError, TooMany
 from consult.markdown import render_user_markdown
@@ -704,16 +704,12 @@ def replies_to(user, submission: Submission) -> list[ThreadItem]:
     return found.replies if found else []
 
 
-def list_delegation_submissions(user, delegation, *, page: int = 1, per_page: int = 100
-                                ) -> tuple[list[Submission], int]:
-    """One page of a delegation's public submissions, newest first, and how many there are."""
-    query = (select(Submission).join(Version, Version.id == Submission.version_id)
-             .where(Submission.delegation_id == delegation.id,
-                    Version.status != VersionStatus.draft, _not_concealed()))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.options(selectinload(Submission.version).selectinload(Version.consultation),
-                      selectinload(Submission.paragraph))
-        .order_by(Submission.created_at.desc(), Submission.id.desc())
-        .offset((page - 1) * per_page).limit(per_page))
-    return list(rows), total
+def visible_everywhere_filter(user):
+    """`_visible_filter` across consultations (a delegation's page): public rows, and the
+    hidden ones in the consultations this user moderates or that the user wrote."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
+        return _not_concealed()
+    moderated = [c.id for c in db.session.scalars(select(Consultation))
+                 if permissions.can(user, "moderate_submissions", c)]
+    return or_(_not_concealed(), Submission.author_id == user.id,
+               Submission.consultation_id.in_(moderated) if moderated else false())

@@ -2,6 +2,7 @@
 
 import re
 
+from consult.auth.delegation_page import delegation_submissions
 from consult.comments import services as comments
 from consult.db import db
 from consult.moderation.services import hide_submission
@@ -74,9 +75,8 @@ def test_a_delegation_page_reaches_everything_it_submitted(client, version, fra,
     posted = [comments.post_comment(fra, op1, f"Comment {n}.") for n in range(5)]
     hide_submission(staff, posted[0], reason_code="duplicate")
     db.session.commit()
-    first, total = comments.list_delegation_submissions(None, fra.delegation, page=1,
-                                                        per_page=3)
-    second, _ = comments.list_delegation_submissions(None, fra.delegation, page=2, per_page=3)
+    first, total = delegation_submissions(None, fra.delegation, page=1, per_page=3)
+    second, _ = delegation_submissions(None, fra.delegation, page=2, per_page=3)
     assert total == 4
     assert [s.id for s in first + second] == [s.id for s in reversed(posted[1:])]
     page = client.get("/delegations/FRA").get_data(as_text=True)

@@ -5,34 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 from sqlalchemy import event, insert
 
 from consult.auth.models import Delegation
 from consult.comments import services as comments
 from consult.comments.models import Submission
 from consult.db import db, utcnow
-from consult.drafts import services as drafts
 from consult.moderation.services import hide_submission, set_disposition
-from tests.conftest import SMALL_DRAFT, login
-
-
-@pytest.fixture
-def version(consultation, staff):
-    found = drafts.create_version(staff, consultation, label="Zero draft", text=SMALL_DRAFT,
-                                  comments_close_at=utcnow() + dt.timedelta(days=10),
-                                  publish=True)
-    db.session.commit()
-    return found
-
-
-@pytest.fixture
-def fra(make_user):
-    return make_user("delegate", delegation="FRA", name="Delegate of France")
-
-
-def paragraph(version, label):
-    return next(p for p in version.paragraphs if p.label == label)
+# The published zero draft, France's delegate and the paragraph finder of the comments tests.
+from tests.comments.conftest import fra, paragraph, version  # noqa: F401
+from tests.conftest import login
 
 
 def rows_of(html: str) -> list[str]:

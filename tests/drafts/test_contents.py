@@ -1,26 +1,16 @@
 """Finding a paragraph in a long text: contents, "jump to paragraph", distinct link names,
 and the page of a chapeau paragraph showing its sub-paragraphs (issue 13, item 10)."""
 
-import datetime as dt
 import re
 from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import event
 
-from consult.db import db, utcnow
+from consult.db import db
 from consult.drafts import services as drafts
 from consult.drafts.reading import find_paragraph
-from tests.conftest import SMALL_DRAFT
-
-
-@pytest.fixture
-def version(consultation, staff):
-    found = drafts.create_version(staff, consultation, label="Zero draft", text=SMALL_DRAFT,
-                                  comments_close_at=utcnow() + dt.timedelta(days=10),
-                                  publish=True)
-    db.session.commit()
-    return found
+from tests.comments.conftest import version  # noqa: F401  (the published zero draft)
 
 
 def page(client, version, query=""):
