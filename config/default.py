@@ -25,6 +25,22 @@ SEARCH_INDEX_PATH = None
 #   node to feed that node's index.
 SEARCH_UPDATES = "background"
 
+# How many conversations (a comment or proposal with its replies) a thread page shows at a
+# time; the busiest paragraphs draw thousands, which one page could not carry.
+THREADS_PER_PAGE = 20
+
+# How many proposals a page of the compilation text holds at most. Pages are runs of whole
+# paragraphs (a paragraph with more proposals than this is a page of its own). 400 keeps a
+# realistic consultation (a few hundred proposals) on one page that prints as one document,
+# as before pages existed, and about half a megabyte of HTML; the busiest (tens of
+# thousands) are read a page at a time, or whole, streamed, to print (?all=1).
+COMPILATION_PROPOSALS_PER_PAGE = 400
+
+# Bytes of rendered public pages each app process keeps, keyed by their validator (the
+# change clock, the address, the language): a burst of readers after a new revision costs
+# one render per process. 0 keeps none (every page is rendered; 304s still answer early).
+PAGE_CACHE_BYTES = 32 * 1024 * 1024
+
 # How many submissions one user may post, in Flask-Limiter notation ("30 per minute",
 # "200/hour"). Counted in the database, so it holds across any number of app processes.
 POST_RATE_LIMIT = "30 per minute"

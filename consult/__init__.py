@@ -14,6 +14,19 @@ LANGUAGE_COOKIE = "lang"
 SEARCH_ENDPOINTS = {"search.search", "api.search"}
 
 
+def reader_locale(request, languages, *, asked: bool = True) -> str:
+    """The language of a reader who is not logged in: ?lang= (unless it is search's
+    filter), then the language cookie, then the browser's preference (see select_locale)."""
+    if asked and request.path not in ("/search", "/api/v1/search"):
+        chosen = request.args.get("lang")
+        if chosen in languages:
+            return chosen
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
 def create_app(test_config: dict | None = None, instance: str | Path | None = None) -> Flask:
     """Build the application: configuration layers, extensions, blueprints, commands."""
     instance = Path(instance).resolve() if instance else instance_path()
@@ -37,9 +50,10 @@ def create_app(test_config: dict | None = None, instance: str | Path | None = No
     _init_extensions(app)
     _register_blueprints(app)
 
-    from consult import security, web
+    from consult import page_cache, security, web
     security.init_app(app)
     web.init_app(app)
+    page_cache.init_app(app)  # after web: see its docstring
 
     from consult.cli import register_commands
     register_commands(app)
@@ -83,10 +97,9 @@ def _init_extensions(app: Flask) -> None:
         user = current_user._get_current_object() if current_user else None
         saved = getattr(user, "language", None) if getattr(user, "is_authenticated", False) \
             else None
-        for choice in (saved, request.cookies.get(LANGUAGE_COOKIE)):
-            if choice in languages:
-                return choice
-        return request.accept_languages.best_match(languages) or "en"
+        if saved in languages:
+            return saved
+        return reader_locale(request, languages, asked=False)
 
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))

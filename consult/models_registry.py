@@ -6,3 +6,4 @@ from consult.drafts.models import (Consultation, Paragraph, ParagraphKey,  # noq
 from consult.comments.models import Submission, SubmissionRevision  # noqa: F401
 from consult.moderation.models import LogEntry  # noqa: F401
 from consult.search.models import SearchOutbox  # noqa: F401
+from consult.change_clock import ChangeClock  # noqa: F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 
@@ -13,6 +14,22 @@ from consult import create_app
 from consult.db import Base, db
 
 TEST_PASSWORD = "correct horse battery"
+
+
+@contextlib.contextmanager
+def later_schema(engine):
+    """For a migration test that writes old data with today's services: the columns and
+    tables added by later migrations, which those services write, exist only while the data
+    is made, then are taken away again, leaving the old schema for the migration under
+    test. (A column added here has no index or key, so that every database can drop it.)"""
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE submission ADD COLUMN root_id INTEGER"))
+        connection.execute(text("CREATE TABLE change_clock (id INTEGER PRIMARY KEY, "
+                                "seq BIGINT NOT NULL)"))
+    yield
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE submission DROP COLUMN root_id"))
+        connection.execute(text("DROP TABLE change_clock"))
 
 
 def _reset_postgres_schema(url: str) -> None:

@@ -297,8 +297,16 @@ def _submission_schemas() -> dict:
         "paragraph_label": _NULLABLE_STRING,
         "paragraph_key": _NULLABLE_STRING,
         "count": {"type": "integer",
-                  "description": "Submissions shown, replies included, supports not"},
-        "submissions": {"type": "array", "items": _ref("ThreadedSubmission")}}}
+                  "description": "Submissions of the whole thread (every page), replies "
+                                 "included, supports not"},
+        "submissions": {"type": "array", "items": _ref("ThreadedSubmission"),
+                        "description": "The conversations of this page, with all their "
+                                       "replies"},
+        "conversations": {"type": "integer",
+                          "description": "Conversations (top submissions) in all pages"},
+        "page": {"type": "integer"}, "pages": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "order": {"type": "string", "enum": ["activity", "oldest"]}}}
     revision = {"type": "object", "properties": {
         "number": {"type": "integer", "description": "0: the original text, 1: after the "
                                                      "first edit…"},
@@ -319,11 +327,17 @@ def _submission_schemas() -> dict:
         "ParagraphThreads": {"allOf": [_ref("Thread"), {"type": "object", "properties": {
             "earlier": {"type": "array", "items": _ref("Thread"),
                         "description": "Threads on the same paragraph (key) in earlier "
-                                       "versions, newest first"}}}]},
+                                       "versions, newest first: the first page of each"}}}]},
         "VersionThreads": {"allOf": [_ref("Thread"), {"type": "object", "properties": {
-            "detached": {"type": "array", "items": _ref("Thread"),
+            "detached": {"type": "array", "items": {"allOf": [_ref("Thread"), {
+                "type": "object", "properties": {
+                    "delegations": {"type": "array", "items": {"type": "string"},
+                                    "description": "Who started its conversations"},
+                    "comments_url": {"type": "string", "format": "uri",
+                                     "description": "The whole thread, a page at a time"}}}]},
                          "description": "Threads on paragraphs of earlier versions that "
-                                        "this version no longer has"}}}]},
+                                        "this version no longer has: the first page of "
+                                        "each"}}}]},
         "NewSubmission": {"type": "object", "additionalProperties": False, "properties": {
             "kind": {"type": "string", "enum": ["comment", "amendment", "support"],
                      "default": "comment"},
@@ -355,6 +369,26 @@ def _submission_schemas() -> dict:
     }
 
 
+def _thread_page_parameters(with_language: bool = False) -> list:
+    """?page=, ?per_page=, ?order= (and ?in=) of a thread read a page at a time."""
+    found = [
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                   "default": 1}},
+        {"name": "per_page", "in": "query", "description": "Conversations per page",
+         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+        {"name": "order", "in": "query",
+         "description": "activity: newest visible submission first; oldest: in the order "
+                        "the conversations were started",
+         "schema": {"type": "string", "enum": ["activity", "oldest"],
+                    "default": "oldest"}}]
+    if with_language:
+        found.append({"name": "in", "in": "query",
+                      "description": "Only the conversations started in this language",
+                      "schema": {"type": "string",
+                                 "enum": ["en", "fr", "es", "ru", "ar", "zh"]}})
+    return found
+
+
 def _submission_paths() -> dict:
     """Paths of threads, submissions, edits and withdrawals."""
     write = {"security": [{"bearer": []}]}
@@ -366,7 +400,8 @@ def _submission_paths() -> dict:
                 "summary": "The visible thread on a paragraph, and those on the same "
                            "paragraph in earlier versions",
                 "operationId": "getParagraphComments",
-                "parameters": _id_parameter("Paragraph id"),
+                "parameters": _id_parameter("Paragraph id") + _thread_page_parameters(
+                    with_language=True),
                 "responses": {"200": {"description": "Threads",
                                       "content": _json("ParagraphThreads")},
                               **changing, **_error_responses(404)}},
@@ -385,7 +420,7 @@ def _submission_paths() -> dict:
                 "summary": "General statements on a version with their replies, and "
                            "threads left detached by earlier versions' removed paragraphs",
                 "operationId": "getVersionComments",
-                "parameters": _id_parameter("Version id"),
+                "parameters": _id_parameter("Version id") + _thread_page_parameters(),
                 "responses": {"200": {"description": "Threads",
                                       "content": _json("VersionThreads")},
                               **changing, **_error_responses(404)}},

@@ -81,7 +81,35 @@ def _thread_data(thread: services.Thread) -> dict:
         "paragraph_key": thread.paragraph.key.key if thread.paragraph else None,
         "count": thread.count,
         "submissions": [submission_data(item) for item in thread.items],
+        # The conversations come a page at a time (?page=, ?per_page=, ?order=).
+        "conversations": thread.conversations,
+        "page": thread.page,
+        "pages": thread.pages,
+        "per_page": thread.per_page,
+        "order": thread.order,
     }
+
+
+def _page_args() -> dict:
+    """?page=, ?per_page= (at most 100) and ?order= (activity, oldest) of a thread."""
+    from consult.api.moderation import _int_arg
+
+    per_page = _int_arg("per_page", 0) or None
+    if per_page is not None and per_page > 100:
+        raise Invalid(_("'%(field)s' must be between 1 and 100.", field="per_page"),
+                      field="per_page")
+    # The API keeps the order it always had (conversations as they were started); the
+    # pages put the newest activity first.
+    return {"page": _int_arg("page", 1), "per_page": per_page,
+            "order": request.args.get("order") or "oldest"}
+
+
+def _detached_data(thread: services.DetachedThread) -> dict:
+    """A thread left on a paragraph this version dropped: counted, and where to read it."""
+    first, _earlier = services.paragraph_threads(api_user(), thread.paragraph)
+    return dict(_thread_data(first), delegations=thread.delegations,
+                comments_url=url_for("api.paragraph_comments",
+                                     paragraph_id=thread.paragraph.id, _external=True))
 
 
 def _revision_data(revision) -> dict:
@@ -167,7 +195,10 @@ def paragraph_comments(paragraph_id: int):
     """The visible thread on a paragraph, and those on its earlier versions (same key)."""
     user = api_user()
     paragraph = _load_paragraph(user, paragraph_id)
-    current, earlier = services.paragraph_threads(user, paragraph)
+    args = _page_args()
+    current, earlier = services.paragraph_threads(user, paragraph, request.args.get("in"),
+                                                  earlier_items=args["per_page"] or 20,
+                                                  **args)
     payload = _thread_data(current)
     payload["earlier"] = [_thread_data(thread) for thread in earlier]
     return _changing_response(payload)
@@ -188,8 +219,8 @@ def version_comments(version_id: int):
     """General statements on a version with their replies, and detached threads."""
     user = api_user()
     version = get_version(user, version_id)
-    payload = _thread_data(services.statement_thread(user, version))
-    payload["detached"] = [_thread_data(thread)
+    payload = _thread_data(services.statement_thread(user, version, **_page_args()))
+    payload["detached"] = [_detached_data(thread)
                            for thread in services.detached_threads(user, version)]
     return _changing_response(payload)
 

@@ -51,6 +51,14 @@ class Submission(Base):
               postgresql_where=text("kind = 'support' AND status = 'active'")),
         Index("ix_submission_author_created", "author_id", "created_at"),
         Index("ix_submission_delegation_created", "delegation_id", "created_at"),
+        # The public list of a consultation's submissions, newest first, a page at a time.
+        Index("ix_submission_consultation_created", "consultation_id", "created_at"),
+        # Threads and counts by place (a version's paragraph, or its general statements),
+        # answered from the index alone: the visibility flags, the thread and the time are
+        # in it. (Indexes on the two flags alone misled SQLite's planner into reading half
+        # the table to count one paragraph's submissions; they are gone.)
+        Index("ix_submission_place", "version_id", "paragraph_id", "kind", "is_hidden",
+              "under_hidden", "parent_id", "root_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +69,11 @@ class Submission(Base):
     # The paragraph's key, copied so that later versions find the threads of earlier ones.
     key_id: Mapped[Optional[int]] = mapped_column(ForeignKey("paragraph_key.id"), index=True)
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("submission.id"), index=True)
+    # The top of this submission's thread (None for the top itself), so that a page of
+    # threads loads its replies with one indexed query and orders threads by their newest
+    # activity in the database. Derived (kept by the services, like key_id), so no foreign
+    # key: it is rebuilt from parent_id by the migration that added it.
+    root_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
     kind: Mapped[SubmissionKind] = mapped_column(_enum(SubmissionKind))
     delegation_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -80,7 +93,7 @@ class Submission(Base):
     # Number of edits so far; an edit names the revision it started from (stale edits fail).
     revision: Mapped[int] = mapped_column(Integer, default=0)
     # Moderation: hidden submissions stay stored; only co-facilitators and the author see them.
-    is_hidden: Mapped[bool] = mapped_column(default=False, index=True)
+    is_hidden: Mapped[bool] = mapped_column(default=False)
     hidden_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     # One of moderation.services.HIDE_REASONS, and the moderator's own words.
     hidden_reason_code: Mapped[Optional[str]] = mapped_column(String(32))
@@ -88,8 +101,7 @@ class Submission(Base):
     hidden_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
     # Set on every reply (and support) below a hidden submission, so that no orphan of a
     # hidden thread shows on its own anywhere; kept by the hide and restore services.
-    under_hidden: Mapped[bool] = mapped_column(default=False, server_default=text("false"),
-                                               index=True)
+    under_hidden: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # Amendments only.
     disposition: Mapped[Optional[Disposition]] = mapped_column(_enum(Disposition))
     disposition_note: Mapped[Optional[str]] = mapped_column(Text)

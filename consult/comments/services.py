@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
 from consult import permissions
+from consult.auth.models import Delegation
 from consult.comments.models import (
     Disposition,
     Submission,
@@ -217,7 +218,8 @@ def _new(actor, kind: SubmissionKind, version: Version, paragraph: Paragraph | N
         consultation_id=version.consultation_id, version_id=version.id,
         paragraph_id=paragraph.id if paragraph else None,
         key_id=paragraph.key_id if paragraph else None,
-        parent_id=parent.id if parent else None, kind=kind,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None, kind=kind,
         delegation_id=actor.delegation_id, author_id=actor.id, language=language,
         body=body, body_html=render_user_markdown(body) if body else "",
         proposed_text=proposed_text,
@@ -508,7 +510,9 @@ class ThreadItem:
 
 @dataclasses.dataclass
 class Thread:
-    """The visible conversation on one paragraph (or one version) of one version."""
+    """The visible conversations on one paragraph (or one version) of one version, or one
+    page of them: `items` are the conversations shown, `count` counts every submission of
+    the whole thread (replies included, supports not)."""
 
     version: Version
     paragraph: Paragraph | None
@@ -517,13 +521,21 @@ class Thread:
     # it is narrowed to, if any.
     languages: list[str] = dataclasses.field(default_factory=list)
     language: str | None = None
+    count: int = 0
+    conversations: int = 0  # how many conversations (top submissions) in all
+    page: int = 1
+    per_page: int = 0
+    order: str = "activity"
 
     @property
-    def count(self) -> int:
-        """How many submissions the thread shows (replies included, supports not)."""
-        def walk(items):
-            return sum(1 + walk(i.replies) for i in items)
-        return walk(self.items)
+    def pages(self) -> int:
+        """How many pages of conversations there are."""
+        return max(1, -(-self.conversations // self.per_page)) if self.per_page else 1
+
+
+# How a thread's conversations may be ordered: by their newest visible submission (the
+# default: where the discussion is), or by when each was started.
+THREAD_ORDERS = ("activity", "oldest")
 
 
 def _visible_filter(user, consultation):
@@ -557,65 +569,124 @@ def _link_items(rows: list[Submission]) -> dict[int, ThreadItem]:
     return items
 
 
-def _build_threads(rows: list[Submission]) -> dict[tuple, list[ThreadItem]]:
-    """Group submissions into threads per (version, paragraph): roots in time order.
-
-    A reply whose parent is not among the rows (hidden, say) is left out with it, so no
-    orphan becomes visible on its own.
-    """
-    items = _link_items(rows)
-    roots: dict[tuple, list[ThreadItem]] = defaultdict(list)
-    for item in items.values():
-        s = item.submission
-        if s.parent_id is None:
-            roots[(s.version_id, s.paragraph_id)].append(item)
-    return roots
-
-
 def _rows(user, consultation, *conditions) -> list[Submission]:
     return list(db.session.scalars(
         select(Submission).where(_visible_filter(user, consultation), *conditions)
         .order_by(Submission.created_at, Submission.id)))
 
 
-def paragraph_threads(user, paragraph: Paragraph,
-                      language: str | None = None) -> tuple[Thread, list[Thread]]:
-    """The thread on this paragraph and those on the same key in earlier versions.
+def _per_page(per_page: int | None) -> int:
+    return per_page or current_app.config["THREADS_PER_PAGE"]
+
+
+def _thread_page(user, version: Version, paragraph: Paragraph | None, *, page: int = 1,
+                 per_page: int | None = None, language: str | None = None,
+                 order: str = "activity") -> Thread:
+    """One page of the visible conversations at one place (a paragraph, or a version's
+    general statements), counted and ordered in the database.
+
+    A conversation is a top submission with every visible reply and support below it; only
+    the conversations of the page are loaded. Replies share their top's place.
+    """
+    if order not in THREAD_ORDERS:
+        raise Invalid(_("Unknown order; use activity or oldest."), field="order")
+    if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= 1_000_000:
+        raise Invalid(_("page must be between 1 and 1000000."), field="page")
+    per_page = _per_page(per_page)
+    consultation = version.consultation
+    visible = _visible_filter(user, consultation)
+    place = (Submission.version_id == version.id,
+             Submission.paragraph_id == paragraph.id if paragraph is not None
+             else Submission.paragraph_id.is_(None))
+    tops = [*place, Submission.parent_id.is_(None), Submission.kind.in_(THREAD_KINDS), visible]
+    languages = sorted(db.session.scalars(
+        select(Submission.language).where(*tops, Submission.language.is_not(None))
+        .distinct()))
+    language = language if language in languages else None
+    if language:
+        tops.append(Submission.language == language)
+    conversations = db.session.scalar(select(func.count(Submission.id)).where(*tops))
+    if page > 1 and (page - 1) * per_page >= conversations:
+        raise NotFound(_("There is no page %(page)d.", page=page))
+    thread_of = func.coalesce(Submission.root_id, Submission.id)
+    counted = [*place, Submission.kind != SubmissionKind.support, visible,
+               _no_hidden_ancestor(user, consultation)]
+    if language:
+        counted.append(thread_of.in_(select(Submission.id).where(*tops)))
+    count = db.session.scalar(select(func.count(Submission.id)).where(*counted))
+    if order == "activity":
+        # The newest visible submission of each conversation, supports included: a
+        # conversation somebody just answered or supported comes first.
+        activity = (select(thread_of.label("top"), func.max(Submission.created_at).label("at"))
+                    .where(*place, visible).group_by(thread_of).subquery())
+        chosen = (select(Submission.id).join(activity, activity.c.top == Submission.id)
+                  .where(*tops).order_by(activity.c.at.desc(), Submission.id.desc()))
+    else:
+        chosen = select(Submission.id).where(*tops).order_by(Submission.created_at,
+                                                             Submission.id)
+    ids = list(db.session.scalars(chosen.offset((page - 1) * per_page).limit(per_page)))
+    items = _link_items(_rows(user, consultation, or_(Submission.id.in_(ids),
+                                                      Submission.root_id.in_(ids)))) \
+        if ids else {}
+    return Thread(version, paragraph, [items[i] for i in ids if i in items], languages,
+                  language, count=count, conversations=conversations, page=page,
+                  per_page=per_page, order=order)
+
+
+def paragraph_threads(user, paragraph: Paragraph, language: str | None = None, *,
+                      page: int = 1, per_page: int | None = None, order: str = "activity",
+                      earlier_items: int = 0) -> tuple[Thread, list[Thread]]:
+    """A page of the thread on this paragraph, and the threads on the same key in earlier
+    versions.
 
     Earlier threads come newest version first, each labelled by its own version and
-    paragraph; versions the user may not see are left out. With `language`, only the
-    conversations started in that language (with all their replies).
+    paragraph, with their counts (and, with `earlier_items`, the first that many
+    conversations of each); versions
+    the user may not see are left out. With `language`, only the conversations started in
+    that language (with all their replies).
     """
     version = paragraph.version
     permissions.require(user, "view_version", version)
-    rows = _rows(user, version.consultation, Submission.key_id == paragraph.key_id)
-    roots = _build_threads(rows)
-    languages = sorted({item.submission.language for items in roots.values()
-                        for item in items if item.submission.language})
-    language = language if language in languages else None
-
-    def narrowed(items):
-        return [i for i in items if i.submission.language == language] if language else items
-
-    current = Thread(version, paragraph, narrowed(roots.get((version.id, paragraph.id), [])),
-                     languages, language)
+    current = _thread_page(user, version, paragraph, page=page, per_page=per_page,
+                           language=language, order=order)
+    counts = dict(db.session.execute(
+        select(Submission.paragraph_id, func.count(Submission.id))
+        .join(Version, Version.id == Submission.version_id)
+        .where(Submission.key_id == paragraph.key_id, Version.seq < version.seq,
+               Submission.kind != SubmissionKind.support,
+               _visible_filter(user, version.consultation),
+               _no_hidden_ancestor(user, version.consultation))
+        .group_by(Submission.paragraph_id)).all())
     earlier_paragraphs = db.session.scalars(
         select(Paragraph).join(Version)
-        .where(Paragraph.key_id == paragraph.key_id, Version.seq < version.seq)
-        .order_by(Version.seq.desc()))
-    earlier = [Thread(p.version, p, narrowed(roots[(p.version_id, p.id)]), languages, language)
-               for p in earlier_paragraphs
-               if permissions.can(user, "view_version", p.version)
-               and narrowed(roots.get((p.version_id, p.id), []))]
+        .where(Paragraph.id.in_(counts)).order_by(Version.seq.desc())) if counts else []
+    earlier = []
+    for p in earlier_paragraphs:
+        if not permissions.can(user, "view_version", p.version):
+            continue
+        if earlier_items:
+            shown = _thread_page(user, p.version, p, per_page=earlier_items, order=order,
+                                 language=current.language)
+            if shown.items:
+                earlier.append(shown)
+        else:
+            earlier.append(Thread(p.version, p, [], count=counts[p.id]))
     return current, earlier
 
 
-def statement_thread(user, version: Version) -> Thread:
-    """General statements on a version, with their replies."""
+def statement_thread(user, version: Version, *, page: int = 1, per_page: int | None = None,
+                     order: str = "activity") -> Thread:
+    """A page of the general statements on a version, with their replies."""
     permissions.require(user, "view_version", version)
-    rows = _rows(user, version.consultation, Submission.version_id == version.id,
-                 Submission.paragraph_id.is_(None))
-    return Thread(version, None, _build_threads(rows).get((version.id, None), []))
+    return _thread_page(user, version, None, page=page, per_page=per_page, order=order)
+
+
+def count_statements(user, version: Version) -> int:
+    """How many general statements (not their replies) the user may see on a version."""
+    return db.session.scalar(select(func.count(Submission.id)).where(
+        Submission.version_id == version.id, Submission.paragraph_id.is_(None),
+        Submission.parent_id.is_(None), Submission.kind.in_(THREAD_KINDS),
+        _visible_filter(user, version.consultation)))
 
 
 def count_submissions(user, version: Version) -> dict[int, int]:
@@ -634,20 +705,45 @@ def count_submissions(user, version: Version) -> dict[int, int]:
     return {paragraph_id: count for paragraph_id, count in rows}
 
 
+def _counts_by_paragraph(user, version_ids) -> dict[int, int]:
+    """Visible submissions (supports not) per paragraph of these versions: one grouped
+    query that an index on the place of each submission answers on its own."""
+    if not version_ids:
+        return {}
+    consultation = db.session.get(Version, version_ids[0]).consultation
+    return dict(db.session.execute(
+        select(Submission.paragraph_id, func.count(Submission.id))
+        .where(Submission.version_id.in_(version_ids), Submission.paragraph_id.is_not(None),
+               Submission.kind != SubmissionKind.support,
+               _visible_filter(user, consultation),
+               _no_hidden_ancestor(user, consultation))
+        .group_by(Submission.paragraph_id)).all())
+
+
+def _earlier_versions(version: Version, *, published_only: bool) -> list[int]:
+    query = select(Version.id).where(Version.consultation_id == version.consultation_id,
+                                     Version.seq < version.seq)
+    if published_only:
+        query = query.where(Version.status != VersionStatus.draft)
+    return list(db.session.scalars(query))
+
+
+def _keys_of(paragraph_ids) -> dict[int, int]:
+    """paragraph id → key id, for a few hundred paragraphs at most."""
+    return dict(db.session.execute(select(Paragraph.id, Paragraph.key_id)
+                                   .where(Paragraph.id.in_(list(paragraph_ids)))).all())
+
+
 def count_earlier_submissions(user, version: Version) -> dict[int, int]:
     """Visible submissions made on earlier versions, per paragraph key of this version."""
-    rows = db.session.execute(
-        select(Submission.key_id, func.count(Submission.id))
-        .join(Version, Version.id == Submission.version_id)
-        .where(Submission.consultation_id == version.consultation_id,
-               Version.seq < version.seq, Version.status != VersionStatus.draft,
-               Submission.key_id.in_(
-                   select(Paragraph.key_id).where(Paragraph.version_id == version.id)),
-               Submission.kind != SubmissionKind.support,
-               _visible_filter(user, version.consultation),
-               _no_hidden_ancestor(user, version.consultation))
-        .group_by(Submission.key_id))
-    return {key_id: count for key_id, count in rows}
+    counts = _counts_by_paragraph(user, _earlier_versions(version, published_only=True))
+    present = set(db.session.scalars(select(Paragraph.key_id)
+                                     .where(Paragraph.version_id == version.id)))
+    by_key: dict[int, int] = defaultdict(int)
+    for paragraph_id, key_id in _keys_of(counts).items():
+        if key_id in present:
+            by_key[key_id] += counts[paragraph_id]
+    return dict(by_key)
 
 
 def _no_hidden_ancestor(user, consultation):
@@ -657,24 +753,38 @@ def _no_hidden_ancestor(user, consultation):
     return Submission.under_hidden.is_(False)
 
 
-def detached_threads(user, version: Version) -> list[Thread]:
-    """Threads on paragraphs of earlier versions whose key this version no longer has."""
+@dataclasses.dataclass
+class DetachedThread:
+    """Submissions on a paragraph of an earlier version that this version no longer has."""
+
+    version: Version
+    paragraph: Paragraph
+    count: int  # submissions, replies included, supports not
+    delegations: list  # who started its conversations, by code
+
+
+def detached_threads(user, version: Version) -> list[DetachedThread]:
+    """Threads on paragraphs of earlier versions whose key this version no longer has:
+    counted in the database, newest version first."""
     permissions.require(user, "view_version", version)
-    present = select(Paragraph.key_id).where(Paragraph.version_id == version.id)
-    rows = _rows(user, version.consultation,
-                 Submission.consultation_id == version.consultation_id,
-                 Submission.key_id.is_not(None), Submission.key_id.not_in(present),
-                 Submission.version_id.in_(
-                     select(Version.id).where(Version.consultation_id == version.consultation_id,
-                                              Version.seq < version.seq)))
-    roots = _build_threads(rows)
-    threads = []
-    paragraphs = {p.id: p for p in db.session.scalars(
-        select(Paragraph).where(Paragraph.id.in_({pid for _, pid in roots})))}
-    for (version_id, paragraph_id), items in roots.items():
-        paragraph = paragraphs[paragraph_id]
-        if permissions.can(user, "view_version", paragraph.version):
-            threads.append(Thread(paragraph.version, paragraph, items))
+    counts = _counts_by_paragraph(user, _earlier_versions(version, published_only=False))
+    present = set(db.session.scalars(select(Paragraph.key_id)
+                                     .where(Paragraph.version_id == version.id)))
+    detached = [p for p, key in _keys_of(counts).items() if key not in present]
+    if not detached:
+        return []
+    starters = defaultdict(list)
+    for paragraph_id, code in db.session.execute(
+            select(Submission.paragraph_id, Delegation.code)
+            .join(Delegation, Delegation.id == Submission.delegation_id)
+            .where(Submission.paragraph_id.in_(detached), Submission.parent_id.is_(None),
+                   Submission.kind.in_(THREAD_KINDS),
+                   _visible_filter(user, version.consultation))
+            .distinct().order_by(Delegation.code)):
+        starters[paragraph_id].append(code)
+    threads = [DetachedThread(p.version, p, counts[p.id], starters[p.id])
+               for p in db.session.scalars(select(Paragraph).where(Paragraph.id.in_(detached)))
+               if permissions.can(user, "view_version", p.version)]
     threads.sort(key=lambda t: (-t.version.seq, t.paragraph.position))
     return threads
 
@@ -691,14 +801,10 @@ def supporters_of(submission: Submission) -> list:
 
 
 def replies_to(user, submission: Submission) -> list[ThreadItem]:
-    """The visible replies under one submission, threaded."""
-    if submission.paragraph_id is not None:
-        rows = _rows(user, submission.version.consultation,
-                     Submission.paragraph_id == submission.paragraph_id)
-    else:
-        rows = _rows(user, submission.version.consultation,
-                     Submission.version_id == submission.version_id,
-                     Submission.paragraph_id.is_(None))
+    """The visible replies under one submission, threaded (only its own thread is read)."""
+    top = submission.root_id or submission.id
+    rows = _rows(user, submission.version.consultation,
+                 or_(Submission.id == top, Submission.root_id == top))
     items = _link_items(rows)
     found = items.get(submission.id)
     return found.replies if found else []

@@ -127,10 +127,24 @@ def where_it_is_shown(submission) -> str:
                    _anchor=submission_anchor(submission))
 
 
+# Conversations shown from each earlier version's thread under the current one; the rest
+# are a link away, on that version's own paragraph page.
+EARLIER_SHOWN = 5
+
+
+def page_args() -> dict:
+    """?page= and ?order= of a thread page, as the services take them (bad ones refused
+    there, with a 400 page saying what is accepted)."""
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+    return {"page": page, "order": request.args.get("order") or "activity"}
+
+
 def thread_context(version, paragraph) -> dict:
     """What the thread part of a paragraph page needs."""
     current, earlier = services.paragraph_threads(current_user, paragraph,
-                                                  request.args.get("in"))
+                                                  request.args.get("in"),
+                                                  earlier_items=EARLIER_SHOWN, **page_args())
     return {
         "thread": current, "earlier_threads": earlier,
         "is_open": drafts.is_open_for_comment(version),
@@ -258,7 +272,8 @@ def statements(slug: str, version_id: int):
             db.session.rollback()
             error, status = exc.message, exc.status
             error_for = f"reply-{values['parent_id']}" if values.get("parent_id") else "statement"
-    thread = services.statement_thread(current_user, version)
+    thread = services.statement_thread(current_user, version,
+                                       **(page_args() if request.method == "GET" else {}))
     is_open = drafts.is_open_for_comment(version)
     html = render_template(
         "comments/statements.html", version=version, consultation=version.consultation,

@@ -620,12 +620,14 @@ def generate_submissions(n: int, seed: int, log=print, *, reindex: bool = True) 
     step = SPAN_DAYS * 86400 / max(n, 1)
     next_id = (session.scalar(select(func.max(Submission.id))) or 0) + 1
     threads: dict[int, list[int]] = {}  # paragraph id → ids of answerable comments
+    roots: dict[int, int] = {}  # reply id → id of the top of its thread
     amendments: dict[int, list[tuple]] = {}  # version id → (id, delegation_id, paragraph)
     supported: set[tuple[int, int]] = set()  # (amendment id, delegation id)
     rows: list[dict] = []
     written = 0
     columns_default = {
-        "parent_id": None, "paragraph_id": None, "key_id": None, "proposed_text": None,
+        "parent_id": None, "root_id": None, "paragraph_id": None, "key_id": None,
+        "proposed_text": None,
         "proposed_diff_html": None, "edited_at": None, "withdrawn_at": None, "hidden_at": None,
         "hidden_reason": None, "hidden_reason_code": None, "disposition": None,
         "disposition_note": None,
@@ -671,7 +673,7 @@ def generate_submissions(n: int, seed: int, log=print, *, reindex: bool = True) 
                 supported.add((target[0], author["delegation_id"]))
                 paragraph = target[2]
                 body = "" if rng.random() < 0.6 else writer.opener("support", name, other)
-                row.update(kind=SubmissionKind.support, parent_id=target[0])
+                row.update(kind=SubmissionKind.support, parent_id=target[0], root_id=target[0])
         if kind == "statement":
             body = writer.space.join(
                 [writer.opener("statement", name, rng.choice(groups)["names"][lang])]
@@ -694,6 +696,8 @@ def generate_submissions(n: int, seed: int, log=print, *, reindex: bool = True) 
             thread = threads.get(paragraph["id"])
             if thread and rng.random() < REPLY_SHARE:
                 row["parent_id"] = rng.choice(thread[-20:])
+                row["root_id"] = roots.setdefault(next_id, roots.get(row["parent_id"],
+                                                                    row["parent_id"]))
                 body = writer.space.join([writer.opener("reply", name, other)]
                                          + [writer.sentence(name)
                                             for _ in range(pick_sentences() - 1)])

@@ -123,14 +123,13 @@ def version(slug: str, version_id: int):
     target, jump_error = jump_request(found)  # ?to=op4: "Jump to paragraph"
     if target:
         return redirect(target)
-    statements = comment_services.statement_thread(current_user, found)
     response = _private_if_draft(found, render_template(
         "drafts/version.html", version=found, consultation=found.consultation,
         texts=text_choice(found), jump_error=jump_error,
         is_open=services.is_open_for_comment(found),
         counts=comment_services.count_submissions(current_user, found),
         earlier_counts=comment_services.count_earlier_submissions(current_user, found),
-        statement_count=len(statements.items),  # statements, not their replies
+        statement_count=comment_services.count_statements(current_user, found),
         detached=comment_services.detached_threads(current_user, found)))
     if jump_error:
         response.status_code = 404  # no such paragraph: said beside the form

@@ -325,10 +325,10 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
             .join(Consultation, Consultation.id == Submission.consultation_id)
             .outerjoin(Paragraph, Paragraph.id == Submission.paragraph_id)
             .where(Submission.id.in_(submission_ids))).all()
-        tree = documents.ancestry(submission_ids)
-        under_hidden = documents.hidden_ids(tree, submission_ids)
         for submission, version, paragraph, slug in found:
-            if not _may_see(user, submission, submission.id in under_hidden):
+            # under_hidden is kept by the hide and restore services in the same
+            # transaction: no walk up the thread, one level (one query) at a time.
+            if not _may_see(user, submission, submission.under_hidden):
                 continue
             text = documents.submission_text(submission.body, submission.proposed_text)
             lang = submission.language if submission.language in LANGUAGES else \

@@ -219,8 +219,10 @@ def test_later_versions_show_earlier_threads_and_detached_ones(consultation, sta
         ("Zero draft", "OP1", 1)]
     assert services.count_earlier_submissions(None, rev1) == {op1.key_id: 1}
     detached = services.detached_threads(None, rev1)
-    assert [(t.paragraph.label, t.items[0].submission.body) for t in detached] == [
-        ("OP3", "On a paragraph Rev.1 drops")]
+    assert [(t.paragraph.label, t.count, t.delegations) for t in detached] == [
+        ("OP3", 1, ["NOR"])]
+    shown, _ = services.paragraph_threads(None, detached[0].paragraph)
+    assert [i.submission.body for i in shown.items] == ["On a paragraph Rev.1 drops"]
 
 
 def test_hidden_submissions_are_seen_only_by_moderators_and_the_author(version, fra, nor,

@@ -319,7 +319,8 @@ def test_earlier_threads_keep_supports_and_replies_labelled_by_version(
     rev1 = publish_rev1(staff, consultation)
     services.post_comment(fra, paragraph(rev1, "OP1"), "On Rev.1")
     db.session.commit()
-    current, earlier = services.paragraph_threads(None, paragraph(rev1, "OP1"))
+    current, earlier = services.paragraph_threads(None, paragraph(rev1, "OP1"),
+                                                  earlier_items=5)
     assert [i.submission.body for i in current.items] == ["On Rev.1"]
     assert [t.version.label for t in earlier] == ["Zero draft"]
     assert earlier[0].items[0].supporter_codes == ["NOR"]

@@ -92,7 +92,9 @@ def test_the_contents_add_no_query_per_paragraph(client, version, staff, consult
     long_version = drafts.create_version(staff, consultation, label="Rev.1",
                                          text="# Long\n\n" + many, publish=True)
     db.session.commit()
-    assert count_queries(long_version) <= small + 2
+    # Rev.1 also counts the threads left on the zero draft: a few queries more, whatever
+    # its length; a query per paragraph would add more than a hundred.
+    assert count_queries(long_version) <= small + 6
 
 
 def test_a_chapeau_page_shows_its_subparagraphs_each_with_its_link(client, version):

@@ -18,7 +18,7 @@ from consult.drafts import services as drafts
 from consult.migrate import alembic_config, upgrade_to_head
 from consult.moderation import services as moderation
 from tests.comments.conftest import REV1, paragraph
-from tests.conftest import SMALL_DRAFT, IsolatedClient, _reset_postgres_schema
+from tests.conftest import SMALL_DRAFT, IsolatedClient, _reset_postgres_schema, later_schema
 from tests.moderation.catalog import ARABIC, FRENCH, install_catalog
 
 BEFORE = "a7f3c2d9e1b0"  # the revision before the log stored facts
@@ -170,7 +170,7 @@ def test_old_entries_get_their_facts_and_read_in_french_and_arabic(database_url,
         trigger_before = _trigger(connection)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test", "TESTING": True,
                       "SEARCH_UPDATES": "request"}, instance=tmp_path / "instance")
-    with app.app_context():
+    with later_schema(engine), app.app_context():
         made = _record_before_the_migration(app)
         db.session.remove()
         db.engine.dispose()

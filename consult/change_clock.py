@@ -1,0 +1,107 @@
+"""The change clock: one number that moves, in the same transaction, with every change a
+reader could see.
+
+Public pages are validated against it before anything is rendered (`consult/page_cache.py`):
+a reader who already has the page gets a 304 for the price of one small query, and a burst
+of readers after a new revision costs one render. The clock is moved by the session itself
+(after any flush or bulk statement that wrote a table some page shows), so no service can
+forget it, and it commits or rolls back with the change it counts.
+
+One clock for the whole site, not one per version: a change anywhere renews every page's
+validator. Writes are rare beside reads (a few thousand a day against readers in the
+millions), so a finer clock would save little and could be forgotten by a new feature.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from sqlalchemy import BigInteger, bindparam, event, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from consult.db import Base, UTCDateTime, db, utcnow
+
+# Tables no page shows: writing them does not move the clock (log-in bookkeeping, the
+# search feed's queue, the clock itself).
+UNSEEN_TABLES = frozenset({"change_clock", "login_session", "login_failure", "api_token",
+                           "search_outbox", "alembic_version"})
+_CHANGED = "consult_changed"
+
+
+class ChangeClock(Base):
+    """The one row (id 1) whose `seq` counts committed changes that pages could show."""
+
+    __tablename__ = "change_clock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def _shown(table_name: str | None) -> bool:
+    return table_name is not None and table_name not in UNSEEN_TABLES
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session, flush_context):
+    """A flush that wrote any row some page shows marks the transaction as changing."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if _shown(table) and (obj not in session.dirty or session.is_modified(obj)):
+            session.info[_CHANGED] = True
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state):
+    """So do bulk INSERT, UPDATE and DELETE statements run through the session."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if _shown(getattr(table, "name", None)):
+            state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _advance(session):
+    """Move the clock inside the transaction that is about to commit, if it changed anything."""
+    if session.info.get(_CHANGED) is None:
+        # Changes still pending are flushed by commit after this hook: flush them now, so
+        # that they are counted in this same transaction.
+        if not (session.new or session.dirty or session.deleted):
+            return
+        session.flush()
+        if not session.info.get(_CHANGED):
+            return
+    session.info.pop(_CHANGED, None)
+    advanced = session.execute(update(ChangeClock).where(ChangeClock.id == 1)
+                               .values(seq=ChangeClock.seq + 1))
+    if advanced.rowcount == 0:  # a database made before the clock existed, or emptied
+        session.add(ChangeClock(id=1, seq=1))
+        session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session):
+    session.info.pop(_CHANGED, None)
+
+
+@functools.lru_cache(maxsize=1)
+def _stamp_statement():
+    # Built once: constructing the expression costs more than running it.
+    from consult.drafts.models import Version
+
+    return select(
+        select(ChangeClock.seq).where(ChangeClock.id == 1).scalar_subquery(),
+        select(func.count(Version.id))
+        .where(Version.comments_close_at <= bindparam("now", type_=UTCDateTime()))
+        .scalar_subquery())
+
+
+def current_stamp(connection=None) -> str:
+    """The clock and how many comment deadlines have passed: what a public page depends on
+    besides its address and language (a deadline passing closes a form without any write).
+
+    Read on `connection` if given (the page cache, before any session exists), else in the
+    request's session."""
+    reader = db.session if connection is None else connection
+    row = reader.execute(_stamp_statement(), {"now": utcnow()}).one()
+    return f"{row[0] or 0}.{row[1]}"
