@@ -1,17 +1,34 @@
 """JSON API v1: compilation (API.md is the contract).
 
+Without ?page= the whole compilation is sent, as always, but streamed: written a page of
+paragraphs at a time, so memory stays flat whatever the number of proposals. With ?page=N
+only that page's paragraphs are sent, with the counts of the whole compilation, `page` and
+`pages` (the same pages as the HTML page's).
+
 The routes live on the API blueprint of `consult.api.views`; importing this module adds them.
 """
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+import json
+from collections.abc import Iterable, Iterator
+
+from flask import current_app, jsonify, request, stream_with_context, url_for
 
 from consult.api.participation import submission_data
 from consult.api.views import _cached_json, _iso, api_user, bp
 from consult.comments.models import Disposition
-from consult.drafts.compilation import Compilation, Proposal, compile_version
+from consult.drafts.compilation import (Compilation, Entry, Proposal, Summary,
+                                        compile_version, iter_pages, summarize_version,
+                                        whole_validator)
 from consult.drafts.services import get_version
+
+# The answers change with each proposal, support and disposition: shared caches may keep
+# them (public data only, the same for every caller) but must always revalidate.
+CACHE_CONTROL = "public, no-cache"
+# Part of the whole answer's validator, which does not hash the bytes sent: bumped whenever
+# the JSON written changes shape, so that kept copies are not revalidated in the old one.
+JSON_LAYOUT = "1"
 
 
 def proposal_data(proposal: Proposal) -> dict:
@@ -23,49 +40,114 @@ def proposal_data(proposal: Proposal) -> dict:
     return data
 
 
-def compilation_data(compilation: Compilation) -> dict:
-    """The whole compilation: the version, counts, and every paragraph with its proposals."""
-    version = compilation.version
+def paragraph_data(entry: Entry) -> dict:
+    """One paragraph of the compilation with its proposals."""
+    return {
+        "id": entry.paragraph.id,
+        "key": entry.paragraph.key.key,
+        "label": entry.paragraph.label,
+        "kind": entry.paragraph.kind.value,
+        "text": entry.paragraph.text,
+        "html": entry.paragraph.html,
+        "proposals": [proposal_data(p) for p in entry.proposals],
+    }
+
+
+def compilation_head(found: Compilation | Summary) -> dict:
+    """Everything but the paragraphs: the version, the counts of the whole compilation,
+    its links, and how many pages it has (`page`: the one sent, None when whole)."""
+    version = found.version
     slug = version.consultation.slug
+    page = found.page if isinstance(found, Compilation) else None
     return {
         "consultation": slug,
-        "language": compilation.language,
+        "language": found.language,
         "version": {"id": version.id, "label": version.label, "symbol": version.symbol,
                     "status": version.status.value},
-        "counts": dict(compilation.counts),
-        "proposal_count": compilation.proposal_count,
-        "withdrawn_count": compilation.withdrawn_count,
-        "last_changed_at": _iso(compilation.last_changed_at),
+        "counts": dict(found.counts),
+        "proposal_count": found.proposal_count,
+        "withdrawn_count": found.withdrawn_count,
+        "last_changed_at": _iso(found.last_changed_at),
         "url": url_for("drafts.compilation", slug=slug, version_id=version.id,
                        _external=True),
         "docx_url": url_for("drafts.compilation_docx", slug=slug, version_id=version.id,
                             _external=True),
-        "paragraphs": [{
-            "id": entry.paragraph.id,
-            "key": entry.paragraph.key.key,
-            "label": entry.paragraph.label,
-            "kind": entry.paragraph.kind.value,
-            "text": entry.paragraph.text,
-            "html": entry.paragraph.html,
-            "proposals": [proposal_data(p) for p in entry.proposals],
-        } for entry in compilation.entries],
+        "page": page.number if page else None,
+        "pages": len(found.pages),
     }
+
+
+def compilation_data(compilation: Compilation) -> dict:
+    """The compilation as loaded (whole, or one page): its head and its paragraphs."""
+    return {**compilation_head(compilation),
+            "paragraphs": [paragraph_data(entry) for entry in compilation.entries]}
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def iter_compilation_json(summary: Summary, parts: Iterable[Compilation]) -> Iterator[str]:
+    """The whole compilation as one JSON document (compilation_data's shape), in pieces:
+    the head first, then each paragraph as its page is read. The head is made at once,
+    while the summary's rows are still those of the caller's session."""
+    head = _dumps(compilation_head(summary))
+    return _json_pieces(head[:-1] + ',"paragraphs":[', parts)  # the head's object left open
+
+
+def _json_pieces(opening: str, parts: Iterable[Compilation]) -> Iterator[str]:
+    yield opening
+    first = True
+    for part in parts:
+        for entry in part.entries:
+            yield ("" if first else ",") + _dumps(paragraph_data(entry))
+            first = False
+    yield "]}"
+
+
+def _page_arg() -> int | None:
+    """?page= as a number, None when absent; what is not a number is refused."""
+    from consult.api.moderation import _int_arg
+
+    return _int_arg("page", 0) if "page" in request.args else None
 
 
 @bp.get("/versions/<int:version_id>/compilation")
 def version_compilation(version_id: int):
-    """Every paragraph with its public proposals, attributed, with supporters and dispositions."""
+    """Every paragraph with its public proposals, attributed, with supporters and
+    dispositions: the whole compilation, streamed, or one page of it (?page=N)."""
     user = api_user()
     version = get_version(user, version_id)
-    payload = compilation_data(compile_version(user, version, request.args.get("lang")))
+    page = _page_arg()
+    if page is None:
+        return _whole_compilation(user, version)
+    payload = compilation_data(compile_version(user, version, request.args.get("lang"),
+                                               page=page))
     if not version.is_public:
         response = jsonify(payload)
         response.headers["Cache-Control"] = "private, no-store"
         return response
     response = _cached_json(payload)
-    # The same for every caller (public data only), but it changes with each proposal,
-    # support and disposition: shared caches may keep it, always revalidated.
-    response.headers["Cache-Control"] = "public, no-cache"
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def _whole_compilation(user, version):
+    """The whole compilation, streamed a page at a time; a 304 costs no proposal read."""
+    found = summarize_version(user, version, request.args.get("lang"))
+    etag = (whole_validator(found, f"json|{JSON_LAYOUT}", request.url_root)
+            if version.is_public else None)
+    if etag and request.if_none_match.contains(etag):
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(
+            stream_with_context(iter_compilation_json(found, iter_pages(found))),
+            mimetype="application/json")
+    if etag:
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = CACHE_CONTROL
+    else:
+        response.headers["Cache-Control"] = "private, no-store"  # a draft: its staff only
     return response
 
 
@@ -113,8 +195,19 @@ def openapi_schemas() -> dict:
                                            "nullable": True},
                        "url": {"type": "string", "description": "The HTML page"},
                        "docx_url": {"type": "string", "description": "The Word document"},
+                       "page": {"type": "integer", "nullable": True,
+                                "description": "The page sent (?page=); null: the whole "
+                                               "compilation"},
+                       "pages": {"type": "integer",
+                                 "description": "How many pages the compilation has: runs "
+                                                "of whole paragraphs of at most "
+                                                "COMPILATION_PROPOSALS_PER_PAGE proposals "
+                                                "(400 by default; a paragraph with more is "
+                                                "a page of its own)"},
                        "paragraphs": {"type": "array", "items": {
-                           "$ref": "#/components/schemas/CompilationParagraph"}}}}
+                           "$ref": "#/components/schemas/CompilationParagraph"},
+                           "description": "Every paragraph, or those of the page asked "
+                                          "for"}}}
     return {"CompiledProposal": proposal, "CompilationParagraph": paragraph,
             "Compilation": compilation}
 
@@ -126,18 +219,29 @@ def openapi_paths() -> dict:
                    "with supporters and dispositions",
         "description": "Public data only, whoever asks: hidden proposals and supports are "
                        "left out, and so are withdrawn proposals (counted in "
-                       "withdrawn_count). Draft versions: co-facilitators only.",
+                       "withdrawn_count). Draft versions: co-facilitators only. Without "
+                       "`page`, every paragraph, streamed as it is read; with `page`, "
+                       "only that page's paragraphs. The counts are always those of the "
+                       "whole compilation.",
         "operationId": "getVersionCompilation",
         "parameters": [{"name": "id", "in": "path", "required": True,
                         "description": "Version id", "schema": {"type": "integer"}},
                        {"name": "lang", "in": "query", "required": False,
                         "description": "The paragraphs in this language (one of the "
                                        "version's `languages`); proposals as written",
-                        "schema": {"type": "string"}}],
+                        "schema": {"type": "string"}},
+                       {"name": "page", "in": "query", "required": False,
+                        "description": "Only this page's paragraphs (from 1 to `pages`); "
+                                       "without it, the whole compilation",
+                        "schema": {"type": "integer", "minimum": 1}}],
         "responses": {
             "200": {"description": "The compilation", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Compilation"}}}},
             "304": {"description": "Not modified (If-None-Match)"},
-            "404": {"description": "Not found (or a draft the caller may not see)",
+            "400": {"description": "`page` is not a number from 1",
+                    "content": {"application/json": {"schema": {
+                        "$ref": "#/components/schemas/Error"}}}},
+            "404": {"description": "Not found (or a draft the caller may not see, or a "
+                                   "page past the last)",
                     "content": {"application/json": {"schema": {
                         "$ref": "#/components/schemas/Error"}}}}}}}}

@@ -3,6 +3,13 @@
 This is public data: it holds only what the public may see, whoever asks. A co-facilitator
 sees the hidden proposals on the moderation pages, never here, so that the document they
 print or send is the same one every delegation gets.
+
+A compilation is read a page at a time: what the whole of it counts comes from aggregates
+in the database (`summarize_version`), and proposals are loaded only for the paragraphs of
+the page asked for. Pages are runs of whole paragraphs holding at most about
+COMPILATION_PROPOSALS_PER_PAGE proposals. The forms that show everything (the text to
+print, the Word document, the API without ?page=) read one page after another
+(`iter_pages`), so memory holds one page of proposals at a time.
 """
 
 from __future__ import annotations
@@ -11,11 +18,15 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from consult import permissions
+from consult.archive.export import record_etag
 from consult.auth.models import Delegation
 from consult.comments.models import (
     Disposition,
@@ -26,7 +37,14 @@ from consult.comments.models import (
 from consult.comments.wording import inline_html, markdown_plain
 from consult.db import db
 from consult.drafts.models import Paragraph, Version
-from consult.drafts.translations import paragraphs_in, require_text_language
+from consult.drafts.translations import (paragraphs_in, require_text_language,
+                                         text_languages)
+from consult.errors import Invalid, NotFound
+
+# How proposals are rendered (wording.py): a new rendering is a new document.
+RENDERING = "wording-2"
+# The highest ?page= looked at; anything above is refused as a typing error, not counted.
+MAX_PAGE = 1_000_000
 
 
 @dataclasses.dataclass
@@ -62,25 +80,83 @@ class Entry:
     proposals: list[Proposal]
 
 
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """A run of whole paragraphs: `paragraphs[start:stop]` of the compilation."""
+
+    number: int  # from 1
+    start: int
+    stop: int
+    proposal_count: int
+    first_label: str
+    last_label: str
+
+
 @dataclasses.dataclass
-class Compilation:
-    """The whole version, paragraph by paragraph, with its proposals and their fate."""
+class Summary:
+    """The whole compilation without its proposals: what it counts and how it is paged."""
 
     version: Version
-    entries: list[Entry]
+    paragraphs: list  # every paragraph, in order, in `language` where translated
     counts: dict[str, int]  # proposals per disposition value, every disposition listed
     withdrawn_count: int  # proposals withdrawn by their authors, left out of the text
     last_changed_at: dt.datetime | None  # newest proposal, edit, withdrawal or disposition
+    pages: list[Page]
     language: str = "en"  # the language of the paragraphs' text
 
     @property
     def proposal_count(self) -> int:
-        """How many proposals the compilation shows."""
+        """How many proposals the compilation shows, on all its pages."""
         return sum(self.counts.values())
+
+
+@dataclasses.dataclass
+class Compilation:
+    """The version, or one page of it, paragraph by paragraph, with its proposals and their
+    fate; the counts are always those of the whole compilation."""
+
+    summary: Summary
+    entries: list[Entry]
+    page: Page | None = None  # the page `entries` hold; None: every paragraph
+
+    @property
+    def version(self) -> Version:
+        """The version compiled."""
+        return self.summary.version
+
+    @property
+    def language(self) -> str:
+        """The language of the paragraphs' text."""
+        return self.summary.language
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Proposals per disposition value, on all pages."""
+        return self.summary.counts
+
+    @property
+    def withdrawn_count(self) -> int:
+        """Proposals withdrawn by their authors, on all pages."""
+        return self.summary.withdrawn_count
+
+    @property
+    def last_changed_at(self) -> dt.datetime | None:
+        """The newest proposal, edit, withdrawal or disposition, on any page."""
+        return self.summary.last_changed_at
+
+    @property
+    def pages(self) -> list[Page]:
+        """How the whole compilation is paged."""
+        return self.summary.pages
+
+    @property
+    def proposal_count(self) -> int:
+        """How many proposals the compilation shows, on all its pages."""
+        return self.summary.proposal_count
 
     @property
     def proposals(self) -> list[Proposal]:
-        """Every proposal shown, in the order of the text."""
+        """Every proposal of `entries`, in the order of the text."""
         return [p for entry in self.entries for p in entry.proposals]
 
 
@@ -89,85 +165,254 @@ def _public():
     return Submission.is_hidden.is_(False) & Submission.under_hidden.is_(False)
 
 
+def _amendments_of(version: Version) -> tuple:
+    """The amendments of a version the public may see, withdrawn ones included."""
+    return (Submission.version_id == version.id,
+            Submission.kind == SubmissionKind.amendment,
+            Submission.paragraph_id.is_not(None), _public())
+
+
 def _latest(*values) -> dt.datetime | None:
     present = [v for v in values if v is not None]
     return max(present) if present else None
 
 
-def compile_version(user, version: Version, language: str | None = None) -> Compilation:
-    """The compilation text of a version the user may read (drafts: its staff only).
+def proposals_per_page() -> int:
+    """The configured COMPILATION_PROPOSALS_PER_PAGE."""
+    return current_app.config["COMPILATION_PROPOSALS_PER_PAGE"]
 
-    The paragraphs in `language` if the version has it (default: the original); the
-    proposals as their delegations wrote them.
-    """
-    permissions.require(user, "view_version", version)
-    language = require_text_language(language, version) or version.language
-    paragraphs = {p.id: p for p in paragraphs_in(version, language)}
-    # Two queries for the whole version, however many paragraphs: amendments, supports.
-    amendments = list(db.session.scalars(
-        select(Submission)
-        .where(Submission.version_id == version.id,
-               Submission.kind == SubmissionKind.amendment,
-               Submission.paragraph_id.is_not(None), _public())
-        .order_by(Submission.created_at, Submission.id)))
+
+def cut_pages(paragraphs: list, shown: dict[int, int], limit: int) -> list[Page]:
+    """Runs of whole paragraphs of at most `limit` proposals each; a paragraph with more
+    than that is a page of its own, since a paragraph is never split."""
+    limit = max(1, limit)
+    bounds, start, count = [], 0, 0
+    for i, paragraph in enumerate(paragraphs):
+        n = shown.get(paragraph.id, 0)
+        if i > start and count + n > limit:
+            bounds.append((start, i, count))
+            start, count = i, 0
+        count += n
+    if paragraphs:
+        bounds.append((start, len(paragraphs), count))
+    if not bounds:
+        return [Page(1, 0, 0, 0, "", "")]  # no paragraphs: still one (empty) page
+    return [Page(number, a, b, n, paragraphs[a].label, paragraphs[b - 1].label)
+            for number, (a, b, n) in enumerate(bounds, start=1)]
+
+
+def _count_amendments(version: Version, paragraph_ids: set[int]):
+    """Counts per disposition, withdrawn count, proposals per paragraph and the newest
+    change, in one grouped query (a row per paragraph, status and disposition)."""
+    rows = db.session.execute(
+        select(Submission.paragraph_id, Submission.status, Submission.disposition,
+               func.count(Submission.id), func.max(Submission.created_at),
+               func.max(Submission.edited_at), func.max(Submission.withdrawn_at),
+               func.max(Submission.disposition_at))
+        .where(*_amendments_of(version))
+        .group_by(Submission.paragraph_id, Submission.status, Submission.disposition))
+    counts = {d.value: 0 for d in Disposition}
+    shown: dict[int, int] = {}
+    withdrawn, changes = 0, []
+    for paragraph_id, status, disposition, number, *times in rows:
+        changes += times
+        if paragraph_id not in paragraph_ids:
+            continue  # defensive: an amendment is always on a paragraph of its version
+        if status == SubmissionStatus.withdrawn:
+            withdrawn += number
+            continue
+        counts[(disposition or Disposition.pending).value] += number
+        shown[paragraph_id] = shown.get(paragraph_id, 0) + number
+    return counts, withdrawn, shown, _latest(*changes)
+
+
+def _newest_support_change(version: Version) -> dt.datetime | None:
+    """When a support of the version's amendments was last given or withdrawn."""
     amendment = aliased(Submission)
-    # Withdrawn supports are loaded too, only for their withdrawal time (last_changed_at).
-    supports = list(db.session.scalars(
-        select(Submission)
+    given, withdrawn = db.session.execute(
+        select(func.max(Submission.created_at), func.max(Submission.withdrawn_at))
         .join(amendment, amendment.id == Submission.parent_id)
         .where(amendment.version_id == version.id,
                amendment.kind == SubmissionKind.amendment,
-               Submission.kind == SubmissionKind.support, _public())
-        .order_by(Submission.created_at, Submission.id)))
+               Submission.kind == SubmissionKind.support, _public())).one()
+    return _latest(given, withdrawn)
 
+
+def summarize_version(user, version: Version, language: str | None = None, *,
+                      per_page: int | None = None) -> Summary:
+    """The compilation of a version the user may read (drafts: its staff only), counted
+    in the database and cut into pages, without loading a proposal (two aggregate
+    queries).
+
+    The paragraphs in `language` if the version has it (default: the original).
+    """
+    permissions.require(user, "view_version", version)
+    language = require_text_language(language, version) or version.language
+    paragraphs = paragraphs_in(version, language)
+    counts, withdrawn, shown, changed = _count_amendments(version, {p.id for p in paragraphs})
+    pages = cut_pages(paragraphs, shown, per_page or proposals_per_page())
+    return Summary(version, paragraphs, counts, withdrawn,
+                   _latest(changed, _newest_support_change(version)), pages, language)
+
+
+def find_page(summary: Summary, number) -> Page:
+    """Page `number` of the compilation; Invalid or NotFound (with a message) otherwise."""
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_PAGE:
+        raise Invalid(_("page must be between 1 and 1000000."), field="page")
+    if number > len(summary.pages):
+        raise NotFound(_("There is no page %(page)d.", page=number))
+    return summary.pages[number - 1]
+
+
+def _load_entries(version: Version, paragraphs: list) -> list[Entry]:
+    """These paragraphs with their proposals and supporters: two queries, however many
+    paragraphs and proposals, each read through the index on the paragraph (or parent)."""
+    if not paragraphs:
+        return []
+    on_these = Submission.paragraph_id.in_([p.id for p in paragraphs])
+    amendments = db.session.scalars(
+        select(Submission)
+        .where(*_amendments_of(version), on_these,
+               Submission.status != SubmissionStatus.withdrawn)
+        .order_by(Submission.created_at, Submission.id))
+    shown_ids = (select(Submission.id)
+                 .where(*_amendments_of(version), on_these,
+                        Submission.status != SubmissionStatus.withdrawn))
+    supports = db.session.scalars(
+        select(Submission)
+        .where(Submission.parent_id.in_(shown_ids),
+               Submission.kind == SubmissionKind.support,
+               Submission.status == SubmissionStatus.active, _public())
+        .order_by(Submission.created_at, Submission.id))
     supporters: dict[int, list[Delegation]] = {}
-    changes: list[dt.datetime | None] = []
     for support in supports:
-        changes += [support.created_at, support.withdrawn_at]
-        if support.status == SubmissionStatus.active:
-            supporters.setdefault(support.parent_id, []).append(support.delegation)
-
+        supporters.setdefault(support.parent_id, []).append(support.delegation)
     shown: dict[int, list[Proposal]] = {}
-    counts = {d.value: 0 for d in Disposition}
-    withdrawn = 0
     for s in amendments:
-        changes += [s.created_at, s.edited_at, s.withdrawn_at,
-                    getattr(s, "disposition_at", None)]
-        if s.paragraph_id not in paragraphs:
-            continue  # defensive: an amendment is always on a paragraph of its version
-        if s.status == SubmissionStatus.withdrawn:
-            withdrawn += 1
-            continue
-        disposition = s.disposition or Disposition.pending
-        counts[disposition.value] += 1
         shown.setdefault(s.paragraph_id, []).append(Proposal(
-            s, supporters.get(s.id, []), disposition, s.disposition_note or ""))
+            s, supporters.get(s.id, []), s.disposition or Disposition.pending,
+            s.disposition_note or ""))
+    return [Entry(p, shown.get(p.id, [])) for p in paragraphs]
 
-    entries = [Entry(p, shown.get(p.id, [])) for p in paragraphs.values()]
-    return Compilation(version, entries, counts, withdrawn, _latest(*changes), language)
+
+def load_page(summary: Summary, page: Page) -> Compilation:
+    """One page of the compilation, its proposals loaded (two queries)."""
+    return Compilation(summary, _load_entries(summary.version,
+                                              summary.paragraphs[page.start:page.stop]), page)
 
 
-def fingerprint(compilation: Compilation) -> str:
-    """A hash of everything the compilation shows: equal hashes, equal documents."""
-    version = compilation.version
-    data = {
-        # How proposals are rendered (wording.py): a new rendering is a new document.
-        "rendering": "wording-2",
-        "consultation": version.consultation.title,
-        "version": [version.id, version.label, version.symbol, version.status.value],
-        "language": compilation.language,
-        "withdrawn": compilation.withdrawn_count,
-        "last_changed_at": compilation.last_changed_at.isoformat()
-        if compilation.last_changed_at else None,
-        "entries": [[
-            e.paragraph.id, e.paragraph.label, e.paragraph.kind.value, e.paragraph.number,
-            e.paragraph.heading_level, e.paragraph.text,
-            [[p.submission.id, p.submission.delegation.code, p.submission.delegation.name_en,
-              p.submission.author.name, p.submission.proposed_text, p.submission.body,
-              p.submission.language, p.submission.created_at.isoformat(),
-              p.submission.edited_at.isoformat() if p.submission.edited_at else None,
-              p.supporter_codes, p.disposition.value, p.note]
-             for p in e.proposals]] for e in compilation.entries],
-    }
-    body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode()).hexdigest()[:32]
+def iter_pages(summary: Summary) -> Iterator[Compilation]:
+    """Every page in turn, each loaded only when reached: what is shown whole (printed,
+    downloaded, streamed) never holds more than one page of proposals at a time.
+
+    The version and its paragraphs are taken again from the session of the moment (from
+    its identity map when it is still the same): a streamed response is read after its
+    request's session has closed, in a new one.
+    """
+    version_id, paragraph_ids = summary.version.id, [p.id for p in summary.paragraphs]
+
+    def pages() -> Iterator[Compilation]:
+        version = db.session.get(Version, version_id)
+        if version is None:
+            return  # a draft discarded meanwhile
+        paragraphs = paragraphs_in(version, summary.language)
+        cuts = summary.pages
+        if [p.id for p in paragraphs] != paragraph_ids:
+            cuts = cut_pages(paragraphs, {}, 1)  # a draft's text replaced meanwhile: one page
+        current = dataclasses.replace(summary, version=version, paragraphs=paragraphs,
+                                      pages=cuts)
+        for page in cuts:
+            yield load_page(current, page)
+
+    return pages()
+
+
+def parts_of(found: Compilation | Summary) -> Iterable[Compilation]:
+    """What a compilation holds, a page at a time: a compilation's own entries, or (from a
+    summary) every page read in turn."""
+    return [found] if isinstance(found, Compilation) else iter_pages(found)
+
+
+def compile_version(user, version: Version, language: str | None = None, *,
+                    page: int | None = None, per_page: int | None = None) -> Compilation:
+    """The compilation text of a version the user may read (drafts: its staff only): page
+    `page` of it, or every paragraph when no page is asked.
+
+    The paragraphs in `language` if the version has it (default: the original); the
+    proposals as their delegations wrote them; the counts those of the whole compilation.
+    """
+    summary = summarize_version(user, version, language, per_page=per_page)
+    if page is not None:
+        return load_page(summary, find_page(summary, page))
+    return Compilation(summary, _load_entries(version, summary.paragraphs))
+
+
+# --- what a compilation shows, as one hash ---------------------------------------------
+
+
+def _dumps(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _entry_data(entry: Entry) -> list:
+    p = entry.paragraph
+    return [p.id, p.label, p.kind.value, p.number, p.heading_level, p.text,
+            [[s.id, s.delegation.code, s.delegation.name_en, s.author.name, s.proposed_text,
+              s.body, s.language, s.created_at.isoformat(),
+              s.edited_at.isoformat() if s.edited_at else None,
+              proposal.supporter_codes, proposal.disposition.value, proposal.note]
+             for proposal in entry.proposals for s in (proposal.submission,)]]
+
+
+class Fingerprint:
+    """A hash of everything the compilation shows, fed a page at a time (the same
+    whatever the pages): equal hashes, equal documents."""
+
+    def __init__(self, summary: Summary):
+        version = summary.version
+        self._digest = hashlib.sha256(_dumps({
+            "rendering": RENDERING,
+            "consultation": version.consultation.title,
+            "version": [version.id, version.label, version.symbol, version.status.value],
+            "language": summary.language,
+            "withdrawn": summary.withdrawn_count,
+            "last_changed_at": summary.last_changed_at.isoformat()
+            if summary.last_changed_at else None,
+        }))
+
+    def add(self, entries: Iterable[Entry]) -> None:
+        """Count these paragraphs and their proposals in."""
+        for entry in entries:
+            self._digest.update(b"\n" + _dumps(_entry_data(entry)))
+
+    def reading(self, parts: Iterable[Compilation]) -> Iterator[Compilation]:
+        """The parts, unchanged, each counted in as it passes (hash while building)."""
+        for part in parts:
+            self.add(part.entries)
+            yield part
+
+    def hexdigest(self) -> str:
+        """The hash so far."""
+        return self._digest.hexdigest()[:32]
+
+
+def fingerprint(found: Compilation | Summary) -> str:
+    """A hash of everything the compilation shows: equal hashes, equal documents. From a
+    summary (or one page), every page is read in turn; none is kept."""
+    summary = found.summary if isinstance(found, Compilation) else found
+    digest = Fingerprint(summary)
+    complete = isinstance(found, Compilation) and found.page is None
+    for part in parts_of(found if complete else summary):
+        digest.add(part.entries)
+    return digest.hexdigest()
+
+
+def whole_validator(summary: Summary, representation: str, base_url: str) -> str:
+    """A validator of a published version's whole compilation, answered by indexes without
+    reading one proposal: the compilation shows part of the consultation's public record,
+    so it changes only when the record's validator does (`archive.export.record_etag`),
+    or when a translation is added. Not for drafts, which that validator leaves out."""
+    version = summary.version
+    return record_etag(version.consultation, "|".join((
+        "compilation", RENDERING, str(version.id), summary.language,
+        ",".join(text_languages(version)), representation)), base_url=base_url)

@@ -1,18 +1,24 @@
 """Pages: the compilation text of a version, as HTML and as a Word document.
 
-The routes live on the drafts blueprint; importing this module adds them.
+The HTML is read a page at a time (?page=N: runs of whole paragraphs, see compilation.py),
+or whole, to print (?all=1), streamed as it is read. The routes live on the drafts
+blueprint; importing this module adds them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 
-from flask import current_app, make_response, render_template, request, url_for
+from flask import (current_app, make_response, render_template, request,
+                   stream_with_context, url_for)
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
-from consult.drafts.compilation import compile_version, fingerprint
+from consult.drafts.compilation import (Fingerprint, compile_version, fingerprint,
+                                        iter_pages, summarize_version)
 from consult.drafts.docx_export import compilation_docx as build_docx
 from consult.drafts.docx_export import summary_text, withdrawn_text
 from consult.drafts.reading import shared_text_choice
@@ -21,6 +27,11 @@ from consult.drafts.views import _load_version, bp
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Bumped whenever the Word layout changes, so that caches do not keep the old layout.
 DOCX_LAYOUT = "1"
+# The streamed page is sent in pieces of about this many bytes: Jinja yields every few
+# characters, and a write per fragment would cost more than the rendering.
+STREAM_CHUNK_BYTES = 64 * 1024
+# Where the streamed pages of paragraphs go in the rendered page around them.
+ENTRIES_MARK = "<!-- the compilation's paragraphs -->"
 
 
 def _cache(response, version, *, shared: bool):
@@ -39,20 +50,75 @@ def _cache(response, version, *, shared: bool):
     return response
 
 
+def page_number() -> int:
+    """?page= as a number; 0 for anything that is not one (the service refuses it with a
+    message, as it does a page past the last)."""
+    raw = request.args.get("page") or "1"
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+
+
+def _page_context(version, texts) -> dict:
+    """What both forms of the page show around the proposals."""
+    return {"version": version, "texts": texts, "consultation": version.consultation,
+            "link_args": {"slug": version.consultation.slug, "version_id": version.id,
+                          "text": texts["text_lang"]}}
+
+
 @bp.route("/consultations/<slug>/versions/<int:version_id>/compilation")
 def compilation(slug: str, version_id: int):
-    """The compilation text: every paragraph followed by its proposals and their fate."""
+    """The compilation text: every paragraph followed by its proposals and their fate, a
+    page at a time (?page=N), or whole, to print (?all=1)."""
     version = _load_version(slug, version_id)
     texts = shared_text_choice(version)
-    found = compile_version(current_user, version, texts["text_lang"])
-    html = render_template("drafts/compilation.html", compilation=found, version=version,
-                           texts=texts,
-                           consultation=version.consultation, summary=summary_text(found),
-                           withdrawn_note=withdrawn_text(found))
+    if request.args.get("all") == "1":
+        return _whole_compilation(version, texts)
+    found = compile_version(current_user, version, texts["text_lang"], page=page_number())
+    html = render_template("drafts/compilation.html", compilation=found, whole=False,
+                           summary=summary_text(found), withdrawn_note=withdrawn_text(found),
+                           **_page_context(version, texts))
     response = make_response(html)
     response.set_etag(hashlib.sha256(html.encode()).hexdigest()[:32])
     return _cache(response, version, shared=not current_user.is_authenticated
                   ).make_conditional(request)
+
+
+def _whole_compilation(version, texts):
+    """Every page one after the other, as one document to print, streamed: the first bytes
+    leave at once and memory holds one page of proposals at a time."""
+    found = summarize_version(current_user, version, texts["text_lang"])
+    # The page around the paragraphs is rendered now, in this request's session; the
+    # pages of paragraphs are read and rendered while the body is sent (iter_pages).
+    page = render_template("drafts/compilation.html", compilation=found, whole=True,
+                           entries_mark=Markup(ENTRIES_MARK), summary=summary_text(found),
+                           withdrawn_note=withdrawn_text(found),
+                           **_page_context(version, texts))
+    head, tail = page.split(ENTRIES_MARK, 1)
+    response = current_app.response_class(_whole_body(head, iter_pages(found), tail),
+                                          mimetype="text/html")
+    # Passed through as it is: otherwise the page hooks would read the whole stream into
+    # memory to hash it for an ETag (web.revalidate_pages).
+    # No validator either: it would be known only once the last page is read. Printing
+    # the whole text is rare; a reader who reloads it gets it as it is now.
+    response.direct_passthrough = True
+    return _cache(response, version, shared=not current_user.is_authenticated)
+
+
+@stream_with_context
+def _whole_body(head: str, parts, tail: str) -> Iterator[bytes]:
+    """The page's head, each page of paragraphs as it is read, and the page's end, in
+    UTF-8 chunks of about STREAM_CHUNK_BYTES."""
+    entries = current_app.jinja_env.get_template("drafts/_compilation_entries.html")
+    yield head.encode()
+    pending, size = [], 0
+    for part in parts:
+        for piece in entries.generate(entries=part.entries, version=part.version):
+            pending.append(piece)
+            size += len(piece)
+            if size >= STREAM_CHUNK_BYTES:
+                yield "".join(pending).encode()
+                pending, size = [], 0
+    pending.append(tail)
+    yield "".join(pending).encode()
 
 
 def _filename(version) -> str:
@@ -60,22 +126,31 @@ def _filename(version) -> str:
     return f"{version.consultation.slug}-{label or f'version-{version.id}'}-compilation.docx"
 
 
+def _docx_etag(content: str) -> str:
+    return hashlib.sha256(
+        f"{content}|{get_locale()}|{request.url_root}|{DOCX_LAYOUT}".encode()
+    ).hexdigest()[:32]
+
+
 @bp.route("/consultations/<slug>/versions/<int:version_id>/compilation.docx")
 def compilation_docx(slug: str, version_id: int):
-    """The compilation text as a Word document."""
+    """The compilation text as one Word document, built a page of proposals at a time."""
     version = _load_version(slug, version_id)
-    found = compile_version(current_user, version, shared_text_choice(version)["text_lang"])
-    # The tag is known before the document is built, so a 304 costs no Word generation.
-    etag = hashlib.sha256(
-        f"{fingerprint(found)}|{get_locale()}|{request.url_root}|{DOCX_LAYOUT}".encode()
-    ).hexdigest()[:32]
-    if request.if_none_match.contains_weak(etag):
-        response = current_app.response_class(status=304)
-        response.set_etag(etag)
-        return _cache(response, version, shared=True)
-    data = build_docx(found, proposal_url=lambda s: url_for(
-        "comments.submission", slug=slug, submission_id=s.id, _external=True))
+    found = summarize_version(current_user, version, shared_text_choice(version)["text_lang"])
+    if request.if_none_match:
+        # The tag is known before the document is built, so a 304 costs no Word generation
+        # (the pages are read to hash them, one at a time, none kept).
+        etag = _docx_etag(fingerprint(found))
+        if request.if_none_match.contains_weak(etag):
+            response = current_app.response_class(status=304)
+            response.set_etag(etag)
+            return _cache(response, version, shared=True)
+    # Otherwise the pages are hashed as they are written: read once, not twice.
+    digest = Fingerprint(found)
+    data = build_docx(found, parts=digest.reading(iter_pages(found)),
+                      proposal_url=lambda s: url_for("comments.submission", slug=slug,
+                                                     submission_id=s.id, _external=True))
     response = current_app.response_class(data, mimetype=DOCX_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(version)}"'
-    response.set_etag(etag)
+    response.set_etag(_docx_etag(digest.hexdigest()))
     return _cache(response, version, shared=True)

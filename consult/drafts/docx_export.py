@@ -12,7 +12,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from docx import Document
 from docx.oxml import OxmlElement
@@ -32,7 +32,7 @@ from consult.comments.wording import (
     user_tokens,
     wording_runs,
 )
-from consult.drafts.compilation import Compilation, Proposal
+from consult.drafts.compilation import Compilation, Proposal, Summary, parts_of
 from consult.drafts.models import ParagraphKind
 from consult.labels import label, list_punctuation, sentence_list
 
@@ -159,7 +159,7 @@ def disposition_text(proposal: Proposal) -> str:
     return _("Disposition: %(disposition)s", disposition=word)
 
 
-def summary_text(compilation: Compilation) -> str:
+def summary_text(compilation: Compilation | Summary) -> str:
     """"4 proposals: 2 pending, 1 incorporated…", with every disposition that occurs."""
     total = compilation.proposal_count
     head = ngettext("%(num)d proposal", "%(num)d proposals", total)
@@ -168,7 +168,7 @@ def summary_text(compilation: Compilation) -> str:
     return f"{head}: {', '.join(parts)}." if parts else f"{head}."
 
 
-def withdrawn_text(compilation: Compilation) -> str:
+def withdrawn_text(compilation: Compilation | Summary) -> str:
     """The one-line note on proposals left out because their authors withdrew them."""
     return ngettext("%(num)d proposal withdrawn by its author is not shown.",
                     "%(num)d proposals withdrawn by their authors are not shown.",
@@ -211,9 +211,35 @@ def _add_proposal(document, paragraph_text: str, proposal: Proposal, locale: str
         _run(_indented(document), url, muted=True, size=Pt(9))
 
 
-def compilation_docx(compilation: Compilation, *,
-                     proposal_url: Callable[[Submission], str] | None = None) -> bytes:
-    """The compilation as a Word document; `proposal_url` links each proposal's page."""
+def _add_paragraph(document, p) -> None:
+    text = word_safe(p.text)
+    if p.kind == ParagraphKind.heading:
+        level = min(max(p.heading_level or 1, 1), 8)
+        heading = document.add_heading(level=level)
+        if _is_rtl(text):
+            _set_rtl(heading)
+        _markdown_runs(heading, text, rtl=_is_rtl(text))
+        return
+    rtl = _is_rtl(text)
+    para = document.add_paragraph()
+    para.paragraph_format.space_before = Pt(9)
+    if rtl:
+        _set_rtl(para)
+    # The label (PP3, OP12(b)) is how negotiators cite a paragraph.
+    _run(para, f"[{p.label}] ", muted=True, size=Pt(9))
+    _run(para, _paragraph_number(p.kind, p.number), rtl=rtl)
+    _markdown_runs(para, text, rtl=rtl)
+
+
+def compilation_docx(compilation: Compilation | Summary, *,
+                     proposal_url: Callable[[Submission], str] | None = None,
+                     parts: Iterable[Compilation] | None = None) -> bytes:
+    """The compilation as one Word document; `proposal_url` links each proposal's page.
+
+    A compilation gives its own paragraphs; a summary gives every page, read one after
+    the other (or `parts`, the pages as read by the caller), so that the rows of only one
+    page are held at a time beside the document being built.
+    """
     version = compilation.version
     consultation = version.consultation
     locale = str(get_locale() or "en")
@@ -249,28 +275,12 @@ def compilation_docx(compilation: Compilation, *,
     if compilation.withdrawn_count:
         _run(document.add_paragraph(), withdrawn_text(compilation), italic=True)
 
-    for entry in compilation.entries:
-        p = entry.paragraph
-        text = word_safe(p.text)
-        if p.kind == ParagraphKind.heading:
-            level = min(max(p.heading_level or 1, 1), 8)
-            heading = document.add_heading(level=level)
-            if _is_rtl(text):
-                _set_rtl(heading)
-            _markdown_runs(heading, text, rtl=_is_rtl(text))
-        else:
-            rtl = _is_rtl(text)
-            para = document.add_paragraph()
-            para.paragraph_format.space_before = Pt(9)
-            if rtl:
-                _set_rtl(para)
-            # The label (PP3, OP12(b)) is how negotiators cite a paragraph.
-            _run(para, f"[{p.label}] ", muted=True, size=Pt(9))
-            _run(para, _paragraph_number(p.kind, p.number), rtl=rtl)
-            _markdown_runs(para, text, rtl=rtl)
-        for proposal in entry.proposals:
-            _add_proposal(document, p.text, proposal, locale,
-                          proposal_url(proposal.submission) if proposal_url else None)
+    for part in parts if parts is not None else parts_of(compilation):
+        for entry in part.entries:
+            _add_paragraph(document, entry.paragraph)
+            for proposal in entry.proposals:
+                _add_proposal(document, entry.paragraph.text, proposal, locale,
+                              proposal_url(proposal.submission) if proposal_url else None)
 
     buffer = io.BytesIO()
     document.save(buffer)
