@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from consult.archive.static_site import ArchiveError, export_archive, remove_partial
+from consult.archive.static_site import ArchiveError, export_archive
 from consult.db import utcnow
 
 archive_cli = AppGroup("archive", help="The public archive: a static copy of the record.")
@@ -24,9 +24,14 @@ archive_cli = AppGroup("archive", help="The public archive: a static copy of the
 @click.option("--made-on", default="", help="The date and time to stamp (ISO 8601, UTC); "
               "the same record stamped the same way gives byte-identical files. Default: "
               "SOURCE_DATE_EPOCH if set, else now.")
-def export_command(directory: Path, site_url: str, made_on: str):
-    """Write the static site, the open data and SHA256SUMS into DIRECTORY (new or empty)."""
-    created = not directory.exists() or (directory.is_dir() and not any(directory.iterdir()))
+@click.option("--update", is_flag=True, help="Refresh the archive already in DIRECTORY: "
+              "pages whose record did not change are kept, not rendered again.")
+def export_command(directory: Path, site_url: str, made_on: str, update: bool):
+    """Write the static site, the open data and SHA256SUMS into DIRECTORY (new or empty).
+
+    The archive is written beside DIRECTORY and moved into place when complete: if the
+    export fails or is stopped, DIRECTORY is as it was.
+    """
     try:
         now = _stamp(made_on)
     except ValueError:
@@ -37,14 +42,11 @@ def export_command(directory: Path, site_url: str, made_on: str):
     try:
         result = export_archive(current_app._get_current_object(), directory,
                                 live_site=site_url, made_on=made_on, generated_at=now,
-                                progress=lambda message: click.echo(message, err=True))
+                                progress=lambda message: click.echo(message, err=True),
+                                update=update)
     except ArchiveError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
-    except BaseException:
-        if created:
-            remove_partial(directory)  # never leave a half archive that looks whole
-        raise
     click.echo(f"Archive written to {result.root}: {result.pages} pages, {result.data_files} "
                f"data files, {result.files} files listed in SHA256SUMS. Check a copy with: "
                f"cd {result.root} && sha256sum -c SHA256SUMS")

@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import posixpath
 import re
 import shutil
+import tempfile
 from collections import deque
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Flask
+from markupsafe import escape
 
 MANIFEST = "SHA256SUMS"
+# What `--update` needs to know of the archive it refreshes: each page's address, file and
+# the digest of what it showed (consult/archive/stamps.py).
+STATE = "archive-state.json"
+STATE_FORMAT = 1
 # Addresses of the public record that the archive follows; everything else (forms, staff
 # pages, search, logins) stays out, and links to it point at the live site instead.
 _FOLLOW = [
@@ -62,6 +69,7 @@ class ArchiveResult:
     pages: int
     data_files: int
     files: int
+    reused: int = 0  # pages unchanged since the archive updated, not rendered again
 
 
 def _follows(path: str) -> bool:
@@ -228,13 +236,86 @@ def verify_manifest(root: Path) -> list[str]:
 
 
 def export_archive(app: Flask, target: Path, *, live_site: str = "", made_on: str = "",
-                   generated_at=None, progress=lambda message: None) -> ArchiveResult:
-    """Write the static archive of the public record into `target` (new or empty)."""
+                   generated_at=None, progress=lambda message: None,
+                   update: bool = False) -> ArchiveResult:
+    """Write the static archive of the public record into `target` (new or empty), or with
+    `update`, refresh the archive already there, rendering only the pages that changed.
+
+    The archive is built in a folder beside `target` and put in its place only when
+    complete: a failure of any kind (an error, a crash, the process killed) never leaves a
+    half-written archive at `target`, and an archive being updated stays whole until then.
+    """
     target = Path(target)
+    previous = None
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ArchiveError(f"{target} exists and is not an empty folder; choose a new one.")
-    target.mkdir(parents=True, exist_ok=True)
-    live_site = live_site or "http://localhost"
+        if not update:
+            raise ArchiveError(f"{target} exists and is not an empty folder; choose a new "
+                               "one, or update the archive in it with --update.")
+        previous = PreviousArchive.open(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.partial-*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a run that was killed
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        result = _build(app, work, previous=previous, live_site=live_site or "http://localhost",
+                        made_on=made_on, generated_at=generated_at, progress=progress)
+        _put_in_place(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return dataclasses.replace(result, root=target)
+
+
+def _put_in_place(work: Path, target: Path) -> None:
+    """Swap the finished archive in: two renames on the same file system."""
+    if target.exists() and not any(target.iterdir()):
+        target.rmdir()
+    if not target.exists():
+        work.rename(target)
+        return
+    old = target.with_name(f".{target.name}.old-{work.name.rsplit('-', 1)[-1]}")
+    target.rename(old)
+    work.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclasses.dataclass
+class PreviousArchive:
+    """An archive made earlier: its files (checked against its SHA256SUMS) and its state."""
+
+    root: Path
+    made_on: str
+    pages: dict[str, dict]  # address → {"file": …, "stamp": … or None}
+
+    @classmethod
+    def open(cls, root: Path) -> "PreviousArchive":
+        """Read and check an archive to update; refuse anything else."""
+        state_file = root / STATE
+        if not (root / MANIFEST).is_file() or not state_file.is_file():
+            raise ArchiveError(f"{root} does not hold an archive made by this program; "
+                               "choose a new folder.")
+        altered = verify_manifest(root)
+        if altered:
+            raise ArchiveError(f"{len(altered)} files of {root} no longer match its "
+                               f"{MANIFEST} (e.g. {altered[0]}); make a new archive instead.")
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        if state.get("format") != STATE_FORMAT:
+            raise ArchiveError(f"{root} was made by another version of this program; "
+                               "make a new archive instead.")
+        return cls(root, state["made_on"], state["pages"])
+
+    def reusable(self, address: str, stamp: str | None) -> str | None:
+        """The file holding this page if it was archived with the same stamp, else None."""
+        kept = self.pages.get(address)
+        if stamp is None or kept is None or kept["stamp"] != stamp:
+            return None
+        return kept["file"]
+
+
+def _build(app: Flask, target: Path, *, previous: PreviousArchive | None, live_site: str,
+           made_on: str, generated_at, progress) -> ArchiveResult:
+    """Write the whole archive into the (new, empty) folder `target`."""
+    from consult.archive.stamps import RecordStamps
 
     static = Path(app.static_folder)
     for name in ("consult.css", "compare.css", "compilation.css"):
@@ -243,16 +324,41 @@ def export_archive(app: Flask, target: Path, *, live_site: str = "", made_on: st
 
     with app.app_context():
         data_links, data_files = _data_files(app, target, live_site, progress, generated_at)
+        stamps = RecordStamps(app)
 
     client = app.test_client()
     environ = {"consult.static_archive": made_on or "today"}
     # The home page leads to everything else but the log of all consultations.
     seeds = ["/", "/moderation-log"]
-    queue, seen, pages = deque(seeds), set(seeds), 0
+    queue, seen, pages, reused = deque(seeds), set(seeds), 0, 0
     missing: set[str] = set()
     linking: dict[str, set[str]] = {}  # address → the archived pages that link to it
+    archived: dict[str, dict] = {}
+    by_file = {kept["file"]: address for address, kept in previous.pages.items()} \
+        if previous else {}
+
+    def follow(page_file: str, found: list[str]) -> None:
+        for next_address in found:
+            linking.setdefault(next_address, set()).add(page_file)
+            if next_address not in seen:
+                seen.add(next_address)
+                queue.append(next_address)
+
     while queue:
         address = queue.popleft()
+        stamp = stamps.page(address)
+        kept = previous.reusable(address, stamp) if previous else None
+        if kept is not None:
+            # Unchanged since the last export: copy it, with this archive's date, and
+            # follow its links again (read back from the file) without rendering it.
+            html = (previous.root / kept).read_text(encoding="utf-8")
+            html = _restamp(html, previous.made_on, made_on or "today")
+            _write(target, kept, html.encode("utf-8"))
+            follow(kept, _links_in(html, kept, by_file))
+            archived[address] = {"file": kept, "stamp": stamp}
+            pages += 1
+            reused += 1
+            continue
         response = client.get(address, environ_overrides=environ)
         if response.status_code >= 500:
             response.close()
@@ -268,23 +374,49 @@ def export_archive(app: Flask, target: Path, *, live_site: str = "", made_on: st
             html = _rewrite(response.get_data(as_text=True), page_file,
                             data_links=data_links, live_site=live_site, found=found)
             _write(target, page_file, html.encode("utf-8"))
-            for next_address in found:
-                linking.setdefault(next_address, set()).add(page_file)
-                if next_address not in seen:
-                    seen.add(next_address)
-                    queue.append(next_address)
+            follow(page_file, found)
+            # Every page is listed (its links are read back through this list when a page
+            # linking to it is kept), with a stamp only where one is known.
+            archived[address] = {"file": page_file, "stamp": stamp}
         else:
             _write(target, page_file, response.get_data())
         response.close()
         pages += 1
-        if pages % 100 == 0:
-            progress(f"pages: {pages} written, {len(queue)} to go")
+        if pages % 1000 == 0:
+            progress(f"pages: {pages} written ({reused} unchanged), {len(queue)} to go")
     _relink_missing(target, missing, linking, live_site)
-    progress(f"pages: {pages} written")
+    progress(f"pages: {pages} written ({reused} unchanged since the archive updated)"
+             if previous else f"pages: {pages} written")
     _write(target, "README.txt", _readme(made_on).encode("utf-8"))
+    _write(target, STATE, json.dumps(
+        {"format": STATE_FORMAT, "made_on": made_on or "today", "pages": archived},
+        sort_keys=True, indent=0).encode("utf-8"))
     files = write_manifest(target)
     progress(f"manifest: {files} files in {MANIFEST}")
-    return ArchiveResult(target, pages, data_files, files + 1)
+    return ArchiveResult(target, pages, data_files, files + 1, reused)
+
+
+def _restamp(html: str, old: str, new: str) -> str:
+    """The date in a reused page's archive note, made this archive's."""
+    start = html.find('<p class="archive-note">')
+    if start < 0 or old == new:
+        return html
+    end = html.find("</p>", start)
+    return html[:start] + html[start:end].replace(escape(old), escape(new)) + html[end:]
+
+
+_RELATIVE_LINK = re.compile(r'\s(?:href|src)="([^"#:]+)(?:#[^"]*)?"')
+
+
+def _links_in(html: str, page_file: str, by_file: dict[str, str]) -> list[str]:
+    """The archive addresses a page archived earlier links to (from its relative links)."""
+    found = []
+    folder = posixpath.dirname(page_file)
+    for relative in _RELATIVE_LINK.findall(html):
+        address = by_file.get(posixpath.normpath(posixpath.join(folder, relative)))
+        if address is not None:
+            found.append(address)
+    return found
 
 
 def _relink_missing(root: Path, missing: set[str], linking: dict[str, set[str]],
@@ -308,13 +440,7 @@ def _readme(made_on: str) -> str:
         "data/ holds the open data: <consultation>.json (everything), one CSV per table,\n"
         "and each published version as Akoma Ntoso XML (data/<consultation>/versions/).\n"
         f"{MANIFEST} lists the SHA-256 of every file. To check that a copy is unchanged:\n\n"
-        f"    cd this-folder && sha256sum -c {MANIFEST}\n"
+        f"    cd this-folder && sha256sum -c {MANIFEST}\n\n"
+        f"{STATE} tells `flask --app app archive export --update` which pages it may keep\n"
+        "as they are when it refreshes this archive.\n"
     )
-
-
-def remove_partial(target: Path) -> None:
-    """Empty a half-written archive after a failure (the folder was new or empty before)."""
-    if target.exists():
-        shutil.rmtree(target)
-        target.mkdir()
-
