@@ -581,12 +581,14 @@ def _per_page(per_page: int | None) -> int:
 
 def _thread_page(user, version: Version, paragraph: Paragraph | None, *, page: int = 1,
                  per_page: int | None = None, language: str | None = None,
-                 order: str = "activity") -> Thread:
+                 order: str = "activity", showing: int | None = None) -> Thread:
     """One page of the visible conversations at one place (a paragraph, or a version's
     general statements), counted and ordered in the database.
 
     A conversation is a top submission with every visible reply and support below it; only
-    the conversations of the page are loaded. Replies share their top's place.
+    the conversations of the page are loaded. Replies share their top's place. `showing`
+    (a submission id) puts that submission's conversation first when it is not on the page:
+    a refused reply comes back in its own form, beside what it answered.
     """
     if order not in THREAD_ORDERS:
         raise Invalid(_("Unknown order; use activity or oldest."), field="order")
@@ -625,6 +627,10 @@ def _thread_page(user, version: Version, paragraph: Paragraph | None, *, page: i
         chosen = select(Submission.id).where(*tops).order_by(Submission.created_at,
                                                              Submission.id)
     ids = list(db.session.scalars(chosen.offset((page - 1) * per_page).limit(per_page)))
+    if showing is not None:
+        top = db.session.scalar(select(thread_of).where(Submission.id == showing, *place))
+        if top is not None and top not in ids:
+            ids.insert(0, top)
     items = _link_items(_rows(user, consultation, or_(Submission.id.in_(ids),
                                                       Submission.root_id.in_(ids)))) \
         if ids else {}
@@ -635,7 +641,8 @@ def _thread_page(user, version: Version, paragraph: Paragraph | None, *, page: i
 
 def paragraph_threads(user, paragraph: Paragraph, language: str | None = None, *,
                       page: int = 1, per_page: int | None = None, order: str = "activity",
-                      earlier_items: int = 0) -> tuple[Thread, list[Thread]]:
+                      earlier_items: int = 0,
+                      showing: int | None = None) -> tuple[Thread, list[Thread]]:
     """A page of the thread on this paragraph, and the threads on the same key in earlier
     versions.
 
@@ -648,7 +655,7 @@ def paragraph_threads(user, paragraph: Paragraph, language: str | None = None, *
     version = paragraph.version
     permissions.require(user, "view_version", version)
     current = _thread_page(user, version, paragraph, page=page, per_page=per_page,
-                           language=language, order=order)
+                           language=language, order=order, showing=showing)
     counts = dict(db.session.execute(
         select(Submission.paragraph_id, func.count(Submission.id))
         .join(Version, Version.id == Submission.version_id)
@@ -675,10 +682,11 @@ def paragraph_threads(user, paragraph: Paragraph, language: str | None = None, *
 
 
 def statement_thread(user, version: Version, *, page: int = 1, per_page: int | None = None,
-                     order: str = "activity") -> Thread:
+                     order: str = "activity", showing: int | None = None) -> Thread:
     """A page of the general statements on a version, with their replies."""
     permissions.require(user, "view_version", version)
-    return _thread_page(user, version, None, page=page, per_page=per_page, order=order)
+    return _thread_page(user, version, None, page=page, per_page=per_page, order=order,
+                        showing=showing)
 
 
 def count_statements(user, version: Version) -> int:

@@ -140,11 +140,19 @@ def page_args() -> dict:
     return {"page": page, "order": request.args.get("order") or "activity"}
 
 
-def thread_context(version, paragraph) -> dict:
+def _answered(error_for) -> int | None:
+    """The submission a refused reply answered (its conversation is shown with the form)."""
+    wanted = (error_for or "").removeprefix("reply-")
+    return int(wanted) if error_for != wanted and wanted.isdigit() and len(wanted) < 10 \
+        else None
+
+
+def thread_context(version, paragraph, error_for=None) -> dict:
     """What the thread part of a paragraph page needs."""
     current, earlier = services.paragraph_threads(current_user, paragraph,
                                                   request.args.get("in"),
-                                                  earlier_items=EARLIER_SHOWN, **page_args())
+                                                  earlier_items=EARLIER_SHOWN,
+                                                  showing=_answered(error_for), **page_args())
     return {
         "thread": current, "earlier_threads": earlier,
         "is_open": drafts.is_open_for_comment(version),
@@ -187,7 +195,7 @@ def render_paragraph_page(version, paragraph, *, error=None, values=None, error_
     partial = request.args.get("partial") == "thread" and request.method == "GET"
     context = dict(version=version, paragraph=paragraph, consultation=version.consultation,
                    form_error=error, error_for=error_for, values=values, texts=texts,
-                   **thread_context(version, paragraph))
+                   **thread_context(version, paragraph, error_for))
     if request.method != "GET":
         return_to = _return_path() or url_for(
             "drafts.paragraph", slug=version.consultation.slug, version_id=version.id,
@@ -272,7 +280,7 @@ def statements(slug: str, version_id: int):
             db.session.rollback()
             error, status = exc.message, exc.status
             error_for = f"reply-{values['parent_id']}" if values.get("parent_id") else "statement"
-    thread = services.statement_thread(current_user, version,
+    thread = services.statement_thread(current_user, version, showing=_answered(error_for),
                                        **(page_args() if request.method == "GET" else {}))
     is_open = drafts.is_open_for_comment(version)
     html = render_template(

@@ -95,6 +95,10 @@ def test_a_refused_reply_keeps_its_text_in_its_own_form_with_the_message_focused
     page.fill("#comment-body", "One comment.")
     page.click("text=Publish comment")
     page.wait_for_load_state()
+    # The first comment is on the last page of the newest activity; in the order they
+    # were started, it leads the first.
+    page.goto(f"{live_server}/consultations/gpa/versions/{version.id}/paragraphs/OP1"
+              "?order=oldest")
     page.locator(f"#s{first.id} details.reply summary").first.click()
     page.fill(f"#reply-body-{first.id}", "A reply refused for speed, kept.")
     page.click(f"#reply-{first.id} button[type=submit]")
