@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import sys
+import threading
 
 from flask import Flask, current_app
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -100,13 +103,67 @@ def _is_write_request() -> bool:
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
+class _GCPause:
+    """Pause the cyclic garbage collector (re-entrant, shared by threads)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._reenable = False
+
+    def __enter__(self):
+        with self._lock:
+            if self._depth == 0:
+                self._reenable = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0 and self._reenable:
+                gc.enable()
+
+
+_gc_paused = _GCPause()
+
+
+class ConsultSession(Session):
+    """A Session that, on CPython 3.11, keeps the cyclic GC out of its bulk state updates.
+
+    CPython 3.11 can run a collection inside the allocation of an object's __dict__. When
+    close(), rollback(), commit() or expire_all() sets attributes on every InstanceState
+    and such a collection frees the mapped object of the state being given its __dict__
+    (rendered pages leave ORM objects in Jinja's reference cycles), SQLAlchemy's weakref
+    callback writes to that half-built state and the interpreter frees its attribute array
+    twice: SIGSEGV. Python 3.12+ collects only between bytecodes (gh-97922).
+    """
+
+    if sys.version_info < (3, 12):
+        def close(self) -> None:
+            with _gc_paused:
+                super().close()
+
+        def rollback(self) -> None:
+            with _gc_paused:
+                super().rollback()
+
+        def commit(self) -> None:
+            with _gc_paused:
+                super().commit()
+
+        def expire_all(self) -> None:
+            with _gc_paused:
+                super().expire_all()
+
+
 class Database:
     """The app's engine and a session scoped to the Flask application context."""
 
     def __init__(self):
         self.engine: Engine | None = None
         self.session: scoped_session[Session] = scoped_session(
-            sessionmaker(expire_on_commit=False), scopefunc=_context_id
+            sessionmaker(class_=ConsultSession, expire_on_commit=False), scopefunc=_context_id
         )
 
     def init_app(self, app: Flask) -> None:
