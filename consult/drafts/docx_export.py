@@ -18,6 +18,7 @@ from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
@@ -175,8 +176,21 @@ def withdrawn_text(compilation: Compilation | Summary) -> str:
                     compilation.withdrawn_count)
 
 
+def _new_paragraph(document) -> Paragraph:
+    """A paragraph appended at the end of the body in constant time.
+
+    python-docx's add_paragraph() looks for the section properties among all the body's
+    children before inserting, so a document of n paragraphs costs n²: 213 s for the
+    compilation of 12,000 proposals. compilation_docx takes the section properties out
+    while it writes and puts them back last.
+    """
+    element = OxmlElement("w:p")
+    document.element.body.append(element)
+    return Paragraph(element, document)
+
+
 def _indented(document, *, rtl: bool = False):
-    paragraph = document.add_paragraph()
+    paragraph = _new_paragraph(document)
     paragraph.paragraph_format.left_indent = _PROPOSAL_INDENT
     paragraph.paragraph_format.space_after = Pt(3)
     if rtl:
@@ -221,7 +235,7 @@ def _add_paragraph(document, p) -> None:
         _markdown_runs(heading, text, rtl=_is_rtl(text))
         return
     rtl = _is_rtl(text)
-    para = document.add_paragraph()
+    para = _new_paragraph(document)
     para.paragraph_format.space_before = Pt(9)
     if rtl:
         _set_rtl(para)
@@ -275,12 +289,18 @@ def compilation_docx(compilation: Compilation | Summary, *,
     if compilation.withdrawn_count:
         _run(document.add_paragraph(), withdrawn_text(compilation), italic=True)
 
+    body = document.element.body
+    section = body.sectPr  # last in the body, as Word requires; put back below
+    if section is not None:
+        body.remove(section)
     for part in parts if parts is not None else parts_of(compilation):
         for entry in part.entries:
             _add_paragraph(document, entry.paragraph)
             for proposal in entry.proposals:
                 _add_proposal(document, entry.paragraph.text, proposal, locale,
                               proposal_url(proposal.submission) if proposal_url else None)
+    if section is not None:
+        body.append(section)
 
     buffer = io.BytesIO()
     document.save(buffer)
