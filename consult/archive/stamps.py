@@ -7,7 +7,9 @@ archive's files and get a digest of their own:
 - a submission's page depends on its whole thread (the submission, its replies and supports,
   their texts, statuses, moderation and decisions) and on the "frame" around every page;
 - a paragraph's thread page (any page of it, in any text language) depends on every thread
-  on that paragraph's key, in all versions, and on the frame.
+  on that paragraph's key, in all versions, and on the frame;
+- a version's compilation (its pages and its .docx, slow to build) depends on the threads
+  on that version and on the frame.
 
 The frame is what any page may show besides submissions: consultations, versions, their
 paragraphs and translations, delegations and accounts' names, the deadlines passed, and the
@@ -28,6 +30,7 @@ from consult.db import db, utcnow
 
 _SUBMISSION_PAGE = re.compile(r"^/consultations/[^/]+/submissions/(\d+)$")
 _PARAGRAPH_PAGE = re.compile(r"^/consultations/[^/]+/versions/(\d+)/paragraphs/([^/?]+)")
+_COMPILATION = re.compile(r"^/consultations/[^/]+/versions/(\d+)/compilation(\.docx)?(\?|$)")
 # The columns of a submission that any page can show, directly or through its state.
 _SHOWN = ("id", "parent_id", "kind", "delegation_id", "author_id", "language", "body_html",
           "proposed_diff_html", "status", "created_at", "edited_at", "withdrawn_at",
@@ -45,6 +48,7 @@ class RecordStamps:
         self.threads: dict[int, str] = {}
         self.root_of: dict[int, int] = {}
         self.keys: dict[int, str] = {}
+        self.versions: dict[int, str] = {}
         self._paragraph_keys: dict[tuple[int, str], int] = {}
         self._read_submissions()
         self._read_paragraphs()
@@ -54,21 +58,27 @@ class RecordStamps:
 
         threads: dict[int, hashlib._Hash] = defaultdict(hashlib.sha256)
         key_threads: dict[int, set[int]] = defaultdict(set)
+        version_threads: dict[int, set[int]] = defaultdict(set)
         columns = [getattr(Submission, name) for name in _SHOWN]
         rows = db.session.execute(select(
-            func.coalesce(Submission.root_id, Submission.id), Submission.key_id, *columns)
-            .order_by(Submission.id)).yield_per(5000)
-        for root, key_id, *values in rows:
+            func.coalesce(Submission.root_id, Submission.id), Submission.key_id,
+            Submission.version_id, *columns).order_by(Submission.id)).yield_per(5000)
+        for root, key_id, version_id, *values in rows:
             threads[root].update(repr(values).encode())
             self.root_of[values[0]] = root
+            version_threads[version_id].add(root)
             if key_id is not None:
                 key_threads[key_id].add(root)
         self.threads = {root: digest.hexdigest() for root, digest in threads.items()}
-        for key_id, roots in key_threads.items():
-            digest = hashlib.sha256()
-            for root in sorted(roots):
-                digest.update(self.threads[root].encode())
-            self.keys[key_id] = digest.hexdigest()
+        self.keys = {key_id: self._of(roots) for key_id, roots in key_threads.items()}
+        self.versions = {version_id: self._of(roots)
+                         for version_id, roots in version_threads.items()}
+
+    def _of(self, roots) -> str:
+        digest = hashlib.sha256()
+        for root in sorted(roots):
+            digest.update(self.threads[root].encode())
+        return digest.hexdigest()
 
     def _read_paragraphs(self) -> None:
         from consult.drafts.models import Paragraph
@@ -86,6 +96,9 @@ class RecordStamps:
         if found:
             root = self.root_of.get(int(found.group(1)))
             return None if root is None else f"{self.frame}.s.{self.threads[root]}"
+        found = _COMPILATION.match(address)
+        if found:  # its pages and its .docx: the proposals made on that version
+            return f"{self.frame}.c.{self.versions.get(int(found.group(1)), '-')}"
         found = _PARAGRAPH_PAGE.match(address)
         if found:
             # The address names the paragraph by its label or its anchor (OP9(a), OP9_a).

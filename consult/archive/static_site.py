@@ -349,12 +349,15 @@ def _build(app: Flask, target: Path, *, previous: PreviousArchive | None, live_s
         stamp = stamps.page(address)
         kept = previous.reusable(address, stamp) if previous else None
         if kept is not None:
-            # Unchanged since the last export: copy it, with this archive's date, and
-            # follow its links again (read back from the file) without rendering it.
-            html = (previous.root / kept).read_text(encoding="utf-8")
-            html = _restamp(html, previous.made_on, made_on or "today")
-            _write(target, kept, html.encode("utf-8"))
-            follow(kept, _links_in(html, kept, by_file))
+            # Unchanged since the last export: copy it (a page with this archive's date,
+            # its links followed again from the file) without rendering it.
+            if kept.endswith(".html"):
+                html = (previous.root / kept).read_text(encoding="utf-8")
+                html = _restamp(html, previous.made_on, made_on or "today")
+                _write(target, kept, html.encode("utf-8"))
+                follow(kept, _links_in(html, kept, by_file))
+            else:
+                _write(target, kept, (previous.root / kept).read_bytes())
             archived[address] = {"file": kept, "stamp": stamp}
             pages += 1
             reused += 1
@@ -380,6 +383,7 @@ def _build(app: Flask, target: Path, *, previous: PreviousArchive | None, live_s
             archived[address] = {"file": page_file, "stamp": stamp}
         else:
             _write(target, page_file, response.get_data())
+            archived[address] = {"file": page_file, "stamp": stamp}
         response.close()
         pages += 1
         if pages % 1000 == 0:

@@ -55,7 +55,7 @@ def test_an_update_renders_only_what_changed_and_matches_a_new_export(app, plant
     assert (root / "SHA256SUMS").read_text() == (fresh / "SHA256SUMS").read_text()
 
 
-def test_an_update_of_the_same_record_renders_no_submission_page(app, planted, tmp_path,  # noqa: F811
+def test_an_update_of_the_same_record_renders_no_submission_page_nor_compilation(app, planted, tmp_path,  # noqa: F811
                                                                  monkeypatch):
     root = tmp_path / "archive"
     first = _export(app, root, "2026-11-29 08:00 UTC")
@@ -69,7 +69,7 @@ def test_an_update_of_the_same_record_renders_no_submission_page(app, planted, t
     monkeypatch.setattr(app.test_client_class, "open", counting)
     second = _export(app, root, "2026-11-29 08:00 UTC", update=True)
     assert second.pages == first.pages
-    assert not [a for a in rendered if "/submissions/" in a]
+    assert not [a for a in rendered if "/submissions/" in a or "/compilation" in a]
     assert second.reused >= len(list(root.glob("consultations/gpa/submissions/*/index.html")))
 
 
