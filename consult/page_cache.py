@@ -26,7 +26,7 @@ from flask import Flask, request, session
 from werkzeug.wrappers import Request
 
 from consult import LANGUAGE_COOKIE, reader_locale
-from consult.change_clock import current_stamp
+from consult.change_clock import StampReader
 from consult.settings import ROOT
 
 # Endpoints whose pages depend on more than the database: the search page also on this
@@ -103,7 +103,7 @@ class PageCache:
         self.languages = app.config["LANGUAGES"]
         from consult.db import db
 
-        self.engine = db.engine
+        self.clock = StampReader(db.engine)
 
     def __call__(self, environ, start_response):
         reader = Request(environ)
@@ -123,9 +123,7 @@ class PageCache:
 
     def key(self, reader: Request) -> str:
         """The page's validator: code, database, language, host and address."""
-        with self.engine.connect() as connection:
-            stamp = current_stamp(connection)
-        parts = (self.build, stamp, reader_locale(reader, self.languages), reader.host,
+        parts = (self.build, self.clock.stamp(), reader_locale(reader, self.languages), reader.host,
                  reader.full_path)
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
