@@ -49,6 +49,8 @@ _FOLLOW = [
 # multiply the pages by thirty for what the single-language pages already hold).
 _KEEP_QUERY = {"page": re.compile(r"^[1-9][0-9]{0,5}$"), "view": re.compile(r"^side$"),
                "changes": re.compile(r"^only$"), "text": re.compile(r"^(ar|zh|en|fr|ru|es)$")}
+# Addresses that are files of their own, not pages (kept under their own name).
+_OWN_FILES = {"docx", "xml", "json", "csv", "atom"}
 # Path segments become folder names: nothing but plain characters, never "." or "..".
 _SAFE_SEGMENT = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9_.()\-]{1,100}$")
 _LINK = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
@@ -99,8 +101,8 @@ def file_for(address: str) -> str:
     path = parts.path.strip("/")
     query = "".join(f"--{k}-{v}" for k, v in parse_qsl(parts.query))
     last = path.rsplit("/", 1)[-1]
-    if "." in last and not query:
-        return path  # a file of its own (compilation.docx)
+    if not query and last.rsplit(".", 1)[-1] in _OWN_FILES:
+        return path  # a file of its own (compilation.docx); "Art.11-OP3" is a page
     return posixpath.join(path, f"index{query}.html") if path else f"index{query}.html"
 
 
@@ -351,7 +353,7 @@ def _build(app: Flask, target: Path, *, previous: PreviousArchive | None, live_s
         if kept is not None:
             # Unchanged since the last export: copy it (a page with this archive's date,
             # its links followed again from the file) without rendering it.
-            if kept.endswith(".html"):
+            if kept.endswith(".html"):  # every page is index….html (file_for)
                 html = (previous.root / kept).read_text(encoding="utf-8")
                 html = _restamp(html, previous.made_on, made_on or "today")
                 _write(target, kept, html.encode("utf-8"))

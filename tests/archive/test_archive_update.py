@@ -129,3 +129,14 @@ def test_a_killed_export_leaves_the_folder_as_it_was(database_url, app, planted,
     _export(app, target, "2026-11-29 08:00 UTC")
     assert verify_manifest(target) == []
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".archive")] == []
+
+
+def test_a_page_whose_label_has_a_dot_is_a_page_not_a_file():
+    """COP21's labels (Art.11-OP3) used to be saved as files without .html: a browser
+    opening the archive from disk would not show them as pages, and --update could not
+    follow their links."""
+    page = "/consultations/cop21/versions/3/paragraphs/Art.11-OP3"
+    assert static_site.file_for(page) == \
+        "consultations/cop21/versions/3/paragraphs/Art.11-OP3/index.html"
+    assert static_site.file_for("/consultations/cop21/versions/3/compilation.docx") == \
+        "consultations/cop21/versions/3/compilation.docx"
