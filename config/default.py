@@ -41,6 +41,12 @@ COMPILATION_PROPOSALS_PER_PAGE = 400
 # one render per process. 0 keeps none (every page is rendered; 304s still answer early).
 PAGE_CACHE_BYTES = 32 * 1024 * 1024
 
+# Seconds a process answers anonymous readers from the change clock it last read, before
+# reading it again (one small query). A change committed by this process is seen at once;
+# one made by another process or node reaches anonymous readers at most this much later.
+# 0 reads the clock on every request.
+PAGE_CLOCK_MAX_AGE = 0.25
+
 # How many submissions one user may post, in Flask-Limiter notation ("30 per minute",
 # "200/hour"). Counted in the database, so it holds across any number of app processes.
 POST_RATE_LIMIT = "30 per minute"

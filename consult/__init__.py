@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from flask import Flask, request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from consult.settings import ROOT, instance_path, load_settings, resolve_paths
 
@@ -24,7 +27,14 @@ def reader_locale(request, languages, *, asked: bool = True) -> str:
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or "en"
+    header = request.headers.get("Accept-Language", "")
+    return _preferred_language(header, tuple(languages)) or "en"
+
+
+@functools.lru_cache(maxsize=1024)
+def _preferred_language(header: str, languages: tuple) -> str | None:
+    # Browsers send a handful of distinct headers; parsing one costs more than a 304.
+    return parse_accept_header(header, LanguageAccept).best_match(languages)
 
 
 def create_app(test_config: dict | None = None, instance: str | Path | None = None) -> Flask:

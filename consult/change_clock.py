@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import bisect
 import functools
-import threading
+import time
 
-from sqlalchemy import BigInteger, bindparam, event, func, select, update
+from sqlalchemy import BigInteger, bindparam, create_engine, event, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from consult.db import Base, UTCDateTime, db, utcnow
@@ -28,6 +28,10 @@ from consult.db import Base, UTCDateTime, db, utcnow
 UNSEEN_TABLES = frozenset({"change_clock", "login_session", "login_failure", "api_token",
                            "search_outbox", "alembic_version"})
 _CHANGED = "consult_changed"
+_ADVANCED = "consult_clock_advanced"
+# Commits in this process that moved the clock: a StampReader reads the clock again at once
+# after one, whatever its max_age.
+_local_advances = 0
 
 
 class ChangeClock(Base):
@@ -79,11 +83,20 @@ def _advance(session):
     if advanced.rowcount == 0:  # a database made before the clock existed, or emptied
         session.add(ChangeClock(id=1, seq=1))
         session.flush()
+    session.info[_ADVANCED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _note_advance(session):
+    global _local_advances
+    if session.info.pop(_ADVANCED, None):
+        _local_advances += 1
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session):
     session.info.pop(_CHANGED, None)
+    session.info.pop(_ADVANCED, None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -111,34 +124,78 @@ def current_stamp(connection=None) -> str:
 
 class StampReader:
     """current_stamp() for the page cache, at the price of one statement without
-    parameters: the deadlines are read again only when the clock has moved (changing a
-    deadline moves it), and those passed are counted in memory."""
+    parameters, read at most once per `max_age` seconds: the deadlines are read again only
+    when the clock has moved (changing a deadline moves it), and those passed are counted
+    in memory.
 
-    def __init__(self, engine):
+    Within `max_age` the last value read is used, unless this process has itself committed
+    a change since: a change made through another process or node reaches anonymous readers
+    up to `max_age` later (a quarter of a second by default, less than a page takes to
+    travel), while the reader who made it, logged in, never goes through the kept pages.
+    A page is never keyed newer than what it shows: the stamp is read before the page is."""
+
+    def __init__(self, engine, max_age: float = 0.0):
         self.engine = engine
-        self._seq: int | None = None
-        self._deadlines: list = []
-        self._lock = threading.Lock()  # `flask run` serves requests in threads
+        self.clock_engine = _clock_engine(engine)
+        self.max_age = max_age
+        # (seq, deadlines, monotonic time of the read, local advances seen then)
+        self._last: tuple[int, list, float, int] | None = None
 
     def stamp(self) -> str:
         """The same value as current_stamp(), read on a connection of its own."""
         from consult.drafts.models import Version
 
-        # The driver's own connection: no transaction to begin and end around one read.
-        raw = self.engine.raw_connection()
+        last, now, advances = self._last, time.monotonic(), _local_advances
+        if last is None or now - last[2] >= self.max_age or advances != last[3]:
+            seq = self._read_seq()
+            if last is not None and seq == last[0]:
+                deadlines = last[1]
+            else:
+                with self.engine.connect() as connection:
+                    deadlines = sorted(connection.scalars(
+                        select(Version.comments_close_at)
+                        .where(Version.comments_close_at.is_not(None))))
+            # One tuple, replaced whole: threads of `flask run` see the old or the new.
+            self._last = last = (seq, deadlines, now, advances)
+        return f"{last[0]}.{bisect.bisect_right(last[1], utcnow())}"
+
+    def _read_seq(self) -> int:
+        # A connection the server dropped (restart, failover, idle timeout) fails once;
+        # the pool is then renewed and the read tried again.
         try:
-            cursor = raw.cursor()
-            cursor.execute("SELECT seq FROM change_clock WHERE id = 1")
-            found = cursor.fetchone()
-            cursor.close()
-        finally:
-            raw.close()
-        seq = found[0] if found else 0
-        if seq != self._seq:
-            with self.engine.connect() as connection:
-                deadlines = sorted(connection.scalars(select(Version.comments_close_at).where(
-                    Version.comments_close_at.is_not(None))))
-            with self._lock:
-                self._seq, self._deadlines = seq, deadlines
-        deadlines = self._deadlines
-        return f"{seq}.{bisect.bisect_right(deadlines, utcnow())}"
+            return _read_seq_on(self.clock_engine)
+        except self.clock_engine.dialect.loaded_dbapi.Error:
+            if self.clock_engine is not self.engine:
+                self.clock_engine.dispose()
+            return _read_seq_on(self.clock_engine)
+
+
+def _read_seq_on(engine) -> int:
+    # The driver's own connection, in autocommit: no transaction to begin and end around
+    # one read.
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("SELECT seq FROM change_clock WHERE id = 1")
+        found = cursor.fetchone()
+        cursor.close()
+        return found[0] if found else 0
+    except engine.dialect.loaded_dbapi.Error:
+        raw.invalidate()
+        raise
+    finally:
+        raw.close()
+
+
+def _clock_engine(engine):
+    """The engine the clock is read on: on a database server, a pool of its own in
+    autocommit, with no ping on checkout and no rollback on return, so that a 304 costs
+    one round trip instead of four (ping, BEGIN, SELECT, ROLLBACK). SQLite reads in-process
+    and uses the app's engine."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    clock = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=2,
+                          pool_reset_on_return=None)
+    # Closed with the app's engine (tests, `flask` commands), not left to the collector.
+    event.listen(engine, "engine_disposed", lambda _engine: clock.dispose())
+    return clock

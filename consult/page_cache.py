@@ -103,7 +103,7 @@ class PageCache:
         self.languages = app.config["LANGUAGES"]
         from consult.db import db
 
-        self.clock = StampReader(db.engine)
+        self.clock = StampReader(db.engine, app.config["PAGE_CLOCK_MAX_AGE"])
 
     def __call__(self, environ, start_response):
         reader = Request(environ)

@@ -47,6 +47,11 @@ def _coerce(key: str, raw: str, default):
             return int(raw)
         except ValueError:
             raise ConfigError(f"CONSULT_{key} must be a whole number, not {raw!r}") from None
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"CONSULT_{key} must be a number, not {raw!r}") from None
     if isinstance(default, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw

@@ -29,6 +29,13 @@ def test_unknown_environment_key_is_refused():
 def test_bad_value_is_refused():
     with pytest.raises(ConfigError, match="whole number"):
         load_settings(environ={"CONSULT_LOGIN_MAX_FAILURES": "many"})
+    with pytest.raises(ConfigError, match="CONSULT_PAGE_CLOCK_MAX_AGE must be a number"):
+        load_settings(environ={"CONSULT_PAGE_CLOCK_MAX_AGE": "soon"})
+
+
+def test_seconds_may_be_given_with_a_fraction():
+    settings = load_settings(environ={"CONSULT_PAGE_CLOCK_MAX_AGE": "0.5"})
+    assert settings["PAGE_CLOCK_MAX_AGE"] == 0.5
 
 
 def test_settings_file_layer_sits_between_defaults_and_environment(tmp_path):

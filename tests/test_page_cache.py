@@ -156,3 +156,52 @@ def test_a_draft_is_never_kept_for_anyone(app, staff, consultation):
     assert anonymous.get(_url(draft)).status_code == 404
     assert app.extensions["consult_rendered_pages"].size == 0
     fresh()
+
+
+def test_the_clock_is_read_again_after_its_connection_was_dropped(app, client, zero):
+    """A database restart or failover kills the clock's connection: the next reader still
+    gets the page, not an error."""
+    reader = change_clock.StampReader(db.engine)
+    before = reader.stamp()
+    reader.clock_engine.dispose()  # so that the pool's next connection is the one killed
+    invalidated = []
+    event.listen(reader.clock_engine, "invalidate", lambda *args: invalidated.append(args))
+    held = reader.clock_engine.raw_connection()
+    if db.engine.dialect.name == "postgresql":
+        pid = held.driver_connection.info.backend_pid
+        with db.engine.connect() as admin:
+            admin.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+    else:
+        held.dbapi_connection.close()
+    held.close()  # back into the pool, dead
+    assert reader.stamp() == before
+    assert len(invalidated) == 1  # it was tried, failed, and the read went on
+    comments_url = _url(zero, "OP1")
+    assert client.get(comments_url).status_code == 200
+
+
+def test_the_clock_is_read_at_most_once_per_max_age_unless_this_process_changed_something(
+        zero, fra, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(change_clock.time, "monotonic", lambda: now[0])
+    reader = change_clock.StampReader(db.engine, max_age=0.25)
+    reads = []
+    read_seq_on = change_clock._read_seq_on
+    monkeypatch.setattr(change_clock, "_read_seq_on",
+                        lambda engine: reads.append(1) or read_seq_on(engine))
+    first = reader.stamp()
+    # Another process or node commits a change: not through this process's sessions.
+    with db.engine.begin() as elsewhere:
+        elsewhere.execute(update(change_clock.ChangeClock).values(
+            seq=change_clock.ChangeClock.seq + 1))
+    now[0] += 0.2
+    assert reader.stamp() == first and len(reads) == 1  # within max_age: not read again
+    now[0] += 0.1
+    moved = reader.stamp()
+    assert moved != first and len(reads) == 2  # past it: read, and the change is seen
+    # A change this process commits is seen at once, max_age or not.
+    comments.post_comment(fra, zero.paragraphs[0], "Seen at once.")
+    db.session.commit()
+    assert reader.stamp() != moved and len(reads) == 3
+    # Nothing changed: still one read per max_age.
+    assert reader.stamp() == reader.stamp() and len(reads) == 3
