@@ -8,7 +8,7 @@ shows up directly in the requests per second and the tail latencies.
     CONSULT_INSTANCE_PATH=/tmp/b100k .venv/bin/flask --app app demo --comments 100000 --seed 7
     .venv/bin/python bench/load_bench.py --instance /tmp/b100k [--duration 20] \
         [--connections 20] [--threads 2] [--workers 2] [--port 5100] [--out FILE.json] \
-        [--database-url URL] [--only-app] [--pages version,paragraph,...]
+        [--database-url URL] [--only-app] [--pages version,paragraph,...] [--rounds 3]
 
 What it measures (the targets are the issue's):
 
@@ -24,7 +24,9 @@ What it measures (the targets are the issue's):
    pages, submissions list pages, API threads, searches) from 2 x W keep-alive clients;
    each worker's RSS (VmRSS) at 0, 5,000 and 10,000 requests.
 4. The static limit: `bench/static_limit.py` under the same gunicorn settings, serving the
-   very bytes and headers the app answered for each page, wrk'd the same way.
+   very bytes and headers the app answered for each page, wrk'd the same way right after
+   each app run (both servers up, one loaded at a time); `--rounds` such pairs, the pair
+   with the median ratio kept (the others' ratios are in the JSON).
 5. A table on stdout (for bench/README.md) and every figure as JSON to --out.
 
 Targets: each page >= 1/3 of the limit's requests per second with p99 <= 100 ms at 20
@@ -87,6 +89,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "commit, for the 'before' figures); pages are found with this one")
     parser.add_argument("--pages", default=",".join(PAGE_NAMES),
                         help="comma-separated subset of " + ",".join(PAGE_NAMES))
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="app/limit pairs of wrk runs per page and answer (median kept)")
     parser.add_argument("--mixed", type=int, default=MIXED_REQUESTS,
                         help="mixed requests for the memory check (RSS read at half and end)")
     args = parser.parse_args(argv)
@@ -398,26 +402,66 @@ def probe_page(port: int, path: str) -> dict:
     return answer
 
 
-def measure_pages(server: Server, pages: dict[str, str], args, probes=None) -> dict:
-    """Per page: the probe, wrk for the 200s and, when it answers one, for the 304s."""
-    results = {}
+def measure_pages(server: Server, pages: dict[str, str], args, probes=None,
+                  limit: Server | None = None, limit_probes=None) -> tuple[dict, dict | None]:
+    """Per page: the probe, wrk for the 200s and, when it answers one, for the 304s.
+
+    With the static limit, each wrk run of the app is followed at once by the same run of
+    the limit, `--rounds` times, and the round whose ratio is the median is kept: the
+    machine's speed drifts (other guests on the host) by more than the differences being
+    measured, and a ratio is only fair between runs made side by side."""
+    results, limit_results = {}, ({} if limit else None)
     for name, path in pages.items():
         probe = probes[name] if probes else probe_page(server.port, path)
         entry = {key: value for key, value in probe.items() if key not in ("headers", "body")}
         results[name] = entry
+        if limit:
+            limit_probe = limit_probes[name]
+            limit_results[name] = {key: value for key, value in limit_probe.items()
+                                   if key not in ("headers", "body")}
         if probe["status"] != 200:
             log(f"  {server.name} {name}: status {probe['status']}: not measured")
             continue
         warm(server.port, path, args.workers)
-        entry["ok"] = run_wrk(server.port, path, args)
-        log(f"  {server.name} {name} 200: {describe(entry['ok'])}")
+        if limit:
+            warm(limit.port, path, args.workers)
+        runs = [("ok", None, "200")]
         if probe["not_modified"]:
-            entry["not_modified_run"] = run_wrk(server.port, path, args, probe["etag"])
-            log(f"  {server.name} {name} 304: {describe(entry['not_modified_run'])}")
+            runs.append(("not_modified_run", probe["etag"], "304"))
         else:
             log(f"  {server.name} {name}: no 304")
+        for key, etag, answer in runs:
+            rounds = []
+            for _ in range(args.rounds if limit else 1):
+                mine = run_wrk(server.port, path, args, etag)
+                log(f"  {server.name} {name} {answer}: {describe(mine)}")
+                theirs = None
+                if limit:
+                    theirs = run_wrk(limit.port, path, args,
+                                     limit_probe["etag"] if etag else None)
+                    log(f"  {limit.name} {name} {answer}: {describe(theirs)}")
+                rounds.append((mine, theirs))
+            mine, theirs = _median_round(rounds)
+            entry[key] = mine
+            if limit:
+                limit_results[name][key] = theirs
         server.workers()
-    return results
+    return results, limit_results
+
+
+def _median_round(rounds: list[tuple[dict, dict | None]]) -> tuple[dict, dict | None]:
+    """The (app, limit) pair whose ratio is the median of the rounds (the first, alone)."""
+    def ratio(pair):
+        mine, theirs = pair
+        if not theirs or not mine.get("rps") or not theirs.get("rps"):
+            return 0.0
+        return mine["rps"] / theirs["rps"]
+
+    ordered = sorted(rounds, key=ratio)
+    chosen = ordered[(len(ordered) - 1) // 2]
+    if len(rounds) > 1:
+        chosen[0]["round_ratios"] = [round(ratio(pair), 3) for pair in rounds]
+    return chosen
 
 
 def describe(run: dict) -> str:
@@ -567,7 +611,8 @@ def format_table(report: dict) -> str:
     lines = [f"Commit {meta['commit']}, {meta['date']}, {meta['database']}, "
              f"{meta['submission_count']:,} submissions, nproc {meta['nproc']}; "
              f"gunicorn -w {meta['workers']}, wrk -t{meta['threads']} "
-             f"-c{meta['connections']} -d{meta['duration']}s; load average before "
+             f"-c{meta['connections']} -d{meta['duration']}s, median of {meta['rounds']} "
+             f"app/limit pairs; load average before "
              f"{meta['loadavg_before']:.2f}.", "",
              "| page | answer | bytes | app req/s | limit req/s | ratio | p50 / p90 / p99 (ms) "
              "| target |", "|---|---|---:|---:|---:|---:|---|---|"]
@@ -637,6 +682,7 @@ def main(argv=None) -> int:
                   "nproc": nproc(), "loadavg_before": os.getloadavg()[0],
                   "workers": args.workers, "threads": args.threads,
                   "connections": args.connections, "duration": args.duration,
+                  "rounds": args.rounds,
                   "busiest_paragraph": found["busiest"][0]},
               "targets": TARGETS}
     if report["meta"]["loadavg_before"] > 0.5:
@@ -654,7 +700,26 @@ def main(argv=None) -> int:
                            cwd=args.app_dir)
         servers.append(app)
         probes = {name: probe_page(app.port, path) for name, path in pages.items()}
-        report["pages"] = measure_pages(app, pages, args, probes)
+        limit, limit_probes = None, None
+        if not args.only_app:
+            # The limit serves the app's very answers, and runs beside it (idle while the
+            # app is measured), so that each pair of runs is made side by side.
+            folder = workdir / "limit"
+            save_pages(folder, probes)
+            limit_env = dict(os.environ, STATIC_LIMIT_DIR=str(folder),
+                             PYTHONPATH=os.pathsep.join(filter(None, (
+                                 str(ROOT), os.environ.get("PYTHONPATH")))))
+            log(f"Starting the static limit on port {args.port + 1}…")
+            limit = start_server("limit", "bench.static_limit:app", args.port + 1,
+                                 args.workers, limit_env, workdir, PROBE)
+            servers.append(limit)
+            limit_probes = {name: probe_page(limit.port, path) for name, path in pages.items()}
+        report["pages"], limit_results = measure_pages(app, pages, args, probes, limit,
+                                                       limit_probes)
+        if limit:
+            report["limit"] = limit_results
+            stop_server(limit)
+            servers.remove(limit)
         hot = [path for name, path in pages.items() if probes[name]["status"] == 200]
         sequence = mixed_sequence(hot or list(pages.values()), mixed_population(found),
                                   args.mixed)
@@ -662,22 +727,6 @@ def main(argv=None) -> int:
         report["memory"] = measure_memory(app, sequence, args)
         stop_server(app)
         servers.remove(app)
-        limit_results = None
-        if not args.only_app:
-            folder = workdir / "limit"
-            save_pages(folder, probes)
-            env = dict(os.environ, STATIC_LIMIT_DIR=str(folder),
-                       PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT),
-                                                               os.environ.get("PYTHONPATH")))))
-            log(f"Starting the static limit on port {args.port + 1}…")
-            limit = start_server("limit", "bench.static_limit:app", args.port + 1,
-                                 args.workers, env, workdir, PROBE)
-            servers.append(limit)
-            limit_probes = {name: probe_page(limit.port, path) for name, path in pages.items()}
-            limit_results = measure_pages(limit, pages, args, limit_probes)
-            report["limit"] = limit_results
-            stop_server(limit)
-            servers.remove(limit)
         verdicts(report["pages"], limit_results)
     finally:
         for server in servers:
