@@ -50,6 +50,9 @@ def paragraph_data(entry: Entry) -> dict:
         "text": entry.paragraph.text,
         "html": entry.paragraph.html,
         "proposals": [proposal_data(p) for p in entry.proposals],
+        # Where these proposals stand among the paragraph's, which a page may share out.
+        "first_proposal": entry.first_number or 1,
+        "proposal_total": len(entry.proposals) if entry.total is None else entry.total,
     }
 
 
@@ -172,7 +175,18 @@ def openapi_schemas() -> dict:
                      "html": {"type": "string"},
                      "proposals": {"type": "array",
                                    "items": {"$ref": "#/components/schemas/CompiledProposal"},
-                                   "description": "Active, visible amendments, oldest first"}}}
+                                   "description": "Active, visible amendments, oldest "
+                                                  "first (on a page, those of the page)"},
+                     "first_proposal": {"type": "integer", "minimum": 1,
+                                        "description": "The number, among the "
+                                                       "paragraph's proposals, of the first "
+                                                       "one in `proposals`: above 1 on the "
+                                                       "second and later pages of a "
+                                                       "paragraph with more proposals than "
+                                                       "a page holds"},
+                     "proposal_total": {"type": "integer",
+                                        "description": "How many proposals the paragraph "
+                                                       "has, on all pages"}}}
     compilation = {"type": "object", "required": ["version", "counts", "paragraphs"],
                    "properties": {
                        "consultation": {"type": "string", "description": "Its slug"},
@@ -202,8 +216,9 @@ def openapi_schemas() -> dict:
                                  "description": "How many pages the compilation has: runs "
                                                 "of whole paragraphs of at most "
                                                 "COMPILATION_PROPOSALS_PER_PAGE proposals "
-                                                "(400 by default; a paragraph with more is "
-                                                "a page of its own)"},
+                                                "(400 by default; a paragraph with more "
+                                                "has pages of its own, its text on each "
+                                                "and that many of its proposals)"},
                        "paragraphs": {"type": "array", "items": {
                            "$ref": "#/components/schemas/CompilationParagraph"},
                            "description": "Every paragraph, or those of the page asked "

@@ -6,10 +6,12 @@ print or send is the same one every delegation gets.
 
 A compilation is read a page at a time: what the whole of it counts comes from aggregates
 in the database (`summarize_version`), and proposals are loaded only for the paragraphs of
-the page asked for. Pages are runs of whole paragraphs holding at most about
-COMPILATION_PROPOSALS_PER_PAGE proposals. The forms that show everything (the text to
-print, the Word document, the API without ?page=) read one page after another
-(`iter_pages`), so memory holds one page of proposals at a time.
+the page asked for. Pages are runs of whole paragraphs holding at most
+COMPILATION_PROPOSALS_PER_PAGE proposals; a paragraph with more is shown on as many pages
+as it needs, its text on each, its proposals in turn. The forms that show everything (the
+text to print, the Word document, the API without ?page=) read runs of whole paragraphs one
+after another (`iter_pages`), so memory holds one run of proposals at a time and a
+paragraph is never cut there.
 """
 
 from __future__ import annotations
@@ -78,11 +80,22 @@ class Entry:
 
     paragraph: Paragraph
     proposals: list[Proposal]
+    # When the paragraph's proposals are shared among several pages: the number of the first
+    # one shown here (from 1) and how many the paragraph has. Otherwise None: all are here.
+    first_number: int | None = None
+    total: int | None = None
+
+    @property
+    def last_number(self) -> int | None:
+        """The number of the last proposal shown, when the proposals are shared."""
+        return None if self.first_number is None else self.first_number + len(self.proposals) - 1
 
 
 @dataclasses.dataclass(frozen=True)
 class Page:
-    """A run of whole paragraphs: `paragraphs[start:stop]` of the compilation."""
+    """A run of paragraphs: `paragraphs[start:stop]` of the compilation, whole, except
+    that the last one shows only its proposals [share[0]:share[1]] when it has more than
+    a page holds."""
 
     number: int  # from 1
     start: int
@@ -90,6 +103,8 @@ class Page:
     proposal_count: int
     first_label: str
     last_label: str
+    share: tuple[int, int] | None = None  # of the last paragraph's proposals; None: all
+    total: int | None = None  # the last paragraph's proposals, when shared
 
 
 @dataclasses.dataclass
@@ -103,6 +118,7 @@ class Summary:
     last_changed_at: dt.datetime | None  # newest proposal, edit, withdrawal or disposition
     pages: list[Page]
     language: str = "en"  # the language of the paragraphs' text
+    whole_pages: list[Page] = dataclasses.field(default_factory=list)  # never shared: iter_pages
 
     @property
     def proposal_count(self) -> int:
@@ -182,23 +198,32 @@ def proposals_per_page() -> int:
     return current_app.config["COMPILATION_PROPOSALS_PER_PAGE"]
 
 
-def cut_pages(paragraphs: list, shown: dict[int, int], limit: int) -> list[Page]:
-    """Runs of whole paragraphs of at most `limit` proposals each; a paragraph with more
-    than that is a page of its own, since a paragraph is never split."""
+def cut_pages(paragraphs: list, shown: dict[int, int], limit: int, *,
+              share: bool = True) -> list[Page]:
+    """Runs of whole paragraphs of at most `limit` proposals each. A paragraph with more
+    has pages of its own (the first with the paragraphs without proposals before it: a
+    title, a heading), `limit` of its proposals on each; with `share=False`, one page."""
     limit = max(1, limit)
     bounds, start, count = [], 0, 0
     for i, paragraph in enumerate(paragraphs):
         n = shown.get(paragraph.id, 0)
-        if i > start and count + n > limit:
-            bounds.append((start, i, count))
+        if i > start and count > 0 and count + n > limit:
+            bounds.append((start, i, count, None, None))
             start, count = i, 0
+        if share and n > limit:
+            for first in range(0, n, limit):
+                taken = min(limit, n - first)
+                bounds.append((start if first == 0 else i, i + 1, taken,
+                               (first, first + taken), n))
+            start, count = i + 1, 0
+            continue
         count += n
-    if paragraphs:
-        bounds.append((start, len(paragraphs), count))
+    if start < len(paragraphs):
+        bounds.append((start, len(paragraphs), count, None, None))
     if not bounds:
         return [Page(1, 0, 0, 0, "", "")]  # no paragraphs: still one (empty) page
-    return [Page(number, a, b, n, paragraphs[a].label, paragraphs[b - 1].label)
-            for number, (a, b, n) in enumerate(bounds, start=1)]
+    return [Page(number, a, b, n, paragraphs[a].label, paragraphs[b - 1].label, part, total)
+            for number, (a, b, n, part, total) in enumerate(bounds, start=1)]
 
 
 def _count_amendments(version: Version, paragraph_ids: set[int]):
@@ -250,9 +275,11 @@ def summarize_version(user, version: Version, language: str | None = None, *,
     language = require_text_language(language, version) or version.language
     paragraphs = paragraphs_in(version, language)
     counts, withdrawn, shown, changed = _count_amendments(version, {p.id for p in paragraphs})
-    pages = cut_pages(paragraphs, shown, per_page or proposals_per_page())
+    limit = per_page or proposals_per_page()
     return Summary(version, paragraphs, counts, withdrawn,
-                   _latest(changed, _newest_support_change(version)), pages, language)
+                   _latest(changed, _newest_support_change(version)),
+                   cut_pages(paragraphs, shown, limit), language,
+                   cut_pages(paragraphs, shown, limit, share=False))
 
 
 def find_page(summary: Summary, number) -> Page:
@@ -264,26 +291,33 @@ def find_page(summary: Summary, number) -> Page:
     return summary.pages[number - 1]
 
 
-def _load_entries(version: Version, paragraphs: list) -> list[Entry]:
+def _load_entries(version: Version, paragraphs: list,
+                  share: tuple[int, int] | None = None, total: int | None = None
+                  ) -> list[Entry]:
     """These paragraphs with their proposals and supporters: two queries, however many
-    paragraphs and proposals, each read through the index on the paragraph (or parent)."""
+    paragraphs and proposals, each read through the index on the paragraph (or parent).
+    With `share`, the last paragraph's proposals [share[0]:share[1]] only (in the order
+    they were made), and the paragraphs before it (which had none when the pages were cut)
+    without theirs."""
     if not paragraphs:
         return []
-    on_these = Submission.paragraph_id.in_([p.id for p in paragraphs])
-    amendments = db.session.scalars(
-        select(Submission)
-        .where(*_amendments_of(version), on_these,
-               Submission.status != SubmissionStatus.withdrawn)
-        .order_by(Submission.created_at, Submission.id))
-    shown_ids = (select(Submission.id)
-                 .where(*_amendments_of(version), on_these,
-                        Submission.status != SubmissionStatus.withdrawn))
+    amendments = (select(Submission)
+                  .where(*_amendments_of(version),
+                         Submission.status != SubmissionStatus.withdrawn)
+                  .order_by(Submission.created_at, Submission.id))
+    if share is None:
+        amendments = db.session.scalars(amendments.where(
+            Submission.paragraph_id.in_([p.id for p in paragraphs]))).all()
+    else:
+        amendments = db.session.scalars(
+            amendments.where(Submission.paragraph_id == paragraphs[-1].id)
+            .offset(share[0]).limit(share[1] - share[0])).all()
     supports = db.session.scalars(
         select(Submission)
-        .where(Submission.parent_id.in_(shown_ids),
+        .where(Submission.parent_id.in_([s.id for s in amendments]),
                Submission.kind == SubmissionKind.support,
                Submission.status == SubmissionStatus.active, _public())
-        .order_by(Submission.created_at, Submission.id))
+        .order_by(Submission.created_at, Submission.id)) if amendments else []
     supporters: dict[int, list[Delegation]] = {}
     for support in supports:
         supporters.setdefault(support.parent_id, []).append(support.delegation)
@@ -292,13 +326,17 @@ def _load_entries(version: Version, paragraphs: list) -> list[Entry]:
         shown.setdefault(s.paragraph_id, []).append(Proposal(
             s, supporters.get(s.id, []), s.disposition or Disposition.pending,
             s.disposition_note or ""))
-    return [Entry(p, shown.get(p.id, [])) for p in paragraphs]
+    entries = [Entry(p, shown.get(p.id, [])) for p in paragraphs]
+    if share is not None:
+        entries[-1].first_number, entries[-1].total = share[0] + 1, total
+    return entries
 
 
 def load_page(summary: Summary, page: Page) -> Compilation:
     """One page of the compilation, its proposals loaded (two queries)."""
     return Compilation(summary, _load_entries(summary.version,
-                                              summary.paragraphs[page.start:page.stop]), page)
+                                              summary.paragraphs[page.start:page.stop],
+                                              page.share, page.total), page)
 
 
 def iter_pages(summary: Summary) -> Iterator[Compilation]:
@@ -316,9 +354,10 @@ def iter_pages(summary: Summary) -> Iterator[Compilation]:
         if version is None:
             return  # a draft discarded meanwhile
         paragraphs = paragraphs_in(version, summary.language)
-        cuts = summary.pages
+        cuts = summary.whole_pages or cut_pages(paragraphs, {}, 1, share=False)
         if [p.id for p in paragraphs] != paragraph_ids:
-            cuts = cut_pages(paragraphs, {}, 1)  # a draft's text replaced meanwhile: one page
+            # A draft's text replaced meanwhile: one page.
+            cuts = cut_pages(paragraphs, {}, 1, share=False)
         current = dataclasses.replace(summary, version=version, paragraphs=paragraphs,
                                       pages=cuts)
         for page in cuts:

@@ -16,14 +16,14 @@ from consult.db import db
 from consult.drafts.compilation import compile_version, cut_pages, iter_pages, summarize_version
 from tests.comments.conftest import can, fra, nor, paragraph, version  # noqa: F401
 
-# Proposals per paragraph: with pages of at most 2, OP1 (3) is a page of its own.
+# Proposals per paragraph: with pages of at most 3, OP1 (3) fills a page of its own.
 SPREAD = {"PP1": 1, "PP2": 1, "OP1": 3, "OP2": 1, "OP2(b)": 1, "OP3": 2}
 TOTAL = sum(SPREAD.values())
 
 
 @pytest.fixture
 def small_pages(app):
-    app.config["COMPILATION_PROPOSALS_PER_PAGE"] = 2
+    app.config["COMPILATION_PROPOSALS_PER_PAGE"] = 3
     app.config["POST_RATE_LIMIT"] = "1000 per minute"
 
 
@@ -97,6 +97,24 @@ def test_cut_pages_keeps_small_compilations_on_one_page():
     assert [(p.start, p.stop) for p in cut_pages(paragraphs, {2: 300, 4: 101}, 400)] == \
         [(0, 3), (3, 5)]
     assert [p.number for p in cut_pages([], {}, 400)] == [1]
+
+
+def test_a_page_never_holds_only_paragraphs_without_proposals():
+    """At 1,000,000 submissions the first page held the title alone: the first operative
+    paragraph, with more proposals than a page, came after it on a page of its own."""
+    class P:
+        def __init__(self, i):
+            self.id, self.label = i, f"P{i}"
+
+    paragraphs = [P(i) for i in range(1, 6)]  # 1: title, 3: a heading, no proposals
+    shown = {2: 900, 4: 700, 5: 10}
+    assert [(p.start, p.stop, p.proposal_count) for p in cut_pages(
+        paragraphs, shown, 400, share=False)] == [(0, 2, 900), (2, 4, 700), (4, 5, 10)]
+    # Shared out: 400 of a paragraph's proposals a page, the heading on the first of them.
+    assert [(p.start, p.stop, p.proposal_count, p.share, p.total)
+            for p in cut_pages(paragraphs, shown, 400)] == [
+        (0, 2, 400, (0, 400), 900), (1, 2, 400, (400, 800), 900), (1, 2, 100, (800, 900), 900),
+        (2, 4, 400, (0, 400), 700), (3, 4, 300, (400, 700), 700), (4, 5, 10, None, None)]
 
 
 # --- the HTML pages --------------------------------------------------------------------
@@ -291,6 +309,77 @@ def test_a_page_costs_the_same_queries_for_10_or_60_proposals(app, client, versi
     sixty = _queries_for(client, url(version, "?n=60"))
     assert ten == sixty, (ten, sixty)
     assert ten <= 15
-    # A page of a compilation cut into pages costs no more.
+    # A page of a compilation cut into pages costs no more, nor one that shares out a
+    # paragraph's proposals.
     app.config["COMPILATION_PROPOSALS_PER_PAGE"] = 20
     assert _queries_for(client, url(version, "?page=2")) <= sixty
+    app.config["COMPILATION_PROPOSALS_PER_PAGE"] = 4
+    assert _queries_for(client, url(version, "?page=3")) <= sixty
+
+
+# --- a paragraph with more proposals than a page holds ---------------------------------
+
+
+@pytest.fixture
+def shared(spread, app):
+    """Pages of at most 2: OP1's three proposals are shared by pages 2 (two) and 3 (one)."""
+    app.config["COMPILATION_PROPOSALS_PER_PAGE"] = 2
+    return [s for s in spread if s.paragraph.label == "OP1"]
+
+
+def test_a_paragraph_with_more_proposals_than_a_page_has_several(client, version, spread,
+                                                                 shared):
+    seen, address, pages = [], url(version), []
+    while address:
+        html = client.get(address).get_data(as_text=True)
+        pages.append(html)
+        seen += shown_ids(html)
+        found = re.search(r'<a href="([^"]+)" rel="next">', html)
+        address = unescape(found.group(1)) if found else None
+    assert len(pages) == 5 and "Page 5 of 5" in text_of(pages[-1])
+    assert Counter(seen) == Counter(s.id for s in spread)  # every proposal once
+    # Each page holds at most two proposals; OP1's text is on both of its pages, with
+    # its proposals in the order they were made and where they stand among its three.
+    assert [len(shown_ids(html)) for html in pages] == [2, 2, 1, 2, 2]
+    assert shown_ids(pages[1]) + shown_ids(pages[2]) == [s.id for s in shared]
+    for html in pages[1:3]:
+        assert 'aria-label="Proposals on OP1"' in html
+        assert "Calls upon Member States to" in text_of(html)
+    assert "Proposals 1 to 2 of the 3 on OP1; the others are on the neighbouring pages." \
+        in text_of(pages[1])
+    assert "Proposals 3 to 3 of the 3 on OP1; the others are on the neighbouring pages." \
+        in text_of(pages[2])
+    assert "neighbouring pages" not in text_of(pages[0]) + text_of(pages[3])
+    # The list of pages says which part of OP1 each holds.
+    assert f'<a href="{url(version, "?page=3")}"><bdi>OP1</bdi>, proposals 3 to 3</a>' \
+        in pages[0]
+    assert '<strong aria-current="page"><bdi>OP1</bdi>, proposals 1 to 2</strong>' \
+        in pages[1]
+
+
+def test_the_whole_forms_never_cut_a_paragraph(client, version, spread, shared):
+    html = client.get(url(version, "?all=1")).get_data(as_text=True)
+    assert html.count('aria-label="Proposals on OP1"') == 1
+    assert "neighbouring pages" not in html
+    assert Counter(shown_ids(html)) == Counter(s.id for s in spread)
+    data = client.get(f"/api/v1/versions/{version.id}/compilation").get_json()
+    assert data["pages"] == 5
+    op1 = [p for p in data["paragraphs"] if p["label"] == "OP1"]
+    assert len(op1) == 1 and [p["id"] for p in op1[0]["proposals"]] == [s.id for s in shared]
+    assert (op1[0]["first_proposal"], op1[0]["proposal_total"]) == (1, 3)
+    with zipfile.ZipFile(io.BytesIO(client.get(url(version, ".docx")).data)) as package:
+        xml = package.read("word/document.xml").decode("utf-8")
+    links = re.findall(r"/consultations/gpa/submissions/(\d+)<", xml)
+    assert Counter(map(int, links)) == Counter(s.id for s in spread)
+
+
+def test_the_api_says_where_a_pages_proposals_stand(client, version, spread, shared):
+    base = f"/api/v1/versions/{version.id}/compilation"
+    second = client.get(f"{base}?page=3").get_json()
+    assert [p["label"] for p in second["paragraphs"]] == ["OP1"]
+    (op1,) = second["paragraphs"]
+    assert [p["id"] for p in op1["proposals"]] == [shared[2].id]
+    assert (op1["first_proposal"], op1["proposal_total"]) == (3, 3)
+    first = client.get(f"{base}?page=2").get_json()["paragraphs"]
+    assert [(p["label"], p["first_proposal"], p["proposal_total"]) for p in first] == \
+        [("OP1", 1, 3)]
