@@ -11,7 +11,7 @@ from consult.drafts.matching import (Match, OldParagraph, match_paragraphs, simi
                                      summarise, tokenize)
 from consult.drafts.parsing import ParsedParagraph, parse_draft
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "consult" / "demo"  # copies of ../shared/data
 
 PARAGRAPHS = [
     "*Urges* Member States to address the social, economic, cultural and political factors "

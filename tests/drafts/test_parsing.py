@@ -10,7 +10,7 @@ import pytest
 from consult.drafts.parsing import (MAX_DRAFT_CHARS, MAX_PARAGRAPHS, DraftError,
                                     ParsedParagraph, parse_draft, render_draft_markdown)
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "consult" / "demo"  # copies of ../shared/data
 COP21 = ["23-oct-2015", "4-dec-2015", "9-dec-2015", "12-dec-2015"]
 CHINESE = DATA / "A-RES-64-178.zh.txt"
 
