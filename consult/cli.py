@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from consult.db import db, get_engine
 from consult.errors import ServiceError
+from consult.permissions import COMMAND_LINE
 
 
 def _fail(message: str) -> None:
@@ -101,7 +102,7 @@ def create_user_command(email, name, role, delegation_code, password_stdin):
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     with transaction():
-        user = create_user(None, email=email, name=name, role=role,
+        user = create_user(COMMAND_LINE, email=email, name=name, role=role,
                            delegation_code=delegation_code, password=password)
     click.echo(user.id)
 
@@ -113,7 +114,7 @@ def disable_user_command(email):
     from consult.auth.services import get_user_by_email, set_user_disabled
 
     with transaction():
-        set_user_disabled(None, get_user_by_email(email), True)
+        set_user_disabled(COMMAND_LINE, get_user_by_email(email), True)
     click.echo(f"{email} disabled.")
 
 
@@ -124,7 +125,7 @@ def enable_user_command(email):
     from consult.auth.services import get_user_by_email, set_user_disabled
 
     with transaction():
-        set_user_disabled(None, get_user_by_email(email), False)
+        set_user_disabled(COMMAND_LINE, get_user_by_email(email), False)
     click.echo(f"{email} enabled.")
 
 
@@ -140,7 +141,7 @@ def update_user_command(email, name, role, delegation_code):
     from consult.auth.services import get_user_by_email, update_user
 
     with transaction():
-        update_user(None, get_user_by_email(email), name=name, role=role,
+        update_user(COMMAND_LINE, get_user_by_email(email), name=name, role=role,
                     delegation_code=delegation_code)
     click.echo(f"{email} updated.")
 
@@ -166,7 +167,7 @@ def set_password_command(email):
 
     password = sys.stdin.readline().rstrip("\r\n")
     with transaction():
-        reset_password(None, get_user_by_email(email), password)
+        reset_password(COMMAND_LINE, get_user_by_email(email), password)
     click.echo(f"Password of {email} changed.")
 
 
@@ -178,7 +179,7 @@ def create_token_command(email, name):
     from consult.auth.services import create_token, get_user_by_email
 
     with transaction():
-        _, secret = create_token(None, get_user_by_email(email), name)
+        _, secret = create_token(COMMAND_LINE, get_user_by_email(email), name)
     click.echo(secret)
 
 
@@ -219,10 +220,10 @@ def create_consultation_command(slug, title, mandate, cofacilitators, emails, la
     from consult.drafts.services import assign_cofacilitator, create_consultation
 
     with transaction():
-        consultation = create_consultation(None, slug=slug, title=title, mandate=mandate,
+        consultation = create_consultation(COMMAND_LINE, slug=slug, title=title, mandate=mandate,
                                            cofacilitators=cofacilitators, language=language)
         for email in emails:
-            assign_cofacilitator(None, consultation, get_user_by_email(email))
+            assign_cofacilitator(COMMAND_LINE, consultation, get_user_by_email(email))
     click.echo(f"Consultation {slug} created.")
 
 
@@ -266,7 +267,7 @@ def import_draft_command(slug, label, symbol, comments_close_at, publish, accept
         _fail(f"{file.name} is not UTF-8 text.")
     with transaction():
         try:
-            version = create_version(None, get_consultation(slug), label=label, text=text,
+            version = create_version(COMMAND_LINE, get_consultation(slug), label=label, text=text,
                                      symbol=symbol, comments_close_at=comments_close_at,
                                      publish=publish, language=language,
                                      confirm_numbering=accept_numbering,
@@ -291,7 +292,6 @@ def import_translation_command(version_id, language, file):
     """Add a version's text in another UN language (same paragraphs, same order)."""
     from consult.drafts.models import Version
     from consult.drafts.translations import TranslationMisaligned, add_translation
-    from consult.permissions import COMMAND_LINE
     from consult.urls import MAX_ID
 
     try:

@@ -31,6 +31,11 @@ class CommandLine:
 COMMAND_LINE = CommandLine()
 
 
+def account_of(actor):
+    """The account to record as having done something: None for the command line."""
+    return None if isinstance(actor, CommandLine) else actor
+
+
 def _role(user):
     if user is None or not getattr(user, "is_authenticated", False):
         return None

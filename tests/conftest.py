@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, select, text
 
 from consult import create_app
 from consult.db import Base, db
+from consult.permissions import COMMAND_LINE
 
 TEST_PASSWORD = "correct horse battery"
 
@@ -156,14 +157,14 @@ def make_user(app):
         counter["n"] += 1
         if delegation is None and role in ("delegate", "observer"):
             delegation = "FRA" if role == "delegate" else "UNODC"
-        user = create_user(None, email=email or f"{role}{counter['n']}@example.org",
+        user = create_user(COMMAND_LINE, email=email or f"{role}{counter['n']}@example.org",
                            name=name or f"{role.title()} {counter['n']}", role=role,
                            delegation_code=delegation, password=password)
         if role == "cofacilitator":
             if consultations is None:
                 consultations = db.session.scalars(select(Consultation)).all()
             for consultation in consultations:
-                assign_cofacilitator(None, consultation, user)
+                assign_cofacilitator(COMMAND_LINE, consultation, user)
         db.session.commit()
         return user
 
@@ -195,7 +196,7 @@ def consultation(app):
     """An empty consultation."""
     from consult.drafts.services import create_consultation
 
-    found = create_consultation(None, slug="gpa", title="Global Plan of Action",
+    found = create_consultation(COMMAND_LINE, slug="gpa", title="Global Plan of Action",
                                 mandate="A/RES/64/178, para. 8")
     db.session.commit()
     return found

@@ -8,6 +8,7 @@ from consult.db import db
 from consult.drafts import services
 from consult.drafts.models import Version
 from tests.conftest import SMALL_DRAFT, TEST_PASSWORD, csrf_token, login
+from consult.permissions import COMMAND_LINE
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_login_keeps_a_local_next(client, make_user):
 @pytest.mark.parametrize("deadline", ["9999-12-31T23:59-05:00", "0001-01-01T00:00+05:00",
                                       "1900-01-01T00:00Z", "2010-13-45T00:00Z"])
 def test_deadlines_out_of_range_are_refused(client, consultation, make_user, deadline):
-    _, secret = create_token(None, make_user("cofacilitator"))
+    _, secret = create_token(COMMAND_LINE, make_user("cofacilitator"))
     db.session.commit()
     response = client.post("/api/v1/consultations/gpa/versions",
                            headers={"Authorization": f"Bearer {secret}"},
@@ -73,7 +74,7 @@ def test_deadlines_out_of_range_are_refused(client, consultation, make_user, dea
     b'{"label": "Zero", "text": "1. a\\udfff"}',
 ])
 def test_hostile_json_is_refused(client, consultation, make_user, body):
-    _, secret = create_token(None, make_user("cofacilitator"))
+    _, secret = create_token(COMMAND_LINE, make_user("cofacilitator"))
     db.session.commit()
     response = client.post("/api/v1/consultations/gpa/versions", data=body,
                            headers={"Authorization": f"Bearer {secret}"},
@@ -83,7 +84,7 @@ def test_hostile_json_is_refused(client, consultation, make_user, body):
 
 
 def test_huge_based_on_is_refused(client, consultation, make_user):
-    _, secret = create_token(None, make_user("cofacilitator"))
+    _, secret = create_token(COMMAND_LINE, make_user("cofacilitator"))
     db.session.commit()
     response = client.post("/api/v1/consultations/gpa/versions",
                            headers={"Authorization": f"Bearer {secret}"},

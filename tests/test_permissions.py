@@ -108,3 +108,59 @@ def test_secretariat_assigns_cofacilitators_in_the_browser(client, login_as, mak
     response = client.post(page + "/cofacilitators", data={"csrf_token": token,
                                                            "email": "nobody@example.org"})
     assert response.status_code == 404
+
+
+def _counts():
+    from sqlalchemy import func, select
+
+    from consult.auth.models import ApiToken, User
+    from consult.drafts.models import Consultation, Version
+    from consult.moderation.models import LogEntry
+
+    return [db.session.scalar(select(func.count()).select_from(model))
+            for model in (User, ApiToken, Consultation, Version, LogEntry)]
+
+
+def test_a_missing_actor_is_refused_never_trusted(world, make_user):
+    """`None` is nobody: the command line passes permissions.COMMAND_LINE explicitly."""
+    from consult.auth import services as auth
+    from consult.errors import Forbidden, Unauthorized
+
+    person = make_user("delegate")
+    consultation, draft = world["consultation"], world["draft"]
+    before = _counts()
+    calls = {
+        "create_user": lambda: auth.create_user(None, email="x@example.org", name="X",
+                                                role="secretariat", password="long enough pw"),
+        "update_user": lambda: auth.update_user(None, person, role="secretariat"),
+        "set_user_disabled": lambda: auth.set_user_disabled(None, person, True),
+        "reset_password": lambda: auth.reset_password(None, person, "another long pw"),
+        "create_token": lambda: auth.create_token(None, person),
+        "create_consultation": lambda: services.create_consultation(None, slug="other",
+                                                                   title="Other"),
+        "assign_cofacilitator": lambda: services.assign_cofacilitator(
+            None, consultation, make_user("cofacilitator", consultations=[])),
+        "unassign_cofacilitator": lambda: services.unassign_cofacilitator(
+            None, consultation, consultation.staff[0]),
+        "create_version": lambda: services.create_version(None, consultation, label="Rev.9",
+                                                          text=SMALL_DRAFT),
+        "publish_version": lambda: services.publish_version(None, draft),
+    }
+    for name, call in calls.items():
+        with pytest.raises((Unauthorized, Forbidden)):
+            call()
+        db.session.rollback()
+    assert _counts()[1:] == before[1:]  # no token, consultation, version or log entry
+    db.session.refresh(person)
+    assert person.role.value == "delegate" and not person.is_disabled
+    assert draft.status.value == "draft"
+
+
+def test_the_command_line_acts_with_the_secretariats_rights_and_is_logged_as_system(world):
+    from consult.moderation.models import LogEntry
+
+    draft = services.publish_version(permissions.COMMAND_LINE, world["draft"])
+    db.session.commit()
+    assert draft.status.value == "published"
+    entry = db.session.query(LogEntry).order_by(LogEntry.id.desc()).first()
+    assert (entry.actor_id, entry.actor_name, entry.actor_role) == (None, "system", "system")

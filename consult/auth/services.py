@@ -200,9 +200,8 @@ def create_user(
     delegation_code: str | None = None,
     password: str | None = None,
 ) -> User:
-    """Create an account; `actor` None means the command line (trusted)."""
-    if actor is not None:
-        permissions.require(actor, "manage_users")
+    """Create an account (the command line acts as permissions.COMMAND_LINE)."""
+    permissions.require(actor, "manage_users")
     email = (email or "").strip().lower()
     if not EMAIL_PATTERN.match(email) or len(email) > 254:
         raise Invalid(_("Enter a valid e-mail address."), field="email")
@@ -236,8 +235,7 @@ def update_user(
     delegation_code: str | None = None,
 ) -> User:
     """Change an account's name, role or delegation."""
-    if actor is not None:
-        permissions.require(actor, "manage_users", user)
+    permissions.require(actor, "manage_users", user)
     if name is not None:
         name = name.strip()
         if not name or len(name) > 200:
@@ -251,7 +249,7 @@ def update_user(
             _("A %(value)s must belong to a delegation.", value=role_value.value),
             field="delegation",
         )
-    if actor is not None and user.id == actor.id and role_value != Role.secretariat:
+    if user.id == actor.id and role_value != Role.secretariat:
         raise Invalid(_("You cannot remove your own secretariat role."), field="role")
     _keep_a_secretariat(user, new_role=role_value, disabled=user.is_disabled)
     user.role = role_value
@@ -275,9 +273,8 @@ def _keep_a_secretariat(user: User, *, new_role: Role, disabled: bool) -> None:
 
 def set_user_disabled(actor, user: User, disabled: bool) -> User:
     """Disable (ending every session and token use) or re-enable an account."""
-    if actor is not None:
-        permissions.require(actor, "manage_users", user)
-    if actor is not None and user.id == actor.id and disabled:
+    permissions.require(actor, "manage_users", user)
+    if user.id == actor.id and disabled:
         raise Invalid(_("You cannot disable your own account."))
     _keep_a_secretariat(user, new_role=user.role, disabled=disabled)
     user.is_disabled = disabled
@@ -289,7 +286,7 @@ def set_user_disabled(actor, user: User, disabled: bool) -> User:
 
 def reset_password(actor, user: User, password: str) -> User:
     """Set a new password and end the account's other sessions."""
-    if actor is not None and actor.id != user.id:
+    if actor is None or actor.id != user.id:  # one's own: no rule; nobody: refused
         permissions.require(actor, "manage_users", user)
     _check_password(password)
     user.password_hash = _hasher.hash(password)
@@ -459,7 +456,7 @@ def _hash_token(token: str) -> str:
 
 def create_token(actor, user: User, name: str = "API token") -> tuple[ApiToken, str]:
     """Create an API token for `user`; return it and the secret, shown only once."""
-    if actor is not None and actor.id != user.id:
+    if actor is None or actor.id != user.id:  # one's own: no rule; nobody: refused
         permissions.require(actor, "manage_users", user)
     if user.is_disabled:
         raise Invalid(_("This account is disabled."))

@@ -16,6 +16,7 @@ from consult.drafts import services as drafts
 from consult.drafts.models import Consultation, ConsultationStatus
 from consult.drafts.translations import add_translation
 from consult.moderation import services as moderation
+from consult.permissions import COMMAND_LINE
 
 HERE = Path(__file__).parent
 DEMO_PASSWORD = "consult-demo-2010"
@@ -188,16 +189,16 @@ def load_demo(log=print) -> None:
     """Load the demo accounts and consultations; what exists already is left alone."""
     for email, name, role, code in USERS:
         if db.session.scalar(select(User.id).where(User.email == email)) is None:
-            auth.create_user(None, email=email, name=name, role=role, delegation_code=code,
+            auth.create_user(COMMAND_LINE, email=email, name=name, role=role, delegation_code=code,
                              password=DEMO_PASSWORD)
             log(f"account {email} ({role}{', ' + code if code else ''})")
     cofacilitators = [_delegate("PRT"), _delegate("CPV")]
     cofacilitator = cofacilitators[0]
 
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == GPA_SLUG)) is None:
-        gpa = drafts.create_consultation(None, slug=GPA_SLUG, **GPA)
+        gpa = drafts.create_consultation(COMMAND_LINE, slug=GPA_SLUG, **GPA)
         for account in cofacilitators:
-            drafts.assign_cofacilitator(None, gpa, account)
+            drafts.assign_cofacilitator(COMMAND_LINE, gpa, account)
         zero = drafts.create_version(cofacilitator, gpa, label="Zero draft",
                                      text=read_text("gpa-zero-draft.md"), publish=True)
         # The zero draft in the other official languages, as the UN would issue it.
@@ -218,7 +219,7 @@ def load_demo(log=print) -> None:
 
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == COP21_SLUG)) is None:
         cop = drafts.create_consultation(
-            None, slug=COP21_SLUG, title="Paris Agreement negotiating texts (COP21, 2015)",
+            COMMAND_LINE, slug=COP21_SLUG, title="Paris Agreement negotiating texts (COP21, 2015)",
             mandate="UNFCCC decision 1/CP.17 (Ad Hoc Working Group on the Durban Platform "
                     "for Enhanced Action)",
             cofacilitators="The Co-Chairs of the Ad Hoc Working Group on the Durban Platform "
@@ -228,7 +229,7 @@ def load_demo(log=print) -> None:
             reference_date=dt.date(2015, 10, 23))
         cochairs = [_delegate("DZA"), _delegate("USA")]
         for account in cochairs:
-            drafts.assign_cofacilitator(None, cop, account)
+            drafts.assign_cofacilitator(COMMAND_LINE, cop, account)
         for label, filename, symbol, day in COP21_VERSIONS:
             version = drafts.create_version(cochairs[0], cop, label=label, symbol=symbol,
                                             text=read_text(f"cop21/{filename}"))

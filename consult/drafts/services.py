@@ -86,9 +86,8 @@ def create_consultation(
     reference_date: dt.date | None = None,
     language: str = "en",
 ) -> Consultation:
-    """Create a consultation; `actor` None means the command line."""
-    if actor is not None:
-        permissions.require(actor, "create_consultation")
+    """Create a consultation (the command line acts as permissions.COMMAND_LINE)."""
+    permissions.require(actor, "create_consultation")
     slug = (slug or "").strip().lower()
     if not SLUG_PATTERN.match(slug):
         raise Invalid(
@@ -113,7 +112,7 @@ def create_consultation(
         reference_date=reference_date or utcnow().date(),
     )
     db.session.add(consultation)
-    if actor is not None and actor.role == Role.cofacilitator:
+    if actor.role == Role.cofacilitator:
         # Whoever opens a consultation runs it.
         consultation.staff.append(actor)
     db.session.flush()
@@ -144,8 +143,7 @@ def require_consultation_creator(actor) -> None:
 
 def assign_cofacilitator(actor, consultation: Consultation, user: User) -> Consultation:
     """Let a co-facilitator account run this consultation."""
-    if actor is not None:
-        permissions.require(actor, "assign_cofacilitators", consultation)
+    permissions.require(actor, "assign_cofacilitators", consultation)
     if user.role != Role.cofacilitator:
         raise Invalid(_("%(name)s is not a co-facilitator account.", name=user.name), field="email")
     if not consultation.is_run_by(user):
@@ -156,8 +154,7 @@ def assign_cofacilitator(actor, consultation: Consultation, user: User) -> Consu
 
 def unassign_cofacilitator(actor, consultation: Consultation, user: User) -> Consultation:
     """Stop a co-facilitator account from running this consultation."""
-    if actor is not None:
-        permissions.require(actor, "assign_cofacilitators", consultation)
+    permissions.require(actor, "assign_cofacilitators", consultation)
     if consultation.is_run_by(user):
         consultation.staff.remove(user)
         db.session.flush()
@@ -580,8 +577,7 @@ def create_version(
     With `publish`, `confirm_numbering` False refuses (NumberingUnconfirmed) a text whose
     numbering changes labels (see `publish_version`).
     """
-    if actor is not None:
-        permissions.require(actor, "create_version", consultation)
+    permissions.require(actor, "create_version", consultation)
     _lock(consultation)
     _require_open(consultation)
     label = _check_label(consultation, label)
@@ -631,7 +627,7 @@ def create_version(
         source_text=clean_text,
         language=language,
         comments_close_at=deadline,
-        created_by=actor,
+        created_by=permissions.account_of(actor),
         status=VersionStatus.draft,
     )
     db.session.add(version)
@@ -932,8 +928,7 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None, *,
     it: False refuses (NumberingUnconfirmed, with the list) a draft whose numbering has
     problems (`numbering_report`), so that nobody publishes renamed paragraphs unawares.
     """
-    if actor is not None:
-        permissions.require(actor, "publish_version", version.consultation)
+    permissions.require(actor, "publish_version", version.consultation)
     _lock_draft(version)
     now = now or utcnow()
     consultation = version.consultation
@@ -985,7 +980,7 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None, *,
         )
     version.status = VersionStatus.published
     version.published_at = now
-    version.published_by = actor
+    version.published_by = permissions.account_of(actor)
     db.session.flush()
     record_version_change(version.id)
     record_action(

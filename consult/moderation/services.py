@@ -60,12 +60,15 @@ def record_action(actor, action: str, target_type: str, target_id: int | None, *
     if target_facts is not None:
         details["target"] = target_facts
         target_label = target_label or log_text.english_label(target_type, target_facts)
+    # The command line (permissions.COMMAND_LINE) and scheduled work have no account: the
+    # log names them "system", whatever rights they act with.
+    system = getattr(actor, "id", None) is None
     entry = LogEntry(
         at=at or utcnow(),
         consultation_id=consultation_id,
-        actor_id=getattr(actor, "id", None),
-        actor_name=getattr(actor, "name", None) or "system",
-        actor_role=actor.role.value if getattr(actor, "role", None) else "system",
+        actor_id=None if system else actor.id,
+        actor_name="system" if system else actor.name,
+        actor_role="system" if system else actor.role.value,
         action=action,
         target_type=target_type,
         target_id=target_id,

@@ -9,6 +9,7 @@ from consult.auth.services import create_token
 from consult.db import db, utcnow
 from consult.drafts.models import Version
 from tests.conftest import SMALL_DRAFT
+from consult.permissions import COMMAND_LINE
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def bearer(make_user):
 
     def make(role="cofacilitator"):
         user = make_user(role)
-        _, secret = create_token(None, user)
+        _, secret = create_token(COMMAND_LINE, user)
         db.session.commit()
         return {"Authorization": f"Bearer {secret}"}
 

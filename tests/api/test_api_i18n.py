@@ -8,6 +8,7 @@ import pytest
 from consult.auth.services import create_token
 from consult.db import db
 from consult.settings import ROOT
+from consult.permissions import COMMAND_LINE
 
 
 def in_language(app, lang: str, english: str, **variables) -> str:
@@ -20,7 +21,7 @@ def in_language(app, lang: str, english: str, **variables) -> str:
 @pytest.fixture
 def cofacilitator(make_user, consultation):
     user = make_user("cofacilitator")
-    _, secret = create_token(None, user)
+    _, secret = create_token(COMMAND_LINE, user)
     db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
 

@@ -10,6 +10,7 @@ from consult.db import db
 from consult.drafts import services as drafts
 from consult.moderation.services import hide_submission
 from tests.comments.conftest import REV1, can, fra, nor, paragraph, version  # noqa: F401
+from consult.permissions import COMMAND_LINE
 
 # API.md: the fields of a submission, plus what the compilation adds.
 PROPOSAL_FIELDS = {
@@ -48,7 +49,7 @@ def bearer(make_user):
 
     def make(role="cofacilitator", **kwargs):
         user = make_user(role, **kwargs)
-        _, secret = create_token(None, user)
+        _, secret = create_token(COMMAND_LINE, user)
         db.session.commit()
         return {"Authorization": f"Bearer {secret}"}
 

@@ -10,6 +10,7 @@ from consult.auth.services import create_token
 from consult.db import db
 from consult.drafts import services
 from tests.conftest import SMALL_DRAFT
+from consult.permissions import COMMAND_LINE
 
 # Rev.1: a paragraph inserted on top (everything renumbered), OP1 edited, OP3 removed.
 REV1 = SMALL_DRAFT.replace(
@@ -38,7 +39,7 @@ def bearer(make_user):
 
     def make(role):
         user = make_user(role)
-        _, secret = create_token(None, user)
+        _, secret = create_token(COMMAND_LINE, user)
         db.session.commit()
         return {"Authorization": f"Bearer {secret}"}
 
@@ -121,9 +122,10 @@ def test_draft_is_404_to_the_public_and_private_to_staff(client, versions, staff
 
 def test_versions_of_two_consultations_are_400(client, versions):
     zero, _rev = versions
-    other = services.create_consultation(None, slug="other-plan", title="Another plan")
+    other = services.create_consultation(COMMAND_LINE, slug="other-plan", title="Another plan")
     db.session.commit()
-    elsewhere = services.create_version(None, other, label="A", text=SMALL_DRAFT, publish=True)
+    elsewhere = services.create_version(COMMAND_LINE, other, label="A", text=SMALL_DRAFT,
+                                        publish=True)
     db.session.commit()
     response = client.get(f"/api/v1/versions/{zero}/diff/{elsewhere.id}")
     assert response.status_code == 400

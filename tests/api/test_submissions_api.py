@@ -13,6 +13,7 @@ from consult.db import db, utcnow
 from consult.drafts import services as draft_services
 from consult.drafts.models import Version
 from tests.conftest import SMALL_DRAFT, csrf_token, fresh
+from consult.permissions import COMMAND_LINE
 
 SUBMISSION_FIELDS = {
     "id", "paragraph_id", "parent_id", "kind", "body", "html", "proposed_text", "author",
@@ -43,7 +44,7 @@ def bearer(make_user):
 
     def make(role="delegate", delegation=None, **kwargs):
         user = make_user(role, delegation=delegation, **kwargs)
-        _, secret = create_token(None, user)
+        _, secret = create_token(COMMAND_LINE, user)
         db.session.commit()
         return user, {"Authorization": f"Bearer {secret}"}
 

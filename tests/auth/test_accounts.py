@@ -8,6 +8,7 @@ from consult.auth.models import LoginSession, User
 from consult.db import db
 from consult.errors import Conflict, Forbidden, Invalid
 from tests.conftest import TEST_PASSWORD, csrf_token, login
+from consult.permissions import COMMAND_LINE
 
 
 def test_delegate_logs_in_and_sees_delegation_on_every_page(client, make_user, consultation):
@@ -64,7 +65,7 @@ def test_logout_needs_post_with_csrf(client, login_as):
 def test_disabled_account_cannot_log_in_and_is_logged_out(app, client, make_user):
     user = make_user("delegate", email="d@example.org")
     assert login(client, "d@example.org").status_code == 302
-    services.set_user_disabled(None, db.session.get(User, user.id), True)
+    services.set_user_disabled(COMMAND_LINE, db.session.get(User, user.id), True)
     db.session.commit()
     assert client.get("/account").status_code == 302
     assert login(app.test_client(), "d@example.org").status_code == 401
@@ -78,14 +79,14 @@ def test_passwords_are_hashed_with_argon2(make_user):
 
 def test_delegate_needs_a_delegation_and_unknown_codes_are_refused(app):
     with pytest.raises(Invalid, match="must belong to a delegation"):
-        services.create_user(None, email="x@example.org", name="X", role="delegate")
+        services.create_user(COMMAND_LINE, email="x@example.org", name="X", role="delegate")
     with pytest.raises(Invalid, match="Unknown delegation code 'XYZ'"):
-        services.create_user(None, email="x@example.org", name="X", role="delegate",
+        services.create_user(COMMAND_LINE, email="x@example.org", name="X", role="delegate",
                              delegation_code="XYZ")
     with pytest.raises(Invalid, match="Unknown role"):
-        services.create_user(None, email="x@example.org", name="X", role="king")
+        services.create_user(COMMAND_LINE, email="x@example.org", name="X", role="king")
     with pytest.raises(Invalid, match="at least 10"):
-        services.create_user(None, email="x@example.org", name="X", role="secretariat",
+        services.create_user(COMMAND_LINE, email="x@example.org", name="X", role="secretariat",
                              password="short")
     db.session.rollback()
     assert db.session.scalar(select(User)) is None
@@ -94,7 +95,7 @@ def test_delegate_needs_a_delegation_and_unknown_codes_are_refused(app):
 def test_duplicate_email_conflicts(make_user):
     make_user("delegate", email="same@example.org")
     with pytest.raises(Conflict):
-        services.create_user(None, email="SAME@example.org", name="Y", role="secretariat")
+        services.create_user(COMMAND_LINE, email="SAME@example.org", name="Y", role="secretariat")
 
 
 def test_only_secretariat_manages_accounts(make_user):

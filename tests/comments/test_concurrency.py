@@ -10,6 +10,7 @@ from consult.comments.models import Submission, SubmissionKind, SubmissionRevisi
 from consult.db import db
 from tests.comments.conftest import paragraph
 from tests.conftest import fresh
+from consult.permissions import COMMAND_LINE
 
 CODES = ["FRA", "NOR", "CAN", "DEU", "ITA", "ESP", "PRT", "BRA", "ARG", "MEX",
          "NGA", "KEN", "EGY", "IND", "JPN", "CHN", "AUS", "NZL", "ZAF", "CHL"]
@@ -33,7 +34,7 @@ def _together(count, work):
 
 
 def _headers(user):
-    _, secret = create_token(None, user)
+    _, secret = create_token(COMMAND_LINE, user)
     db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
 

@@ -19,6 +19,7 @@ from consult.moderation.models import LogEntry
 from consult.moderation.services import set_disposition
 from tests.comments.conftest import paragraph
 from tests.conftest import csrf_token, fresh, login
+from consult.permissions import COMMAND_LINE
 
 WORDING = "*Calls upon* Member States to act now;"
 
@@ -36,7 +37,7 @@ def decided(version, fra, can, make_user, consultation):
 
 
 def _bearer(user) -> dict:
-    _, secret = create_token(None, user)
+    _, secret = create_token(COMMAND_LINE, user)
     db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
 

@@ -18,6 +18,7 @@ from consult.comments.models import Submission, SubmissionKind, SubmissionStatus
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from tests.conftest import SMALL_DRAFT, csrf_token, fresh, login
+from consult.permissions import COMMAND_LINE
 
 ZERO = "/consultations/gpa/versions/{id}"
 # Rev.1 of SMALL_DRAFT: OP1 edited, OP3 removed.
@@ -630,7 +631,7 @@ def test_submission_page_shows_replies_supporters_and_is_scoped_to_its_consultat
     assert "<em>Calls upon</em> all Member States to act;" in html
     assert "*Calls upon*" not in html
     fresh()
-    drafts.create_consultation(None, slug="other", title="Another consultation")
+    drafts.create_consultation(COMMAND_LINE, slug="other", title="Another consultation")
     db.session.commit()
     assert client.get(f"/consultations/other/submissions/{amendment.id}").status_code == 404
     assert client.get("/consultations/gpa/submissions/99999999").status_code == 404

@@ -9,6 +9,7 @@ import pytest
 from consult.db import db
 from consult.drafts import services
 from tests.conftest import SMALL_DRAFT
+from consult.permissions import COMMAND_LINE
 
 # Rev.1: OP1 edited, OP3 replaced by a different paragraph.
 REV1 = SMALL_DRAFT.replace("act;", "act without delay;").replace(
@@ -153,10 +154,10 @@ def test_drafts_are_404_to_the_public_and_private_to_staff(client, versions, sta
 
 def test_versions_of_another_consultation_are_refused(client, versions, staff):
     zero, _rev = versions
-    other = services.create_consultation(None, slug="other-plan", title="Another plan")
+    other = services.create_consultation(COMMAND_LINE, slug="other-plan", title="Another plan")
     db.session.commit()
-    first = services.create_version(None, other, label="A", text=SMALL_DRAFT, publish=True)
-    second = services.create_version(None, other, label="B", text=REV1, publish=True)
+    first = services.create_version(COMMAND_LINE, other, label="A", text=SMALL_DRAFT, publish=True)
+    second = services.create_version(COMMAND_LINE, other, label="B", text=REV1, publish=True)
     db.session.commit()
     # Both versions belong elsewhere: no such comparison under this address.
     assert client.get(f"/consultations/gpa/compare/{first.id}/{second.id}").status_code == 404

@@ -16,6 +16,7 @@ from consult.drafts import services as drafts
 from consult.drafts.services import create_consultation
 from consult.moderation.services import hide_submission
 from tests.comments.conftest import REV1, can, fra, nor, paragraph, version  # noqa: F401
+from consult.permissions import COMMAND_LINE
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -196,7 +197,7 @@ def test_a_draft_compilation_is_never_cached(client, version, consultation, staf
 
 
 def test_a_version_of_another_consultation_is_not_found(client, version):
-    create_consultation(None, slug="other", title="Another consultation")
+    create_consultation(COMMAND_LINE, slug="other", title="Another consultation")
     db.session.commit()
     for suffix in ("", ".docx"):
         assert client.get(

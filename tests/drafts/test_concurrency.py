@@ -9,6 +9,7 @@ from consult.db import db
 from consult.drafts import services
 from consult.drafts.models import Consultation, Version, VersionStatus
 from tests.conftest import SMALL_DRAFT, fresh
+from consult.permissions import COMMAND_LINE
 
 
 def _run_together(app, requests):
@@ -31,7 +32,7 @@ def _run_together(app, requests):
 
 def _headers(make_user):
     user = make_user("cofacilitator")
-    _, secret = create_token(None, user)
+    _, secret = create_token(COMMAND_LINE, user)
     db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
 

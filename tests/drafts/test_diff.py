@@ -14,6 +14,7 @@ from consult.drafts.diff import compare_version_ids, compare_versions, diff_html
 from consult.drafts.models import MatchStatus
 from consult.errors import Invalid, NotFound
 from consult.urls import MAX_ID
+from consult.permissions import COMMAND_LINE
 
 PARAGRAPHS = [
     ("*Urges* Member States to address the social, economic, cultural and political factors "
@@ -246,9 +247,9 @@ def test_drafts_are_not_found_for_the_public_but_staff_compare_them(staff, consu
 
 
 def test_versions_of_two_consultations_are_refused(staff, consultation, zero):
-    other = services.create_consultation(None, slug="other-plan", title="Another plan")
+    other = services.create_consultation(COMMAND_LINE, slug="other-plan", title="Another plan")
     db.session.commit()
-    elsewhere = services.create_version(None, other, label="Zero", text=draft(PARAGRAPHS),
+    elsewhere = services.create_version(COMMAND_LINE, other, label="Zero", text=draft(PARAGRAPHS),
                                         publish=True)
     db.session.commit()
     with pytest.raises(Invalid, match="different consultations"):

@@ -10,6 +10,7 @@ from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.drafts.models import Consultation, ConsultationStatus
 from tests.conftest import SMALL_DRAFT
+from consult.permissions import COMMAND_LINE
 
 
 def footer_of(html: str) -> str:
@@ -21,9 +22,9 @@ def header_of(html: str) -> str:
 
 
 def test_consultation_pages_show_their_own_mandate_and_others_a_site_line(client, app):
-    paris = drafts.create_consultation(None, slug="paris", title="Paris Agreement texts",
+    paris = drafts.create_consultation(COMMAND_LINE, slug="paris", title="Paris Agreement texts",
                                        mandate="UNFCCC decision 1/CP.17")
-    drafts.create_consultation(None, slug="gpa", title="Global Plan of Action",
+    drafts.create_consultation(COMMAND_LINE, slug="gpa", title="Global Plan of Action",
                                mandate="General Assembly resolution 64/178, paragraph 8")
     db.session.commit()
     page = client.get("/consultations/paris").get_data(as_text=True)
@@ -43,17 +44,17 @@ def test_consultation_pages_show_their_own_mandate_and_others_a_site_line(client
 
 
 def test_home_lists_open_consultations_first_and_says_how_to_take_part(client, staff):
-    older = drafts.create_consultation(None, slug="open-one", title="Open for comment now")
-    drafts.assign_cofacilitator(None, older, staff)
+    older = drafts.create_consultation(COMMAND_LINE, slug="open-one", title="Open for comment now")
+    drafts.assign_cofacilitator(COMMAND_LINE, older, staff)
     drafts.create_version(staff, older, label="Zero draft", text=SMALL_DRAFT,
                           comments_close_at=utcnow() + dt.timedelta(days=5), publish=True)
-    ended = drafts.create_consultation(None, slug="ended", title="Comment period over")
-    drafts.assign_cofacilitator(None, ended, staff)
+    ended = drafts.create_consultation(COMMAND_LINE, slug="ended", title="Comment period over")
+    drafts.assign_cofacilitator(COMMAND_LINE, ended, staff)
     drafts.create_version(staff, ended, label="Zero draft", text=SMALL_DRAFT, publish=True,
                           comments_close_at=utcnow() + dt.timedelta(days=5))
     ended_version = ended.versions[0]
     ended_version.comments_close_at = utcnow() - dt.timedelta(days=1)
-    closed = drafts.create_consultation(None, slug="closed-one", title="Closed and final")
+    closed = drafts.create_consultation(COMMAND_LINE, slug="closed-one", title="Closed and final")
     closed.status = ConsultationStatus.closed
     db.session.commit()
     html = client.get("/").get_data(as_text=True)

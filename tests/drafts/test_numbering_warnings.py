@@ -26,6 +26,7 @@ from consult.drafts.parsing import (
     scheme_change,
 )
 from tests.conftest import SMALL_DRAFT, csrf_token, fresh
+from consult.permissions import COMMAND_LINE
 
 DEMO = Path(__file__).resolve().parents[2] / "consult" / "demo"
 GPA = (DEMO / "gpa-zero-draft.md").read_text(encoding="utf-8")
@@ -204,7 +205,7 @@ def test_the_service_refuses_unless_confirmed(zero):
 
 def test_api_publish_refuses_with_the_list_until_confirmed(client, zero, make_user):
     from consult.auth.services import create_token
-    _row, token = create_token(None, zero.user)
+    _row, token = create_token(COMMAND_LINE, zero.user)
     db.session.commit()
     headers = {"Authorization": f"Bearer {token}"}
     draft = services.create_version(zero.user, zero.consultation, label="Rev.1", text=SLIP)

@@ -15,6 +15,7 @@ from consult.drafts.translations import TranslationMisaligned, add_translation
 from consult.errors import Conflict, Forbidden, Invalid
 from consult.moderation.models import LogEntry
 from tests.conftest import SMALL_DRAFT, csrf_token, fresh
+from consult.permissions import COMMAND_LINE
 
 FRENCH = """# Projet de plan
 
@@ -249,7 +250,7 @@ def test_the_translation_page_is_for_the_staff_only(client, staff, consultation,
     login_as("delegate")
     assert client.get(path).status_code == 403
     # A version of another consultation under this one's address: not found.
-    other = drafts.create_consultation(None, slug="other", title="Other")
+    other = drafts.create_consultation(COMMAND_LINE, slug="other", title="Other")
     db.session.commit()
     assert client.get(f"/consultations/other/versions/{version.id}/translations"
                       ).status_code == 404

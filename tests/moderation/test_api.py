@@ -9,10 +9,11 @@ from consult.comments.models import Disposition, Submission
 from consult.db import db
 from consult.moderation.models import LogEntry
 from tests.conftest import fresh
+from consult.permissions import COMMAND_LINE
 
 
 def bearer(user):
-    _, secret = create_token(None, user)
+    _, secret = create_token(COMMAND_LINE, user)
     db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
 
@@ -84,7 +85,7 @@ def test_a_cofacilitator_of_another_consultation_cannot_touch_this_one(
         client, staff, make_user, thread):
     from consult.drafts import services as drafts
 
-    other = drafts.create_consultation(None, slug="other", title="Other")
+    other = drafts.create_consultation(COMMAND_LINE, slug="other", title="Other")
     db.session.commit()
     outsider = bearer(make_user("cofacilitator", consultations=[other]))
     amendment = thread["amendment"].id

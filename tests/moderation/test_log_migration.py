@@ -20,6 +20,7 @@ from consult.moderation import services as moderation
 from tests.comments.conftest import REV1, paragraph
 from tests.conftest import SMALL_DRAFT, IsolatedClient, _reset_postgres_schema, later_schema
 from tests.moderation.catalog import ARABIC, FRENCH, install_catalog
+from consult.permissions import COMMAND_LINE
 
 BEFORE = "a7f3c2d9e1b0"  # the revision before the log stored facts
 
@@ -104,20 +105,21 @@ def _record_before_the_migration(app) -> dict:
                                            "CAN": "Canada"}[code],
                                   names={"fr": french, "ar": arabic}, is_reference=True))
     db.session.flush()
-    staff = create_user(None, email="staff@example.org", name="Staff", role="cofacilitator",
+    staff = create_user(COMMAND_LINE, email="staff@example.org", name="Staff", role="cofacilitator",
                         delegation_code=None, password="correct horse battery")
-    fra, nor, can = (create_user(None, email=f"{c.lower()}@example.org", name=c,
+    fra, nor, can = (create_user(COMMAND_LINE, email=f"{c.lower()}@example.org", name=c,
                                  role="delegate", delegation_code=c,
                                  password="correct horse battery")
                      for c in ("FRA", "NOR", "CAN"))
-    consultation = drafts.create_consultation(None, slug="gpa", title="Global Plan of Action")
-    drafts.assign_cofacilitator(None, consultation, staff)
+    consultation = drafts.create_consultation(COMMAND_LINE, slug="gpa",
+                                              title="Global Plan of Action")
+    drafts.assign_cofacilitator(COMMAND_LINE, consultation, staff)
     later = utcnow() + dt.timedelta(days=10)
-    zero = drafts.create_version(None, consultation, label="Zero draft", text=SMALL_DRAFT,
+    zero = drafts.create_version(COMMAND_LINE, consultation, label="Zero draft", text=SMALL_DRAFT,
                                  comments_close_at=later, publish=True)
     old_comment = comments.post_comment(nor, paragraph(zero, "PP2"), "Old.")
     sub = comments.post_comment(can, paragraph(zero, "OP2(a)"), "Sub.")
-    rev1 = drafts.create_version(None, consultation, label="Rev.1", text=REV1,
+    rev1 = drafts.create_version(COMMAND_LINE, consultation, label="Rev.1", text=REV1,
                                  symbol="A/AC.1/L.2", comments_close_at=later, publish=True)
     op1 = paragraph(rev1, "OP1")
     amendment = comments.propose_amendment(fra, op1, "*Calls upon* all States;", "Why.")

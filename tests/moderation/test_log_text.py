@@ -15,6 +15,7 @@ from consult.moderation import services
 from consult.moderation.models import LogEntry
 from tests.comments.conftest import REV1
 from tests.moderation.catalog import ARABIC, FRENCH, install_catalog
+from consult.permissions import COMMAND_LINE
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ def test_pages_show_the_facts_never_the_stored_label(client, app, staff, version
 
 def test_versions_with_a_symbol_and_the_system_as_actor(client, app, consultation, version,
                                                         monkeypatch, tmp_path):
-    rev1 = drafts.create_version(None, consultation, label="Rev.1", text=REV1,
+    rev1 = drafts.create_version(COMMAND_LINE, consultation, label="Rev.1", text=REV1,
                                  symbol="A/AC.1/L.2", publish=True)
     db.session.commit()
     install_catalog(app, monkeypatch, tmp_path / "catalog", "fr", FRENCH)

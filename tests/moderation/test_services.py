@@ -15,6 +15,7 @@ from consult.moderation.models import LogEntry
 from consult.search.models import SearchOutbox
 from tests.comments.conftest import REV1, paragraph, publish_rev1
 from tests.conftest import fresh
+from consult.permissions import COMMAND_LINE
 
 
 def log_actions():
@@ -147,7 +148,7 @@ def test_only_the_consultations_staff_moderate(version, staff, fra, make_user, t
                                                 refused):
     from consult.drafts.models import Consultation
 
-    elsewhere = drafts.create_consultation(None, slug="other", title="Other")
+    elsewhere = drafts.create_consultation(COMMAND_LINE, slug="other", title="Other")
     db.session.commit()
     outsider = make_user("cofacilitator", consultations=[elsewhere])
     secretariat = make_user("secretariat")
@@ -271,7 +272,7 @@ def test_after_publication_proposals_on_changed_paragraphs_are_offered_and_settl
 
 def test_bulk_dispositions_refuse_proposals_of_another_consultation(
         consultation, version, staff, fra, make_user, refused):
-    other = drafts.create_consultation(None, slug="other", title="Other")
+    other = drafts.create_consultation(COMMAND_LINE, slug="other", title="Other")
     db.session.commit()
     other_staff = make_user("cofacilitator", consultations=[other])
     other_version = drafts.create_version(other_staff, other, label="Zero", text=REV1,
