@@ -36,6 +36,11 @@ def account_of(actor):
     return None if isinstance(actor, CommandLine) else actor
 
 
+def role_of(user):
+    """The role a user acts with: None for the public and for a disabled account."""
+    return _role(user)
+
+
 def _role(user):
     if user is None or not getattr(user, "is_authenticated", False):
         return None

@@ -37,8 +37,9 @@ from collections.abc import Callable, Iterator
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, not_, or_, select
+from sqlalchemy import func, select
 
+from consult import visibility
 from consult.auth.models import Delegation, User
 from consult.comments.models import (
     Submission,
@@ -52,7 +53,6 @@ from consult.drafts.models import (
     Paragraph,
     ParagraphKey,
     Version,
-    VersionStatus,
 )
 from consult.errors import Invalid
 from consult.moderation.models import LogEntry
@@ -354,7 +354,7 @@ def _version_rows(conn, ex: _Export) -> list[dict]:
         Version.id, Version.seq, Version.label, Version.symbol, Version.status,
         Version.based_on_id, Version.published_at, Version.comments_close_at)
         .where(Version.consultation_id == ex.consultation_id,
-               Version.status != VersionStatus.draft)
+               visibility.public_versions())
         .order_by(Version.seq))
     return [{"id": v.id, "consultation": ex.slug, "seq": v.seq, "label": v.label,
              "symbol": v.symbol, "status": v.status.value, "based_on": v.based_on_id,
@@ -385,8 +385,7 @@ def _paragraph_rows(conn, ex: _Export, version: dict) -> list[dict]:
 def _public_submissions(ex: _Export, version_ids: list[int]):
     """The WHERE clause of the public submissions (the same for counting and reading)."""
     return (Submission.consultation_id == ex.consultation_id,
-            Submission.version_id.in_(version_ids),
-            Submission.is_hidden.is_(False), Submission.under_hidden.is_(False))
+            Submission.version_id.in_(version_ids), visibility.not_concealed())
 
 
 def _count_submissions(conn, ex: _Export, version_ids: list[int]) -> int:
@@ -478,10 +477,8 @@ def _supporters(conn, amendment_ids: list[int]) -> dict[int, list[str]]:
             .where(Submission.parent_id.in_(amendment_ids),
                    Submission.kind == SubmissionKind.support,
                    Submission.status == SubmissionStatus.active,
-                   # One condition that no index serves, on purpose: written as two
-                   # equalities, SQLite (without ANALYZE) reads the whole table through the
-                   # under_hidden index for every batch instead of the parent_id index.
-                   not_(or_(Submission.is_hidden, Submission.under_hidden)))
+                   # The parent_id index must lead (see not_concealed).
+                   visibility.not_concealed(by_index=False))
             .order_by(Submission.created_at, Submission.id)):
         found.setdefault(parent_id, []).append(code)
     return found
@@ -677,7 +674,7 @@ def record_etag(consultation, representation: str, base_url: str | None = None) 
                              Version.based_on_id, Version.published_at,
                              Version.comments_close_at)
                       .where(Version.consultation_id == cid,
-                             Version.status != VersionStatus.draft)
+                             visibility.public_versions())
                       .order_by(Version.id))])
     in_consultation = Submission.consultation_id == cid
     parts.append(tuple(db.session.execute(

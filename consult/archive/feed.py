@@ -25,11 +25,12 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from consult import visibility
 from consult.archive.akn import MEDIA_TYPE as AKN_MEDIA_TYPE
 from consult.archive.akn import xml_text
 from consult.comments.models import Submission, SubmissionKind
 from consult.db import db
-from consult.drafts.models import Version, VersionStatus
+from consult.drafts.models import Version
 from consult.labels import label
 from consult.comments.wording import markdown_plain, proposal_plain
 from consult.moderation.log_text import describe_target, reason_plain
@@ -55,8 +56,7 @@ _SUBMISSION_TITLES = {
 
 def _public(query):
     """Only submissions anyone may read: not hidden, not under a hidden one, not on a draft."""
-    return query.where(Submission.is_hidden.is_(False), Submission.under_hidden.is_(False),
-                       Version.status != VersionStatus.draft)
+    return query.where(visibility.not_concealed(), visibility.public_versions())
 
 
 @dataclasses.dataclass
@@ -103,7 +103,7 @@ class _Links:
 def _publications(consultation, links: _Links) -> list[_Entry]:
     versions = db.session.scalars(
         select(Version).where(Version.consultation_id == consultation.id,
-                              Version.status != VersionStatus.draft,
+                              visibility.public_versions(),
                               Version.published_at.is_not(None)))
     entries = []
     for version in versions:

@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from consult import visibility
 from consult import permissions
 from consult.comments.models import Submission, SubmissionKind
 from consult.db import db
-from consult.drafts.models import Paragraph, ParagraphKey, Version, VersionStatus
+from consult.drafts.models import Paragraph, ParagraphKey, Version
 from consult.errors import Invalid, NotFound
 from consult.comments.wording import paragraph_diff_html
 
@@ -54,8 +55,7 @@ def paragraph_key_history(user, consultation, key: str) -> KeyHistory:
     counts = dict(db.session.execute(
         select(Submission.paragraph_id, func.count(Submission.id))
         .where(Submission.paragraph_id.in_([p.id for p in rows]),
-               Submission.kind != SubmissionKind.support,
-               Submission.is_hidden.is_(False), Submission.under_hidden.is_(False))
+               Submission.kind != SubmissionKind.support, visibility.not_concealed())
         .group_by(Submission.paragraph_id)).all())
     steps, previous = [], None
     for paragraph in rows:
@@ -102,9 +102,8 @@ def list_public_submissions(consultation, *, page: int = 1, per_page: int = 100,
     # Published versions by id (a handful), not a join: the count is then answered from
     # the index on each submission's place alone.
     public_versions = list(db.session.scalars(select(Version.id).where(
-        Version.consultation_id == consultation.id, Version.status != VersionStatus.draft)))
-    conditions = [Submission.version_id.in_(public_versions),
-                  Submission.is_hidden.is_(False), Submission.under_hidden.is_(False)]
+        Version.consultation_id == consultation.id, visibility.public_versions())))
+    conditions = [Submission.version_id.in_(public_versions), visibility.not_concealed()]
     if version_id is not None:
         conditions.append(Submission.version_id == version_id)
     if kind is not None:

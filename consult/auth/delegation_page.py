@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from consult import visibility
 from consult.auth.models import Delegation
 from consult.comments.models import Disposition, Submission, SubmissionKind
 from consult.db import db
-from consult.drafts.models import (Consultation, Paragraph, Version, VersionStatus,
+from consult.drafts.models import (Consultation, Paragraph, Version,
                                    paragraph_anchor)
-from consult.comments.services import visible_everywhere_filter
 from consult.comments.wording import markdown_plain
 
 PER_PAGE = 50
@@ -77,7 +77,7 @@ def delegation_submissions(user, delegation: Delegation, *, page: int = 1,
     """One page of the submissions of a delegation this user may see, newest first, and
     how many there are."""
     conditions = (Submission.delegation_id == delegation.id,
-                  Version.status != VersionStatus.draft, visible_everywhere_filter(user))
+                  visibility.public_versions(), visibility.visible_submissions(user))
     total = db.session.scalar(
         select(func.count(Submission.id))
         .join(Version, Version.id == Submission.version_id).where(*conditions)) or 0

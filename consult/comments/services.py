@@ -14,11 +14,11 @@ import limits
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import exists, false, func, or_, select, true, update
+from sqlalchemy import exists, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
-from consult import permissions
+from consult import permissions, visibility
 from consult.auth.models import Delegation
 from consult.comments.models import (
     Disposition,
@@ -29,7 +29,7 @@ from consult.comments.models import (
 )
 from consult.comments.wording import is_unchanged, marked_html, wording_runs
 from consult.db import db, utcnow
-from consult.drafts.models import Consultation, Paragraph, Version, VersionStatus
+from consult.drafts.models import Paragraph, Version
 from consult.drafts.services import is_open_for_comment
 from consult.errors import Conflict, Invalid, NotFound, ServiceError, TooMany
 from consult.markdown import render_user_markdown
@@ -404,8 +404,7 @@ def edit_submission(actor, submission: Submission, *, body=None, proposed_text=N
         update(Submission)
         .where(Submission.id == submission.id, Submission.revision == started_from,
                Submission.status == SubmissionStatus.active,
-               Submission.is_hidden.is_(False), Submission.under_hidden.is_(False),
-               _undecided())
+               visibility.not_concealed(), _undecided())
         .values(revision=started_from + 1)
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
@@ -538,20 +537,6 @@ class Thread:
 THREAD_ORDERS = ("activity", "oldest")
 
 
-def _visible_filter(user, consultation):
-    """A WHERE clause keeping what this user may see."""
-    if permissions.can(user, "moderate_submissions", consultation):
-        return true()
-    if getattr(user, "is_authenticated", False) and getattr(user, "id", None):
-        return _not_concealed() | (Submission.author_id == user.id)
-    return _not_concealed()
-
-
-def _not_concealed():
-    """Neither hidden nor under a hidden submission."""
-    return Submission.is_hidden.is_(False) & Submission.under_hidden.is_(False)
-
-
 def _link_items(rows: list[Submission]) -> dict[int, ThreadItem]:
     """Thread items by id, each with its replies (in time order) and active supporters."""
     ordered = sorted(rows, key=lambda s: (s.created_at, s.id))
@@ -571,7 +556,7 @@ def _link_items(rows: list[Submission]) -> dict[int, ThreadItem]:
 
 def _rows(user, consultation, *conditions) -> list[Submission]:
     return list(db.session.scalars(
-        select(Submission).where(_visible_filter(user, consultation), *conditions)
+        select(Submission).where(visibility.visible_submissions(user, consultation), *conditions)
         .order_by(Submission.created_at, Submission.id)))
 
 
@@ -596,7 +581,7 @@ def _thread_page(user, version: Version, paragraph: Paragraph | None, *, page: i
         raise Invalid(_("page must be between 1 and 1000000."), field="page")
     per_page = _per_page(per_page)
     consultation = version.consultation
-    visible = _visible_filter(user, consultation)
+    visible = visibility.visible_submissions(user, consultation)
     place = (Submission.version_id == version.id,
              Submission.paragraph_id == paragraph.id if paragraph is not None
              else Submission.paragraph_id.is_(None))
@@ -661,7 +646,7 @@ def paragraph_threads(user, paragraph: Paragraph, language: str | None = None, *
         .join(Version, Version.id == Submission.version_id)
         .where(Submission.key_id == paragraph.key_id, Version.seq < version.seq,
                Submission.kind != SubmissionKind.support,
-               _visible_filter(user, version.consultation),
+               visibility.visible_submissions(user, version.consultation),
                _no_hidden_ancestor(user, version.consultation))
         .group_by(Submission.paragraph_id)).all())
     earlier_paragraphs = db.session.scalars(
@@ -694,7 +679,7 @@ def count_statements(user, version: Version) -> int:
     return db.session.scalar(select(func.count(Submission.id)).where(
         Submission.version_id == version.id, Submission.paragraph_id.is_(None),
         Submission.parent_id.is_(None), Submission.kind.in_(THREAD_KINDS),
-        _visible_filter(user, version.consultation)))
+        visibility.visible_submissions(user, version.consultation)))
 
 
 def count_submissions(user, version: Version) -> dict[int, int]:
@@ -707,7 +692,7 @@ def count_submissions(user, version: Version) -> dict[int, int]:
         select(Submission.paragraph_id, func.count(Submission.id))
         .where(Submission.version_id == version.id, Submission.paragraph_id.is_not(None),
                Submission.kind != SubmissionKind.support,
-               _visible_filter(user, version.consultation),
+               visibility.visible_submissions(user, version.consultation),
                _no_hidden_ancestor(user, version.consultation))
         .group_by(Submission.paragraph_id))
     return {paragraph_id: count for paragraph_id, count in rows}
@@ -723,7 +708,7 @@ def _counts_by_paragraph(user, version_ids) -> dict[int, int]:
         select(Submission.paragraph_id, func.count(Submission.id))
         .where(Submission.version_id.in_(version_ids), Submission.paragraph_id.is_not(None),
                Submission.kind != SubmissionKind.support,
-               _visible_filter(user, consultation),
+               visibility.visible_submissions(user, consultation),
                _no_hidden_ancestor(user, consultation))
         .group_by(Submission.paragraph_id)).all())
 
@@ -732,7 +717,7 @@ def _earlier_versions(version: Version, *, published_only: bool) -> list[int]:
     query = select(Version.id).where(Version.consultation_id == version.consultation_id,
                                      Version.seq < version.seq)
     if published_only:
-        query = query.where(Version.status != VersionStatus.draft)
+        query = query.where(visibility.public_versions())
     return list(db.session.scalars(query))
 
 
@@ -787,7 +772,7 @@ def detached_threads(user, version: Version) -> list[DetachedThread]:
             .join(Delegation, Delegation.id == Submission.delegation_id)
             .where(Submission.paragraph_id.in_(detached), Submission.parent_id.is_(None),
                    Submission.kind.in_(THREAD_KINDS),
-                   _visible_filter(user, version.consultation))
+                   visibility.visible_submissions(user, version.consultation))
             .distinct().order_by(Delegation.code)):
         starters[paragraph_id].append(code)
     threads = [DetachedThread(p.version, p, counts[p.id], starters[p.id])
@@ -804,7 +789,7 @@ def supporters_of(submission: Submission) -> list:
     return [s.delegation for s in db.session.scalars(
         select(Submission).where(
             Submission.parent_id == submission.id, Submission.kind == SubmissionKind.support,
-            Submission.status == SubmissionStatus.active, _not_concealed())
+            Submission.status == SubmissionStatus.active, visibility.not_concealed())
         .order_by(Submission.created_at, Submission.id))]
 
 
@@ -818,12 +803,3 @@ def replies_to(user, submission: Submission) -> list[ThreadItem]:
     return found.replies if found else []
 
 
-def visible_everywhere_filter(user):
-    """`_visible_filter` across consultations (a delegation's page): public rows, and the
-    hidden ones in the consultations this user moderates or that the user wrote."""
-    if not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
-        return _not_concealed()
-    moderated = [c.id for c in db.session.scalars(select(Consultation))
-                 if permissions.can(user, "moderate_submissions", c)]
-    return or_(_not_concealed(), Submission.author_id == user.id,
-               Submission.consultation_id.in_(moderated) if moderated else false())

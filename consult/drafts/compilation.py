@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from consult import visibility
 from consult import permissions
 from consult.archive.export import record_etag
 from consult.auth.models import Delegation
@@ -176,16 +177,11 @@ class Compilation:
         return [p for entry in self.entries for p in entry.proposals]
 
 
-def _public():
-    """Rows the public may see: neither hidden nor under a hidden submission."""
-    return Submission.is_hidden.is_(False) & Submission.under_hidden.is_(False)
-
-
 def _amendments_of(version: Version) -> tuple:
     """The amendments of a version the public may see, withdrawn ones included."""
     return (Submission.version_id == version.id,
             Submission.kind == SubmissionKind.amendment,
-            Submission.paragraph_id.is_not(None), _public())
+            Submission.paragraph_id.is_not(None), visibility.not_concealed())
 
 
 def _latest(*values) -> dt.datetime | None:
@@ -259,7 +255,7 @@ def _newest_support_change(version: Version) -> dt.datetime | None:
         .join(amendment, amendment.id == Submission.parent_id)
         .where(amendment.version_id == version.id,
                amendment.kind == SubmissionKind.amendment,
-               Submission.kind == SubmissionKind.support, _public())).one()
+               Submission.kind == SubmissionKind.support, visibility.not_concealed())).one()
     return _latest(given, withdrawn)
 
 
@@ -316,7 +312,7 @@ def _load_entries(version: Version, paragraphs: list,
         select(Submission)
         .where(Submission.parent_id.in_([s.id for s in amendments]),
                Submission.kind == SubmissionKind.support,
-               Submission.status == SubmissionStatus.active, _public())
+               Submission.status == SubmissionStatus.active, visibility.not_concealed())
         .order_by(Submission.created_at, Submission.id)) if amendments else []
     supporters: dict[int, list[Delegation]] = {}
     for support in supports:

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased, selectinload
 
+from consult import visibility
 from consult import permissions
 from consult.db import db, utcnow
 from consult.errors import Conflict, Invalid, NotFound
@@ -131,8 +132,7 @@ def hidden_targets(entries) -> set[int]:
     if not ids:
         return set()
     return set(db.session.scalars(select(Submission.id).where(
-        Submission.id.in_(ids),
-        Submission.is_hidden.is_(True) | Submission.under_hidden.is_(True))))
+        Submission.id.in_(ids), visibility.concealed())))
 
 
 def log_reason_text(entry: LogEntry) -> str:
@@ -470,7 +470,7 @@ def moderation_queue(actor, consultation, *, show: str = "recent", page: int = 1
         SubmissionKind,
         SubmissionStatus,
     )
-    from consult.drafts.models import Version, VersionStatus
+    from consult.drafts.models import Version
 
     permissions.require(actor, "moderate_submissions", consultation)
     if show not in QUEUE_VIEWS:
@@ -486,10 +486,10 @@ def moderation_queue(actor, consultation, *, show: str = "recent", page: int = 1
     elif show == "pending":
         conditions += [Submission.kind == SubmissionKind.amendment,
                        Submission.status == SubmissionStatus.active,
-                       Submission.is_hidden.is_(False), Submission.under_hidden.is_(False),
+                       visibility.not_concealed(),
                        Submission.disposition == Disposition.pending]
     query = select(Submission).join(Version, Version.id == Submission.version_id).where(
-        Version.status != VersionStatus.draft, *conditions)
+        visibility.public_versions(), *conditions)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = list(db.session.scalars(
         query.options(selectinload(Submission.version), selectinload(Submission.paragraph))
@@ -527,8 +527,7 @@ def _supporters(amendment_ids: list[int]) -> dict[int, list]:
             select(Submission).where(Submission.parent_id.in_(amendment_ids),
                                      Submission.kind == SubmissionKind.support,
                                      Submission.status == SubmissionStatus.active,
-                                     Submission.is_hidden.is_(False),
-                                     Submission.under_hidden.is_(False))
+                                     visibility.not_concealed())
             .order_by(Submission.created_at, Submission.id)):
         found[support.parent_id].append(support.delegation)
     return found
@@ -546,16 +545,16 @@ def open_proposals(actor, version, *, include_settled: bool = False) -> dict[int
         SubmissionKind,
         SubmissionStatus,
     )
-    from consult.drafts.models import Paragraph, Version, VersionStatus
+    from consult.drafts.models import Paragraph, Version
 
     permissions.require(actor, "moderate_submissions", version.consultation)
     conditions = [Submission.consultation_id == version.consultation_id,
                   Submission.kind == SubmissionKind.amendment,
                   Submission.status == SubmissionStatus.active,
-                  Submission.is_hidden.is_(False), Submission.under_hidden.is_(False),
+                  visibility.not_concealed(),
                   Submission.key_id.in_(select(Paragraph.key_id)
                                         .where(Paragraph.version_id == version.id)),
-                  Version.seq <= version.seq, Version.status != VersionStatus.draft]
+                  Version.seq <= version.seq, visibility.public_versions()]
     if not include_settled:
         conditions.append(Submission.disposition == Disposition.pending)
     rows = list(db.session.scalars(
@@ -606,8 +605,7 @@ def proposals_to_settle(actor, version) -> list[ProposalsOnParagraph]:
         select(Submission).where(Submission.version_id == version.based_on_id,
                                  Submission.kind == SubmissionKind.amendment,
                                  Submission.status == SubmissionStatus.active,
-                                 Submission.is_hidden.is_(False),
-                                 Submission.under_hidden.is_(False),
+                                 visibility.not_concealed(),
                                  Submission.disposition == Disposition.pending)
         .order_by(Submission.created_at, Submission.id)))
     if not rows:
@@ -642,6 +640,5 @@ def hidden_submissions_of(user, *, limit: int = 100) -> list:
         return []
     return list(db.session.scalars(
         select(Submission).where(Submission.author_id == user.id,
-                                 (Submission.is_hidden.is_(True))
-                                 | (Submission.under_hidden.is_(True)))
+                                 visibility.concealed())
         .order_by(Submission.id.desc()).limit(limit)))

@@ -21,7 +21,7 @@ _SUBMISSION_COLUMNS = (
     Submission.language, Submission.body, Submission.proposed_text, Submission.status,
     Submission.is_hidden, Submission.parent_id, Submission.author_id, Submission.created_at,
     Submission.disposition, Submission.revision, Delegation.code.label("delegation_code"),
-    Delegation.kind.label("delegation_kind"),
+    Delegation.kind.label("delegation_kind"), Version.status.label("version_status"),
 )
 
 
@@ -64,9 +64,13 @@ def paragraph_text(text: str | None) -> str:
     return paragraph_plain(text)
 
 
-def _visibility(status, hidden: bool) -> str:
+def _visibility(status, hidden: bool, version_status=None) -> str:
     # "public": anyone; "withdrawn": its author and the staff; "hidden": the same, after
-    # moderation (a reply under a hidden submission is hidden with it).
+    # moderation (a reply under a hidden submission is hidden with it); "draft": on a
+    # version not published, which no service lets anyone write on, but which the public
+    # must never find if such a row exists (consult/visibility.py).
+    if version_status is not None and version_status not in PUBLIC_VERSION_STATES:
+        return "draft"
     if hidden:
         return "hidden"
     return "withdrawn" if status == SubmissionStatus.withdrawn else "public"
@@ -77,7 +81,7 @@ def _submission_doc(row, hidden: bool) -> dict | None:
     if not text.strip():
         return None  # a support without a word of its own: nothing to find
     lang = row.language if row.language in LANGUAGES else detect_language(text)
-    visibility = _visibility(row.status, hidden)
+    visibility = _visibility(row.status, hidden, row.version_status)
     disposition = row.disposition.value if row.disposition else ""
     doc = {
         "id": submission_id(row.id),
@@ -137,6 +141,7 @@ def submission_docs(ids: list[int]) -> tuple[list[dict], set[int]]:
         rows = db.session.execute(
             select(*_SUBMISSION_COLUMNS)
             .join(Delegation, Delegation.id == Submission.delegation_id)
+            .join(Version, Version.id == Submission.version_id)
             .where(Submission.id.in_(chunk))).all()
         hidden = hidden_ids(ancestry(r.id for r in rows), (r.id for r in rows))
         for row in rows:
@@ -156,6 +161,7 @@ def all_submission_docs(batch: int = 5000) -> Iterator[dict]:
         rows = db.session.execute(
             select(*_SUBMISSION_COLUMNS)
             .join(Delegation, Delegation.id == Submission.delegation_id)
+            .join(Version, Version.id == Submission.version_id)
             .where(Submission.id > last).order_by(Submission.id).limit(batch)).all()
         if not rows:
             return

@@ -16,6 +16,7 @@ from whoosh import query as wq
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from markupsafe import Markup, escape
 
+from consult import visibility
 from consult import permissions
 from consult.auth.models import Delegation, DelegationKind
 from consult.comments.models import Disposition, Submission, SubmissionKind
@@ -134,19 +135,18 @@ def _visibility_query(user) -> tuple[tuple, wq.Query]:
 
     Everyone finds public documents; withdrawn and hidden submissions are found only by
     their authors and by the staff of their consultation: the index-side form of the
-    permissions rule find_unlisted_submission, which each result row is checked against.
+    permissions rule find_unlisted_submission (consult.visibility.listed_submissions),
+    which each result row is checked against.
     """
     public = wq.Term("visibility", "public")
-    if user is None or not getattr(user, "is_authenticated", False):
+    account, runs = visibility.search_reader(user)
+    if account is None and not runs:
         return ("public",), public
-    # Consultations are few (one per process); ask the permissions module about each.
-    runs = sorted(c.id for c in db.session.scalars(select(Consultation)).all()
-                  if permissions.can(user, "moderate_submissions", c))
     parts = [public]
-    if getattr(user, "id", None):
-        parts.append(wq.Term("author", str(user.id)))
+    if account is not None:
+        parts.append(wq.Term("author", str(account)))
     parts += [wq.Term("consultation", str(cid)) for cid in runs]
-    return ("user", getattr(user, "id", None), tuple(runs)), wq.Or(parts)
+    return ("user", account, runs), wq.Or(parts)
 
 
 def _newest_versions() -> tuple[int, ...]:
@@ -307,6 +307,8 @@ def _rebuilt_index(broken=None):
 
 def _may_see(user, submission: Submission, under_hidden: bool) -> bool:
     """The database's word on one result: an index a moment behind never shows too much."""
+    if not permissions.can(user, "view_version", submission.version):
+        return False
     if not (submission.is_hidden or under_hidden or submission.is_withdrawn):
         return True
     return permissions.can(user, "find_unlisted_submission", submission)
