@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import event, func, select, update
 
+from consult.moderation import services as moderation
 from consult.auth.services import create_token
 from consult.comments.models import Submission, SubmissionRevision
 from consult.db import db, utcnow
@@ -450,7 +451,8 @@ def test_parent_must_be_on_the_same_paragraph_and_visible(client, zero, bearer):
     error(post(client, para(zero, "OP2"), nor_h, body="Misplaced.", parent_id=on_op1["id"]), 400)
     error(post(client, para(zero, "OP2"), nor_h, kind="support", parent_id=on_op1["id"]), 400)
     error(post(client, para(zero, "OP1"), nor_h, body="Nothing.", parent_id=999999), 404)
-    db.session.execute(update(Submission).values(is_hidden=True, hidden_reason="Off topic"))
+    moderation.hide_submission(COMMAND_LINE, db.session.get(Submission, on_op1["id"]),
+                               reason_code="off_topic")
     db.session.commit()
     error(post(client, para(zero, "OP1"), nor_h, body="To hidden.", parent_id=on_op1["id"]),
           404)

@@ -14,6 +14,7 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
+from consult.moderation import services as moderation
 from consult.comments.models import Submission, SubmissionKind, SubmissionStatus
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
@@ -528,9 +529,8 @@ def test_hidden_submission_is_not_shown_to_the_public(client, zero, delegate_cli
     fra, _ = delegate_client("FRA")
     comment(fra, zero, "Something the moderators hid.")
     (saved,) = stored()
-    saved.is_hidden = True
-    saved.hidden_reason_code = "off_topic"
-    saved.hidden_reason = "Posted on the wrong paragraph."
+    moderation.hide_submission(COMMAND_LINE, saved, reason_code="off_topic",
+                               reason="Posted on the wrong paragraph.")
     db.session.commit()
     assert "Something the moderators hid." not in client.get(para_url(zero)).get_data(
         as_text=True)

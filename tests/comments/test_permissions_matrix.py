@@ -10,6 +10,8 @@ its withdrawal and its supporters are frozen: those who otherwise could are refu
 import pytest
 from sqlalchemy import func, select
 
+from consult.permissions import COMMAND_LINE
+from consult.moderation import services as moderation
 from consult.comments import services
 from consult.comments.models import Submission, SubmissionStatus
 from consult.db import db
@@ -95,7 +97,7 @@ def world(version, make_user, consultation):
     op1 = paragraph(version, "OP1")
     comment = services.post_comment(author, op1, "France's comment")
     hidden = services.post_comment(author, op1, "France's hidden comment")
-    hidden.is_hidden = True
+    moderation.hide_submission(COMMAND_LINE, hidden, reason_code="off_topic")
     amendment = services.propose_amendment(author, op1, "France's wording.", "Why.")
     canadian = services.propose_amendment(canada, op1, "Canada's wording.")
     support = services.support_amendment(author, canadian)

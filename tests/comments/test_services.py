@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from consult.permissions import COMMAND_LINE
+from consult.moderation import services as moderation
 from consult import create_app
 from consult.comments import services
 from consult.comments.models import Submission, SubmissionRevision
@@ -154,7 +156,7 @@ def test_supports_cannot_be_replied_to_or_edited(version, fra, nor, refused):
 
 def test_support_of_a_hidden_amendment_is_refused_as_not_found(version, fra, nor, refused):
     amendment = services.propose_amendment(fra, paragraph(version, "OP1"), "New.")
-    amendment.is_hidden = True
+    moderation.hide_submission(COMMAND_LINE, amendment, reason_code="off_topic")
     refused(NotFound, "Not found", services.support_amendment, nor, amendment)
 
 
@@ -192,7 +194,7 @@ def test_statement_replies_stay_on_their_version(consultation, staff, version, f
 
 def test_replies_to_hidden_or_withdrawn_statements_are_refused(version, fra, nor, refused):
     hidden = services.post_statement(fra, version, "Hidden")
-    hidden.is_hidden = True
+    moderation.hide_submission(COMMAND_LINE, hidden, reason_code="off_topic")
     withdrawn = services.post_statement(fra, version, "Withdrawn")
     services.withdraw_submission(fra, withdrawn)
     refused(NotFound, "not visible", services.post_statement, nor, version, "R",
@@ -239,7 +241,7 @@ def test_amendment_edit_recomputes_the_diff_and_keeps_the_old_one(version, fra, 
 
 def test_hidden_submission_cannot_be_edited_by_its_author(version, fra, refused):
     comment = services.post_comment(fra, paragraph(version, "OP1"), "Text")
-    comment.is_hidden = True
+    moderation.hide_submission(COMMAND_LINE, comment, reason_code="off_topic")
     refused(Conflict, "hidden", services.edit_submission, fra, comment, body="Other")
 
 

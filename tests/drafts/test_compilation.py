@@ -8,6 +8,8 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
+from consult.permissions import COMMAND_LINE
+from consult.moderation import services as moderation
 from consult.comments import services as comments
 from consult.comments.models import Disposition
 from consult.db import db, utcnow
@@ -98,7 +100,7 @@ def test_withdrawn_and_hidden_supports_are_not_counted(version, fra, nor, can, d
     hidden = support(can, amendment)
     withdrawn = support(deu, amendment)
     comments.withdraw_submission(deu, withdrawn)
-    hidden.is_hidden = True
+    moderation.hide_submission(COMMAND_LINE, hidden, reason_code="off_topic")
     db.session.commit()
 
     [proposal] = entry(compile_version(None, version), "OP1").proposals
@@ -108,7 +110,7 @@ def test_withdrawn_and_hidden_supports_are_not_counted(version, fra, nor, can, d
 def test_a_hidden_amendment_is_left_out_even_for_a_cofacilitator(version, fra, nor, staff):
     shown = amend(fra, version, "OP1", OP1_NEW)
     hidden = amend(nor, version, "OP1", "*Calls upon* Member States to act ruthlessly;")
-    hidden.is_hidden = True
+    moderation.hide_submission(staff, hidden, reason_code="off_topic")
     db.session.commit()
 
     found = compile_version(staff, version)
@@ -257,7 +259,7 @@ def test_docx_leaves_out_a_hidden_amendment(version, fra, nor, staff):
     amend(fra, version, "OP1", OP1_NEW)
     hidden = amend(nor, version, "OP1", "*Calls upon* Member States to act zanzibarically;",
                    "Quixotic explanation.")
-    hidden.is_hidden = True
+    moderation.hide_submission(staff, hidden, reason_code="off_topic")
     db.session.commit()
 
     xml = document_xml(compilation_docx(compile_version(staff, version)))

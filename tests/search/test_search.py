@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import update
 
+from consult.permissions import COMMAND_LINE
+from consult.moderation import services as moderation
 from consult.comments import services as comments
 from consult.comments.models import Submission
 from consult.db import db, utcnow
@@ -150,10 +152,8 @@ def test_pages(find, request_ctx, make_user, version):
 
 
 def _hide(submission):
-    """Hide as moderation will (issue 5): the flag, and the index told in the same commit."""
-    db.session.execute(update(Submission).where(Submission.id == submission.id)
-                       .values(is_hidden=True, hidden_reason="Abusive"))
-    record_submission_change(submission.id, with_replies=True)
+    """Hide as moderation does: the flag, and the index told in the same commit."""
+    moderation.hide_submission(COMMAND_LINE, submission, reason_code="abusive")
     db.session.commit()
 
 
