@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 from flask import jsonify, request
 
 from consult.api.views import api_user, bp
 from consult.search import services
-from consult.search.views import FILTER_ARGS
+from consult.search.views import FILTER_ARGS, with_urls
 
 
 @bp.get("/search")
@@ -16,12 +14,13 @@ def search():
     """Results the caller may see, with total, facets and highlighted snippets."""
     args = request.args
     filters = services.clean_filters({name: args.get(name) for name in FILTER_ARGS})
-    page = services.search(api_user(), args.get("q", ""), filters=filters,
-                           sort=args.get("sort") or "relevance", page=args.get("page") or 1,
-                           per_page=args.get("per_page") or 20,
-                           # Programs written against API v1 searched every published
-                           # version; they still do unless they ask for scope=latest.
-                           scope=args.get("scope") or "all")
+    found = services.search(api_user(), args.get("q", ""), filters=filters,
+                            sort=args.get("sort") or "relevance", page=args.get("page") or 1,
+                            per_page=args.get("per_page") or 20,
+                            # Programs written against API v1 searched every published
+                            # version; they still do unless they ask for scope=latest.
+                            scope=args.get("scope") or "all")
+    page = with_urls(found, _external=True)
     response = jsonify({
         "query": page.query,
         "total": page.total,
@@ -33,8 +32,7 @@ def search():
         "total_all_versions": page.total_all_versions,
         "filters": {k: (v.isoformat() if hasattr(v, "isoformat") else v)
                     for k, v in page.filters.items()},
-        "results": [dict(r, url=urljoin(request.host_url, r["url"]),
-                         created_at=r["created_at"].isoformat() if r["created_at"] else None)
+        "results": [dict(r, created_at=r["created_at"].isoformat() if r["created_at"] else None)
                     for r in page.results],
         "facets": page.facets,
         "suggestion": page.suggestion,

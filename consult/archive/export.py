@@ -34,7 +34,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -311,9 +311,7 @@ class _Export:
 
     @classmethod
     def start(cls, consultation, base_url: str | None) -> _Export:
-        """Settle everything that needs the request before streaming begins."""
-        if base_url is None and has_request_context():
-            base_url = request.url_root
+        """Settle everything the export needs before streaming begins."""
         return cls(consultation.id, consultation.slug, _Links(base_url))
 
 
@@ -529,8 +527,8 @@ def iter_export_json(consultation, *, base_url: str | None = None,
                      generated_at: dt.datetime | None = None) -> Iterator[str]:
     """The public record as one JSON document, in chunks: join them, or write them out.
 
-    `base_url` makes links absolute (inside a request it defaults to the site's root;
-    outside one, links are paths). `progress(done, total)` is told after each batch, in
+    `base_url` makes links absolute (the view passes the site's root); without it, links
+    are paths. `progress(done, total)` is told after each batch, in
     rows (submissions and log entries). `generated_at` fixes the stamp (reproducible files).
     """
     ex = _Export.start(consultation, base_url)

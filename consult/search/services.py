@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -315,7 +315,8 @@ def _may_see(user, submission: Submission, under_hidden: bool) -> bool:
 
 
 def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict]:
-    """Result rows in the order of `ids`, read from the database (the source of truth)."""
+    """Result rows in the order of `ids`, read from the database (the source of truth).
+    Each row's `link` is (endpoint, values): the view makes the address (`result_url`)."""
     submission_ids = [int(i[1:]) for i in ids if i.startswith("s")]
     paragraph_ids = [int(i[1:]) for i in ids if i.startswith("p")]
     translation_ids = [int(i[1:]) for i in ids if i.startswith("t")]
@@ -340,7 +341,7 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
                 "title": opening_words(
                     _plain(submission.body_html) or _plain(submission.proposed_html)
                     or submission.proposed_text or "", lang),
-                "url": url_for("comments.submission", slug=slug, submission_id=submission.id),
+                "link": ("comments.submission", {"slug": slug, "submission_id": submission.id}),
                 "snippet": snippet(text, lang, terms),
                 "delegation": {"code": submission.delegation.code,
                                "name": submission.delegation.name(str(get_locale() or "en"))},
@@ -361,8 +362,8 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
             text = documents.paragraph_text(paragraph.text)
             rows[documents.paragraph_id(paragraph.id)] = _paragraph_result(
                 paragraph, version, slug, text, detect_language(text), terms, paragraph.html,
-                url_for("drafts.paragraph", slug=slug, version_id=version.id,
-                        label=paragraph.label))
+                ("drafts.paragraph", {"slug": slug, "version_id": version.id,
+                                      "label": paragraph.label}))
     if translation_ids:
         found = db.session.execute(
             select(ParagraphTranslation, Paragraph, Version, Consultation.slug)
@@ -376,17 +377,17 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
             # A hit opens the paragraph in the language it was found in.
             rows[documents.translation_id(row.id)] = _paragraph_result(
                 paragraph, version, slug, documents.paragraph_text(row.text), lang, terms,
-                row.html, url_for("drafts.paragraph", slug=slug, version_id=version.id,
-                        label=paragraph.anchor, text=row.language))
+                row.html, ("drafts.paragraph", {"slug": slug, "version_id": version.id,
+                                                "label": paragraph.anchor, "text": row.language}))
     # A row deleted since the index saw it is simply left out.
     return [rows[i] for i in ids if i in rows]
 
 
 def _paragraph_result(paragraph, version, slug: str, text: str, lang: str,
-                      terms: dict[str, set[str]], html: str, url: str) -> dict:
+                      terms: dict[str, set[str]], html: str, link: tuple[str, dict]) -> dict:
     """A paragraph's result row, for its original text or one of its translations."""
     return {
-        "type": "paragraph", "id": paragraph.id, "url": url,
+        "type": "paragraph", "id": paragraph.id, "link": link,
         "title": opening_words(_plain(html) or text, lang) or paragraph.label,
         "snippet": snippet(text, lang, terms),
         "delegation": None,

@@ -14,6 +14,14 @@ FILTER_ARGS = ("type", "kind", "delegation", "delegation_type", "version", "lang
                "disposition", "from", "to", "consultation")
 
 
+
+def with_urls(page, **url_options):
+    """The page with each result's address (`url`) made from its link."""
+    for row in page.results:
+        endpoint, values = row.pop("link")
+        row["url"] = url_for(endpoint, **values, **url_options)
+    return page
+
 @bp.route("/search")
 def search():
     """Search every published text and every submission the reader may see."""
@@ -28,8 +36,9 @@ def search():
     try:
         filters = services.clean_filters(raw_filters)
         if query.strip():
-            page = services.search(current_user, query, filters=filters, sort=sort,
-                                   page=args.get("page") or 1, scope=scope)
+            page = with_urls(services.search(current_user, query, filters=filters,
+                                             sort=sort, page=args.get("page") or 1,
+                                             scope=scope))
     except ServiceError as exc:
         error, status = exc.message, exc.status
 

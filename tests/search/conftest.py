@@ -5,6 +5,7 @@ import pytest
 from consult.comments import services as comments
 from consult.db import db
 from consult.search import services as search_services
+from consult.search.views import with_urls
 from tests.comments.conftest import can, fra, nor, paragraph, version  # noqa: F401
 
 
@@ -39,7 +40,7 @@ def find(request_ctx):
     def do(query, user=None, sort="relevance", **filters):
         page = search_services.search(user, query, filters=search_services.clean_filters(filters),
                                       sort=sort, per_page=100)
-        return page
+        return with_urls(page)  # as the search page shows them
 
     return do
 
