@@ -2,39 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from flask import Flask, request
-from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import parse_accept_header
 
+from consult.languages import SEARCH_ENDPOINTS, reader_locale
 from consult.settings import ROOT, instance_path, load_settings, resolve_paths
-
-# The interface language an anonymous reader chose with the switcher (a year).
-LANGUAGE_COOKIE = "lang"
-# Endpoints whose ?lang= is a search filter (API.md), not the interface language.
-SEARCH_ENDPOINTS = {"search.search", "api.search"}
-
-
-def reader_locale(request, languages, *, asked: bool = True) -> str:
-    """The language of a reader who is not logged in: ?lang= (unless it is search's
-    filter), then the language cookie, then the browser's preference (see select_locale)."""
-    if asked and request.path not in ("/search", "/api/v1/search"):
-        chosen = request.args.get("lang")
-        if chosen in languages:
-            return chosen
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in languages:
-        return chosen
-    header = request.headers.get("Accept-Language", "")
-    return _preferred_language(header, tuple(languages)) or "en"
-
-
-@functools.lru_cache(maxsize=1024)
-def _preferred_language(header: str, languages: tuple) -> str | None:
-    # Browsers send a handful of distinct headers; parsing one costs more than a 304.
-    return parse_accept_header(header, LanguageAccept).best_match(languages)
 
 
 def create_app(test_config: dict | None = None, instance: str | Path | None = None) -> Flask:
@@ -116,35 +89,21 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import consult.api.participation  # noqa: F401  (adds its routes to the API blueprint)
-    from consult.api.views import bp as api_bp
+    # Every blueprint is named here; importing a module adds no route anywhere.
+    from consult.api import views as api
+    from consult.archive import views as archive
     from consult.auth.views import bp as auth_bp
     from consult.comments.views import bp as comments_bp
-    from consult.drafts.views import bp as drafts_bp
+    from consult.compilation.views import bp as compilation_bp
+    from consult.drafts import views as drafts
     from consult.extensions import csrf
-    from consult.search.views import bp as search_bp
-    import consult.api.search  # noqa: F401  (adds GET /search to the API blueprint)
-    import consult.api.diff  # noqa: F401  (adds the version comparison to the API blueprint)
-    import consult.api.compilation  # noqa: F401  (adds compilation texts to the API)
-    import consult.api.translations  # noqa: F401  (adds texts in other languages to the API)
-    import consult.api.moderation  # noqa: F401  (adds moderation and the log to the API)
-    import consult.drafts.compare_views  # noqa: F401  (adds comparison pages to drafts)
-    import consult.drafts.compilation_views  # noqa: F401  (adds compilation pages to drafts)
-    import consult.drafts.translation_views  # noqa: F401  (adds the texts in other languages)
-    import consult.moderation.views  # noqa: F401  (moderation pages)
-    import consult.api.export  # noqa: F401  (adds the open-data exports to the API)
-    import consult.api.akn  # noqa: F401  (adds Akoma Ntoso XML to the API)
-    import consult.api.feed  # noqa: F401  (adds the Atom feeds to the API)
-    import consult.archive.dictionary_views  # noqa: F401  (the data dictionary page)
-
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(drafts_bp)
-    app.register_blueprint(comments_bp)
-    app.register_blueprint(search_bp)
     from consult.moderation.views import bp as moderation_bp
-    app.register_blueprint(moderation_bp)
-    from consult.archive.views import bp as archive_bp
-    app.register_blueprint(archive_bp)
+    from consult.search.views import bp as search_bp
+
+    api_bp = api.blueprint()
+    for blueprint in (auth_bp, drafts.blueprint(), comments_bp, compilation_bp, search_bp,
+                      moderation_bp, archive.blueprint()):
+        app.register_blueprint(blueprint)
     # The API authenticates writes with bearer tokens, or checks the CSRF header itself
     # when a browser session is used (see api.auth).
     csrf.exempt(api_bp)

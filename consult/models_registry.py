@@ -4,6 +4,6 @@ from consult.auth.models import ApiToken, Delegation, LoginFailure, LoginSession
 from consult.drafts.models import (Consultation, Paragraph, ParagraphKey,  # noqa: F401
                                    ParagraphTranslation, Version, VersionTranslation)
 from consult.comments.models import Submission, SubmissionRevision  # noqa: F401
-from consult.moderation.models import LogEntry  # noqa: F401
+from consult.audit.models import LogEntry  # noqa: F401
 from consult.search.models import SearchOutbox  # noqa: F401
 from consult.change_clock import ChangeClock  # noqa: F401

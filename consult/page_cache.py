@@ -16,18 +16,16 @@ bytes).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import threading
 from collections import OrderedDict
-from pathlib import Path
 
 from flask import Flask, request, session
 from werkzeug.wrappers import Request
 
-from consult import LANGUAGE_COOKIE, reader_locale
 from consult.change_clock import StampReader
-from consult.settings import ROOT
+from consult.code_stamp import code_stamp
+from consult.languages import LANGUAGE_COOKIE, reader_locale
 
 # Endpoints whose pages depend on more than the database: the search page also on this
 # node's index, which may lag behind when another process feeds it (SEARCH_UPDATES
@@ -65,31 +63,6 @@ class RenderedPages:
             while self.size > self.max_bytes:
                 _, (dropped, _headers) = self._pages.popitem(last=False)
                 self.size -= len(dropped)
-
-
-def code_stamp(app: Flask) -> str:
-    """A digest of what renders pages besides the database: templates, interface
-    translations, static files, the code and the settings that change pages. The same on
-    every node running the same code, so that any node's 304 answers another's validator."""
-    digest = hashlib.sha256(_files_digest().encode())
-    for name in ("LANGUAGES", "THREADS_PER_PAGE", "COMPILATION_PROPOSALS_PER_PAGE",
-                 "SEARCH_UPDATES"):
-        digest.update(repr(app.config.get(name)).encode())
-    return digest.hexdigest()[:16]
-
-
-@functools.lru_cache(maxsize=1)
-def _files_digest() -> str:
-    # Read once per process: the files do not change under a running server.
-    digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for folder, pattern in ((ROOT / "templates", "**/*.html"),
-                            (package / "translations", "**/*.mo"),
-                            (package / "static", "*"), (package, "**/*.py")):
-        for path in sorted(folder.glob(pattern)):
-            digest.update(str(path.relative_to(folder)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 class PageCache:

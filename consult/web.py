@@ -16,11 +16,12 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from consult import LANGUAGE_COOKIE, permissions
+from consult import permissions
 from consult.auth.services import set_language_preference
 from consult.db import db
 from consult.errors import ServiceError
 from consult.labels import label, list_punctuation, sentence_list
+from consult.languages import LANGUAGE_COOKIE
 from consult.moderation.services import HIDE_REASONS
 from consult.urls import safe_local_path
 

@@ -4,10 +4,10 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from consult.audit.models import LogEntry
 from consult.auth.models import Delegation
 from consult.db import db
 from consult.drafts.models import Consultation, Version, VersionStatus
-from consult.moderation.models import LogEntry
 from tests.conftest import SMALL_DRAFT
 
 

@@ -45,7 +45,7 @@ DRAFT = SMALL_DRAFT + "\n4. *Decides* to publish the General statements every ye
 DRAFT_REV1 = REV1 + "\n4. *Decides* to publish the General statements each year.\n"
 
 # Pages that are not HTML, or are checked below in their own way.
-NOT_PAGES = {"static", "drafts.compilation_docx", "choose_language"}
+NOT_PAGES = {"static", "compilation.docx", "choose_language"}
 
 # As `pybabel extract -k _l -k lazy_gettext` (docs/DEVELOPING.md).
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
@@ -395,7 +395,7 @@ def test_no_english_fixed_wording_in_the_word_compilation_or_the_feed(app, site,
     text = "\n".join(p.text for p in document.paragraphs)
     # The document's own wording: what docx_export.py and the labels say (the draft and
     # the proposals are the delegations' words, in English here).
-    wording = {**english_strings(lang, "consult/drafts/docx_export.py"),
+    wording = {**english_strings(lang, "consult/compilation/docx_export.py"),
                **english_strings(lang, "consult/labels.py")}
     if english := english_in(text, wording):
         found["compilation.docx"] = english

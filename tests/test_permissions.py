@@ -161,7 +161,7 @@ def _counts():
 
     from consult.auth.models import ApiToken, User
     from consult.drafts.models import Consultation, Version
-    from consult.moderation.models import LogEntry
+    from consult.audit.models import LogEntry
 
     return [db.session.scalar(select(func.count()).select_from(model))
             for model in (User, ApiToken, Consultation, Version, LogEntry)]
@@ -203,7 +203,7 @@ def test_a_missing_actor_is_refused_never_trusted(world, make_user):
 
 
 def test_the_command_line_acts_with_the_secretariats_rights_and_is_logged_as_system(world):
-    from consult.moderation.models import LogEntry
+    from consult.audit.models import LogEntry
 
     draft = services.publish_version(permissions.COMMAND_LINE, world["draft"])
     db.session.commit()

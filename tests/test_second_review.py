@@ -3,12 +3,12 @@
 import pytest
 from sqlalchemy import select
 
+from consult.audit.models import LogEntry
 from consult.auth import services as auth
 from consult.db import db
 from consult.drafts import services
 from consult.drafts.models import ConsultationStatus, Version
 from consult.errors import Conflict, Invalid
-from consult.moderation.models import LogEntry
 from tests.conftest import SMALL_DRAFT, TEST_PASSWORD, csrf_token, fresh, login
 
 

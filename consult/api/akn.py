@@ -1,6 +1,6 @@
 """JSON API v1: akn (API.md is the contract).
 
-The routes live on the API blueprint of `consult.api.views`; importing this module adds them.
+Its routes join the API blueprint in `consult.api.views.blueprint`.
 """
 
 from __future__ import annotations
@@ -9,17 +9,20 @@ import hashlib
 
 from flask import current_app, request
 
-from consult.api.views import api_user, bp
+from consult.api.views import api_user
 from consult.archive import akn as akn_export
 from consult.drafts import translations
 from consult.drafts.services import get_version
+from consult.routes import Routes
+
+routes = Routes()
 
 CONTENT_TYPE = f"{akn_export.MEDIA_TYPE}; charset=utf-8"
 # A published text never changes: caches may keep it a while, then revalidate by ETag.
 PUBLIC_CACHE_CONTROL = "public, max-age=300"
 
 
-@bp.get("/versions/<int:version_id>/akn.xml")
+@routes.get("/versions/<int:version_id>/akn.xml")
 def version_akn(version_id: int):
     """The version as Akoma Ntoso XML (AKN4UN); drafts only for those who run it."""
     version = get_version(api_user(), version_id)

@@ -5,7 +5,7 @@ paragraphs at a time, so memory stays flat whatever the number of proposals. Wit
 only that page's paragraphs are sent, with the counts of the whole compilation, `page` and
 `pages` (the same pages as the HTML page's).
 
-The routes live on the API blueprint of `consult.api.views`; importing this module adds them.
+Its routes join the API blueprint in `consult.api.views.blueprint`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from collections.abc import Iterable, Iterator
 from flask import current_app, jsonify, request, stream_with_context, url_for
 
 from consult.api.participation import submission_data
-from consult.api.views import _cached_json, _iso, api_user, bp
+from consult.api.views import _cached_json, _iso, api_user
 from consult.comments.models import Disposition
-from consult.drafts.compilation import (Compilation, Entry, Proposal, Summary,
+from consult.compilation.services import (Compilation, Entry, Proposal, Summary,
                                         compile_version, iter_pages, summarize_version,
                                         whole_validator)
 from consult.drafts.services import get_version
+from consult.routes import Routes
+
+routes = Routes()
 
 # The answers change with each proposal, support and disposition: shared caches may keep
 # them (public data only, the same for every caller) but must always revalidate.
@@ -71,9 +74,9 @@ def compilation_head(found: Compilation | Summary) -> dict:
         "proposal_count": found.proposal_count,
         "withdrawn_count": found.withdrawn_count,
         "last_changed_at": _iso(found.last_changed_at),
-        "url": url_for("drafts.compilation", slug=slug, version_id=version.id,
+        "url": url_for("compilation.page", slug=slug, version_id=version.id,
                        _external=True),
-        "docx_url": url_for("drafts.compilation_docx", slug=slug, version_id=version.id,
+        "docx_url": url_for("compilation.docx", slug=slug, version_id=version.id,
                             _external=True),
         "page": page.number if page else None,
         "pages": len(found.pages),
@@ -115,7 +118,7 @@ def _page_arg() -> int | None:
     return _int_arg("page", 0) if "page" in request.args else None
 
 
-@bp.get("/versions/<int:version_id>/compilation")
+@routes.get("/versions/<int:version_id>/compilation")
 def version_compilation(version_id: int):
     """Every paragraph with its public proposals, attributed, with supporters and
     dispositions: the whole compilation, streamed, or one page of it (?page=N)."""

@@ -1,14 +1,17 @@
 """JSON API v1: diff (API.md is the contract).
 
-The routes live on the API blueprint of `consult.api.views`; importing this module adds them.
+Its routes join the API blueprint in `consult.api.views.blueprint`.
 """
 
 from __future__ import annotations
 
 from flask import jsonify, request, url_for
 
-from consult.api.views import _cached_json, api_user, bp
+from consult.api.views import _cached_json, api_user
 from consult.drafts.diff import CHANGES, Change, Comparison, compare_version_ids
+from consult.routes import Routes
+
+routes = Routes()
 
 # A comparison of two published versions never changes: caches may keep it a while.
 PUBLIC_CACHE_CONTROL = "public, max-age=300"
@@ -52,7 +55,7 @@ def comparison_data(comparison: Comparison) -> dict:
     }
 
 
-@bp.get("/versions/<int:a>/diff/<int:b>")
+@routes.get("/versions/<int:a>/diff/<int:b>")
 def version_diff(a: int, b: int):
     """Version a compared with version b, paragraph by paragraph (by key)."""
     comparison = compare_version_ids(api_user(), a, b, request.args.get("lang"))

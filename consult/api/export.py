@@ -5,7 +5,7 @@ file. Both stream (memory stays flat whatever the size) and answer If-None-Match
 before anything is read. The columns come from `consult.archive.export.TABLES`, as do the
 schemas below and the data dictionary page.
 
-The routes live on the API blueprint of `consult.api.views`; importing this module adds them.
+Its routes join the API blueprint in `consult.api.views.blueprint`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import re
 from flask import current_app, request, stream_with_context
 from flask_babel import gettext as _
 
-from consult.api.views import bp
 from consult.archive import export
 from consult.db import db
 from consult.drafts import services as drafts
 from consult.errors import Invalid
+from consult.routes import Routes
+
+routes = Routes()
 
 # Answers change with every submission; shared caches may keep them but must revalidate.
 CACHE_CONTROL = "public, no-cache"
@@ -50,7 +52,7 @@ def _download(consultation, representation: str, make_chunks, *, mimetype: str,
     return response
 
 
-@bp.get("/consultations/<slug>/export.json")
+@routes.get("/consultations/<slug>/export.json")
 def export_json(slug: str):
     """The public record of a consultation as one JSON document (streamed)."""
     consultation = drafts.get_consultation(slug)
@@ -60,7 +62,7 @@ def export_json(slug: str):
         mimetype="application/json", filename=_filename(slug, "-record.json"))
 
 
-@bp.get("/consultations/<slug>/export.csv")
+@routes.get("/consultations/<slug>/export.csv")
 def export_csv(slug: str):
     """One table of the public record as CSV (streamed); ?table=, ?bom=1 for Excel."""
     consultation = drafts.get_consultation(slug)

@@ -1,6 +1,6 @@
 """JSON API v1: feed (API.md is the contract).
 
-The routes live on the API blueprint of `consult.api.views`; importing this module adds them.
+Its routes join the API blueprint in `consult.api.views.blueprint`.
 """
 
 from __future__ import annotations
@@ -9,14 +9,16 @@ import hashlib
 
 from flask import current_app, request
 
-from consult.api.views import bp
 from consult.archive import feed as feed_export
 from consult.drafts.services import get_consultation
+from consult.routes import Routes
+
+routes = Routes()
 
 CONTENT_TYPE = f"{feed_export.MEDIA_TYPE}; charset=utf-8"
 
 
-@bp.get("/consultations/<slug>/feed.atom")
+@routes.get("/consultations/<slug>/feed.atom")
 def consultation_feed(slug: str):
     """Atom feed of a consultation's publications, submissions and dispositions."""
     consultation = get_consultation(slug)

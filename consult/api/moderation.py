@@ -1,6 +1,6 @@
 """JSON API v1: hiding, restoring, dispositions, deadlines and the public log (API.md).
 
-The routes live on the API blueprint of `consult.api.views`; importing this module adds them.
+Its routes join the API blueprint in `consult.api.views.blueprint`.
 """
 
 from __future__ import annotations
@@ -12,23 +12,25 @@ from consult.api.participation import _fresh_comment, _optional, _refuse_unknown
 from consult.api.views import (
     _iso,
     api_user,
-    bp,
     json_body,
     require_login,
     version_summary,
 )
+from consult.audit.models import LogEntry
 from consult.db import db
 from consult.drafts import services as drafts
 from consult.errors import Invalid
 from consult.moderation import log_text, services
-from consult.moderation.models import LogEntry
+from consult.routes import Routes
+
+routes = Routes()
 
 
 def _submission(user, submission_id: int):
     return services.get_submission_to_moderate(user, submission_id)
 
 
-@bp.post("/comments/<int:submission_id>/hide")
+@routes.post("/comments/<int:submission_id>/hide")
 def hide_comment(submission_id: int):
     """Hide a submission and the replies under it (co-facilitators); logged."""
     user = require_login()
@@ -46,7 +48,7 @@ def hide_comment(submission_id: int):
     return _fresh_comment(submission_id)
 
 
-@bp.post("/comments/<int:submission_id>/restore")
+@routes.post("/comments/<int:submission_id>/restore")
 def restore_comment(submission_id: int):
     """Show a hidden submission again (co-facilitators); logged."""
     user = require_login()
@@ -58,7 +60,7 @@ def restore_comment(submission_id: int):
     return _fresh_comment(submission_id)
 
 
-@bp.post("/comments/<int:submission_id>/disposition")
+@routes.post("/comments/<int:submission_id>/disposition")
 def set_comment_disposition(submission_id: int):
     """Record what became of a proposed amendment (co-facilitators); logged."""
     user = require_login()
@@ -73,7 +75,7 @@ def set_comment_disposition(submission_id: int):
     return _fresh_comment(submission_id)
 
 
-@bp.post("/versions/<int:version_id>/deadline")
+@routes.post("/versions/<int:version_id>/deadline")
 def change_version_deadline(version_id: int):
     """Close a published version's comment period now, or move its deadline; logged."""
     user = require_login()
@@ -134,7 +136,7 @@ def _int_arg(name: str, default: int) -> int:
     return int(raw)
 
 
-@bp.get("/moderation-log")
+@routes.get("/moderation-log")
 def moderation_log():
     """Every moderation and publication action, newest first (public)."""
     api_user()

@@ -1,6 +1,6 @@
 """JSON API v1: threads, submissions, edits and withdrawals (API.md is the contract).
 
-The routes live on the API blueprint of `consult.api.views`; importing this module adds them.
+Its routes join the API blueprint in `consult.api.views.blueprint`.
 """
 
 from __future__ import annotations
@@ -9,13 +9,16 @@ from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 
 from consult import permissions
-from consult.api.views import _cached_json, _iso, api_user, bp, json_body, require_login
+from consult.api.views import _cached_json, _iso, api_user, json_body, require_login
 from consult.comments import services
 from consult.db import db
 from consult.drafts.models import Paragraph
 from consult.drafts.services import get_version
 from consult.errors import Invalid, NotFound
+from consult.routes import Routes
 from consult.urls import MAX_ID
+
+routes = Routes()
 
 # Fields a client may send; anything else is refused, so that a misspelt field
 # ("proposed_txt") is reported instead of silently ignored.
@@ -190,7 +193,7 @@ def _created(submission):
 
 # --- endpoints -------------------------------------------------------------------------
 
-@bp.get("/paragraphs/<int:paragraph_id>/comments")
+@routes.get("/paragraphs/<int:paragraph_id>/comments")
 def paragraph_comments(paragraph_id: int):
     """The visible thread on a paragraph, and those on its earlier versions (same key)."""
     user = api_user()
@@ -204,7 +207,7 @@ def paragraph_comments(paragraph_id: int):
     return _changing_response(payload)
 
 
-@bp.post("/paragraphs/<int:paragraph_id>/comments")
+@routes.post("/paragraphs/<int:paragraph_id>/comments")
 def post_paragraph_comment(paragraph_id: int):
     """Comment, reply, amendment or support on a paragraph (delegates and observers)."""
     user = require_login()
@@ -214,7 +217,7 @@ def post_paragraph_comment(paragraph_id: int):
     return _created(services.post_submission(user, paragraph=paragraph, **fields))
 
 
-@bp.get("/versions/<int:version_id>/comments")
+@routes.get("/versions/<int:version_id>/comments")
 def version_comments(version_id: int):
     """General statements on a version with their replies, and detached threads."""
     user = api_user()
@@ -225,7 +228,7 @@ def version_comments(version_id: int):
     return _changing_response(payload)
 
 
-@bp.post("/versions/<int:version_id>/comments")
+@routes.post("/versions/<int:version_id>/comments")
 def post_version_comment(version_id: int):
     """A general statement on a version (kind statement), or a reply to one (kind comment)."""
     user = require_login()
@@ -235,7 +238,7 @@ def post_version_comment(version_id: int):
     return _created(services.post_submission(user, version=version, **fields))
 
 
-@bp.get("/comments/<int:submission_id>")
+@routes.get("/comments/<int:submission_id>")
 def get_comment(submission_id: int):
     """One submission with its edit history and its visible replies."""
     user = api_user()
@@ -251,7 +254,7 @@ def get_comment(submission_id: int):
     return _changing_response(payload)
 
 
-@bp.patch("/comments/<int:submission_id>")
+@routes.patch("/comments/<int:submission_id>")
 def edit_comment(submission_id: int):
     """Edit one's own submission while the period is open; the earlier text is kept."""
     user = require_login()
@@ -269,7 +272,7 @@ def edit_comment(submission_id: int):
     return _fresh_comment(submission_id)
 
 
-@bp.post("/comments/<int:submission_id>/withdraw")
+@routes.post("/comments/<int:submission_id>/withdraw")
 def withdraw_comment(submission_id: int):
     """Withdraw one's own submission (a support: any member of its delegation)."""
     user = require_login()

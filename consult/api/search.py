@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from consult.api.views import api_user, bp
+from consult.api.views import api_user
+from consult.pages import SEARCH_FILTER_ARGS as FILTER_ARGS
+from consult.pages import with_urls
+from consult.routes import Routes
 from consult.search import services
-from consult.search.views import FILTER_ARGS, with_urls
+
+routes = Routes()
 
 
-@bp.get("/search")
+@routes.get("/search")
 def search():
     """Results the caller may see, with total, facets and highlighted snippets."""
     args = request.args

@@ -1,6 +1,6 @@
 """JSON API v1: a version's texts in other UN languages.
 
-The routes live on the API blueprint of `consult.api.views`; importing this module adds them.
+Its routes join the API blueprint in `consult.api.views.blueprint`.
 """
 
 from __future__ import annotations
@@ -9,10 +9,13 @@ from flask import jsonify, url_for
 from flask_babel import gettext as _
 
 from consult.api.errors import json_error
-from consult.api.views import _iso, bp, json_body, require_login
+from consult.api.views import _iso, json_body, require_login
 from consult.db import db
 from consult.drafts import services, translations
 from consult.errors import Invalid
+from consult.routes import Routes
+
+routes = Routes()
 
 
 def translation_data(translation) -> dict:
@@ -31,7 +34,7 @@ def translation_data(translation) -> dict:
     }
 
 
-@bp.post("/versions/<int:version_id>/translations")
+@routes.post("/versions/<int:version_id>/translations")
 def add_translation(version_id: int):
     """Add a version's text in another UN language (co-facilitators); 201."""
     user = require_login()

@@ -18,13 +18,29 @@ from consult.comments import services as comment_services
 from consult.db import db
 from consult.drafts import services, translations
 from consult.errors import Invalid, NotFound, ServiceError, Unauthorized
+from consult.routes import Routes, build_blueprint
 
-bp = Blueprint("api", __name__)
+routes = Routes()
+
+
+
+def blueprint() -> Blueprint:
+    """The API: this module's routes and those of every module of the package."""
+    from consult.api import (akn, compilation, diff, export, feed, moderation, participation,
+                             search, translations)
+
+    bp = build_blueprint("api", __name__, routes, *(module.routes for module in (
+        participation, search, diff, compilation, translations, moderation, export, akn,
+        feed)))
+    bp.before_request(authenticate)
+    bp.register_error_handler(ServiceError, service_error)
+    bp.register_error_handler(CSRFError, csrf_error)
+    bp.register_error_handler(HTTPException, http_error)
+    return bp
 
 
 # --- authentication --------------------------------------------------------------------
 
-@bp.before_request
 def authenticate():
     """Bearer token, else the browser session (whose writes must carry the CSRF header)."""
     header = request.headers.get("Authorization")
@@ -56,7 +72,6 @@ def require_login():
     return user
 
 
-@bp.errorhandler(ServiceError)
 def service_error(exc: ServiceError):
     db.session.rollback()
     response = json_error(exc.status, exc.code, exc.message)
@@ -72,13 +87,11 @@ def service_error(exc: ServiceError):
     return response
 
 
-@bp.errorhandler(CSRFError)
 def csrf_error(exc):
     return json_error(400, "csrf", _("Missing or invalid X-CSRFToken header for a "
                                      "session-authenticated write."))
 
 
-@bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     code = {413: "too_large", 404: "not_found", 405: "method_not_allowed",
             500: "internal_error"}.get(exc.code, "invalid")
@@ -169,7 +182,7 @@ def paragraph_data(paragraph, slug: str, counts: dict[int, int] | None = None) -
         "match": paragraph.match_status.value,
         "previous_label": paragraph.previous_label,
         "comment_count": (counts or {}).get(paragraph.id, 0),
-        "url": url_for("drafts.paragraph", slug=slug, version_id=paragraph.version_id,
+        "url": url_for("comments.paragraph", slug=slug, version_id=paragraph.version_id,
                        label=paragraph.anchor, _external=True),
     }
 
@@ -190,13 +203,13 @@ def consultation_data(consultation, user) -> dict:
 
 # --- endpoints -------------------------------------------------------------------------
 
-@bp.get("/openapi.json")
+@routes.get("/openapi.json")
 def openapi():
     """The OpenAPI 3 document of this API."""
     return jsonify(build_document(request.url_root.rstrip("/") + "/api/v1"))
 
 
-@bp.get("/consultations")
+@routes.get("/consultations")
 def list_consultations():
     """Every consultation: slug, title, status."""
     return jsonify({"consultations": [
@@ -205,14 +218,14 @@ def list_consultations():
         for c in services.list_consultations()]})
 
 
-@bp.get("/consultations/<slug>")
+@routes.get("/consultations/<slug>")
 def get_consultation(slug: str):
     """One consultation and its versions."""
     consultation = services.get_consultation(slug)
     return jsonify(consultation_data(consultation, api_user()))
 
 
-@bp.post("/consultations/<slug>/versions")
+@routes.post("/consultations/<slug>/versions")
 def create_version(slug: str):
     """Import a Markdown text as a new version (co-facilitators)."""
     user = require_login()
@@ -239,7 +252,7 @@ def create_version(slug: str):
     return _version_response(version, user), 201
 
 
-@bp.post("/versions/<int:version_id>/publish")
+@routes.post("/versions/<int:version_id>/publish")
 def publish_version(version_id: int):
     """Publish a draft version (co-facilitators).
 
@@ -297,7 +310,7 @@ def _version_response(version, user):
     return jsonify(_version_payload(version, user))
 
 
-@bp.get("/versions/<int:version_id>")
+@routes.get("/versions/<int:version_id>")
 def get_version(version_id: int):
     """One version with its paragraphs (drafts: co-facilitators only)."""
     user = api_user()

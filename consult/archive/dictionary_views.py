@@ -8,11 +8,13 @@ from __future__ import annotations
 from flask import render_template, url_for
 
 from consult.archive import export
-from consult.archive.views import bp
 from consult.drafts import services as drafts
+from consult.routes import Routes
+
+routes = Routes()
 
 
-@bp.get("/consultations/<slug>/data")
+@routes.get("/consultations/<slug>/data")
 def data_dictionary(slug: str):
     """What the open-data exports hold: each table, its columns, their types and meaning."""
     consultation = drafts.get_consultation(slug)

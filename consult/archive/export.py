@@ -40,6 +40,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from consult import visibility
+from consult.audit.models import LogEntry
 from consult.auth.models import Delegation, User
 from consult.comments.models import (
     Submission,
@@ -55,7 +56,6 @@ from consult.drafts.models import (
     Version,
 )
 from consult.errors import Invalid
-from consult.moderation.models import LogEntry
 from consult.moderation.services import log_reason_text
 
 # Bumped whenever a column is added, renamed or changes meaning (it is part of the ETag).
@@ -375,7 +375,7 @@ def _paragraph_rows(conn, ex: _Export, version: dict) -> list[dict]:
              "text": p.text, "match": p.match_status.value,
              "previous_label": p.previous_label,
              # Paragraph.anchor is the page's own rule for a label in an address.
-             "url": ex.links.url("drafts.paragraph", slug=ex.slug, version_id=version["id"],
+             "url": ex.links.url("comments.paragraph", slug=ex.slug, version_id=version["id"],
                                  label=Paragraph.anchor.fget(p))}
             for p in rows]
 

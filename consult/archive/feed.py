@@ -28,13 +28,13 @@ from sqlalchemy.orm import contains_eager, selectinload
 from consult import visibility
 from consult.archive.akn import MEDIA_TYPE as AKN_MEDIA_TYPE
 from consult.archive.akn import xml_text
+from consult.audit.models import LogEntry
 from consult.comments.models import Submission, SubmissionKind
 from consult.db import db
 from consult.drafts.models import Version
 from consult.labels import label
 from consult.comments.wording import markdown_plain, proposal_plain
 from consult.moderation.log_text import describe_target, reason_plain
-from consult.moderation.models import LogEntry
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml"

@@ -26,6 +26,7 @@ from collections import defaultdict
 from flask import Flask
 from sqlalchemy import func, select
 
+from consult.code_stamp import code_stamp
 from consult.db import db, utcnow
 
 _SUBMISSION_PAGE = re.compile(r"^/consultations/[^/]+/submissions/(\d+)$")
@@ -42,8 +43,6 @@ class RecordStamps:
     """Digests of the frame, of each thread and of each paragraph key, read in one pass."""
 
     def __init__(self, app: Flask):
-        from consult.page_cache import code_stamp
-
         self.frame = _frame_digest(code_stamp(app))
         self.threads: dict[int, str] = {}
         self.root_of: dict[int, int] = {}

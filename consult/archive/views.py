@@ -8,8 +8,16 @@ from flask_login import current_user
 from consult.archive import services
 from consult.drafts import services as drafts
 from consult.errors import ServiceError
+from consult.routes import Routes, build_blueprint
 
-bp = Blueprint("archive", __name__)
+routes = Routes()
+
+
+def blueprint() -> Blueprint:
+    """The archive pages: this module's and the data dictionary."""
+    from consult.archive import dictionary_views
+
+    return build_blueprint("archive", __name__, routes, dictionary_views.routes)
 
 
 def _positive(name: str) -> int | None:
@@ -17,7 +25,7 @@ def _positive(name: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 10 else None
 
 
-@bp.get("/consultations/<slug>/paragraphs/<key>")
+@routes.get("/consultations/<slug>/paragraphs/<key>")
 def paragraph_history(slug: str, key: str):
     """One paragraph from the zero draft to the newest text: every wording, every change."""
     consultation = drafts.get_consultation(slug)
@@ -29,7 +37,7 @@ def paragraph_history(slug: str, key: str):
     return response
 
 
-@bp.get("/consultations/<slug>/submissions")
+@routes.get("/consultations/<slug>/submissions")
 def submissions(slug: str):
     """Every visible submission of a consultation, newest first, a page at a time."""
     consultation = drafts.get_consultation(slug)

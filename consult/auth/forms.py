@@ -12,10 +12,6 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
-class EmptyForm(FlaskForm):
-    """A form with nothing but its CSRF token (log out, revoke, disable…)."""
-
-
 ROLE_CHOICES = [SelectChoice("delegate", _l("Delegate")), SelectChoice("observer", _l("Observer")),
                 SelectChoice("cofacilitator", _l("Co-facilitator")),
                 SelectChoice("secretariat", _l("Secretariat"))]

@@ -22,7 +22,6 @@ from consult.auth.delegation_page import PER_PAGE, delegation_submissions
 from consult.auth.forms import (
     ChangePasswordForm,
     DelegationForm,
-    EmptyForm,
     LoginForm,
     PasswordForm,
     TokenForm,
@@ -30,6 +29,7 @@ from consult.auth.forms import (
 )
 from consult.db import db
 from consult.errors import ServiceError, TooMany
+from consult.pages import EmptyForm
 from consult.urls import safe_local_path
 
 bp = Blueprint("auth", __name__)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
 from consult import permissions, visibility
+from consult.audit.services import record_action, submission_facts
 from consult.auth.models import Delegation
 from consult.comments.models import (
     Disposition,
@@ -33,8 +34,6 @@ from consult.drafts.models import Paragraph, Version
 from consult.drafts.services import is_open_for_comment
 from consult.errors import Conflict, Invalid, NotFound, ServiceError, TooMany
 from consult.markdown import render_user_markdown
-from consult.moderation.log_text import submission_facts
-from consult.moderation.services import record_action
 from consult.search.outbox import record_submission_change
 from consult.urls import MAX_ID
 

@@ -27,21 +27,14 @@ from consult.comments import services
 from consult.comments.models import SubmissionKind
 from consult.db import db
 from consult.drafts import services as drafts
-from consult.drafts.reading import text_choice
 from consult.errors import Invalid, ServiceError
+from consult.pages import load_version, render_submission_page, text_choice
 from consult.urls import safe_local_path
 
 bp = Blueprint("comments", __name__)
 
 # The form fields of a submission, kept to refill the form when a post is refused.
 FIELDS = ("kind", "body", "proposed_text", "parent_id", "language")
-
-
-def _load_version(slug: str, version_id: int):
-    version = drafts.get_version(current_user, version_id)
-    if version.consultation.slug != slug:
-        abort(404)
-    return version
 
 
 def _load_submission(slug: str, submission_id: int):
@@ -121,7 +114,7 @@ def where_it_is_shown(submission) -> str:
     version = submission.version
     slug = version.consultation.slug
     if submission.paragraph is not None:
-        return url_for("drafts.paragraph", slug=slug, version_id=version.id,
+        return url_for("comments.paragraph", slug=slug, version_id=version.id,
                        label=submission.paragraph.anchor, _anchor=submission_anchor(submission))
     return url_for("comments.statements", slug=slug, version_id=version.id,
                    _anchor=submission_anchor(submission))
@@ -198,7 +191,7 @@ def render_paragraph_page(version, paragraph, *, error=None, values=None, error_
                    **thread_context(version, paragraph, error_for))
     if request.method != "GET":
         return_to = _return_path() or url_for(
-            "drafts.paragraph", slug=version.consultation.slug, version_id=version.id,
+            "comments.paragraph", slug=version.consultation.slug, version_id=version.id,
             label=paragraph.anchor)
     elif partial:
         return_to = url_for("drafts.version", slug=version.consultation.slug,
@@ -217,12 +210,20 @@ def render_paragraph_page(version, paragraph, *, error=None, values=None, error_
     return _private_if_draft(version, make_response(html, status))
 
 
+@bp.route("/consultations/<slug>/versions/<int:version_id>/paragraphs/<label>")
+def paragraph(slug: str, version_id: int, label: str):
+    """One paragraph on its own page, with its history across versions."""
+    found = load_version(slug, version_id)
+    item = drafts.get_paragraph(current_user, found, label)
+    return render_paragraph_page(found, item)
+
+
 # No login_required on posts: a delegate whose session ended while writing gets the page
 # back with the text still in the form and a message, rather than a redirect that loses it.
 @bp.post("/consultations/<slug>/versions/<int:version_id>/paragraphs/<label>/submissions")
 def post_on_paragraph(slug: str, version_id: int, label: str):
     """A comment, a reply or a proposed amendment on one paragraph."""
-    version = _load_version(slug, version_id)
+    version = load_version(slug, version_id)
     paragraph = drafts.get_paragraph(current_user, version, label)
     values = {name: request.form.get(name, "") for name in FIELDS}
     kind = values["kind"] or "comment"
@@ -262,7 +263,7 @@ def _form_id(kind: str, values: dict) -> str:
           methods=["GET", "POST"])
 def statements(slug: str, version_id: int):
     """General statements on a whole version, and the form to make one."""
-    version = _load_version(slug, version_id)
+    version = load_version(slug, version_id)
     error = error_for = None
     values: dict = {}
     status = 200
@@ -291,28 +292,6 @@ def statements(slug: str, version_id: int):
         return_to=url_for("comments.statements", slug=slug, version_id=version.id),
         unsent_reply=_unsent_reply(thread.items, error_for, is_open))
     return _private_if_draft(version, make_response(html, status))
-
-
-def render_submission_page(submission, *, error=None, status: int = 200,
-                           moderation_values=None):
-    """One submission on its own permanent page, with its replies and edit history."""
-    from consult.moderation.services import HIDE_REASONS
-
-    version = submission.version
-    html = render_template(
-        "comments/submission.html", submission=submission, version=version,
-        consultation=version.consultation, replies=services.replies_to(current_user, submission),
-        supporters=services.supporters_of(submission),
-        is_open=drafts.is_open_for_comment(version), error=error,
-        may_post=permissions.can(current_user, "post_submission", version),
-        moderation_values=moderation_values or {}, hide_reasons=HIDE_REASONS,
-        return_to=url_for("comments.submission", slug=version.consultation.slug,
-                          submission_id=submission.id))
-    response = make_response(html, status)
-    if submission.is_concealed or not version.is_public or permissions.can(
-            current_user, "moderate_submissions", version.consultation):
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/consultations/<slug>/submissions/<int:submission_id>")

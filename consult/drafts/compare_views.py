@@ -1,6 +1,6 @@
 """Pages: comparing two versions of a consultation.
 
-The routes live on the drafts blueprint; importing this module adds them.
+Its routes join the drafts blueprint in `consult.drafts.views.blueprint`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from consult.drafts import diff, services
-from consult.drafts.reading import shared_text_choice
-from consult.drafts.views import bp
+from consult.pages import shared_text_choice
+from consult.routes import Routes
+
+routes = Routes()
 
 VIEWS = ("inline", "side")  # the first is the default
 
@@ -41,7 +43,7 @@ def compare_url(old, new, view: str = VIEWS[0], changes_only: bool = False) -> s
                    **_option_args(view, changes_only))
 
 
-@bp.route("/consultations/<slug>/compare/<int:a>/<int:b>")
+@routes.route("/consultations/<slug>/compare/<int:a>/<int:b>")
 def compare(slug: str, a: int, b: int):
     """Two versions compared paragraph by paragraph: the permanent address of a comparison."""
     first = services.get_version(current_user, a)
@@ -78,7 +80,7 @@ def _cacheable(response, *, public: bool):
     return response.make_conditional(request)
 
 
-@bp.route("/consultations/<slug>/compare")
+@routes.route("/consultations/<slug>/compare")
 def compare_choose(slug: str):
     """Choose two versions to compare (a plain GET form); redirects to their comparison."""
     found = services.get_consultation(slug)

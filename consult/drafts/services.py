@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from consult import permissions
+from consult.audit.services import record_action, version_facts
 from consult.auth.models import Role, User
 from consult.auth.services import get_user_by_email
 from consult.db import db, utcnow
@@ -44,8 +45,6 @@ from consult.drafts.parsing import (
 )
 from consult.errors import Conflict, Invalid, NotFound
 from consult.markdown import render_draft_markdown as render_html
-from consult.moderation.log_text import version_facts
-from consult.moderation.services import record_action
 from consult.search.outbox import record_version_change
 from consult.urls import MAX_ID
 

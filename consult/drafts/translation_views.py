@@ -1,6 +1,6 @@
 """Pages: a version's texts in other UN languages (co-facilitators add them here).
 
-The routes live on the drafts blueprint; importing this module adds them.
+Its routes join the drafts blueprint in `consult.drafts.views.blueprint`.
 """
 
 from __future__ import annotations
@@ -11,17 +11,21 @@ from flask_login import current_user, login_required
 
 from consult.db import db
 from consult.drafts import translations
-from consult.drafts.views import _load_version, _private_if_draft, bp, uploaded_or_typed
+from consult.drafts.views import _private_if_draft, uploaded_or_typed
 from consult.errors import ServiceError
+from consult.pages import load_version
+from consult.routes import Routes
 from consult.web import language_name
 
+routes = Routes()
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/translations",
+
+@routes.route("/consultations/<slug>/versions/<int:version_id>/translations",
           methods=["GET", "POST"], endpoint="translations")
 @login_required
 def translations_page(slug: str, version_id: int):
     """The languages a version can be read in, and the form to add one."""
-    version = _load_version(slug, version_id)
+    version = load_version(slug, version_id)
     overview = translations.translation_overview(current_user, version)
     error, problems, status = None, [], 200
     values = {"language": request.form.get("language", ""), "text": ""}

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from consult import permissions
+from consult.audit.services import record_action, version_facts
 from consult.db import db
 from consult.drafts.alignment import (Misalignment, misalignments, original_stamp,
                                       parse_translation)
@@ -22,8 +23,6 @@ from consult.drafts.parsing import DraftError
 from consult.drafts.services import (_draft_error_message, _lock,
                                      attach_translated_paragraphs, require_un_language)
 from consult.errors import Conflict, Invalid, NotFound
-from consult.moderation.log_text import version_facts
-from consult.moderation.services import record_action
 from consult.search.outbox import record_version_change
 
 MAX_TRANSLATION_CHARS = 500_000

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     make_response,
@@ -17,21 +16,28 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from consult import permissions
-from consult.auth.forms import EmptyForm
 from consult.auth.models import Role
 from consult.auth.services import count_member_states_on, list_users_with_role
 from consult.comments import services as comment_services
-from consult.comments.views import render_paragraph_page
 from consult.db import db
 from consult.drafts import services, translations
-from consult.drafts.reading import jump_request, text_choice
 from consult.drafts.forms import ConsultationForm, DeadlineForm, MatchForm, VersionForm
 from consult.errors import Invalid, ServiceError
+from consult.pages import EmptyForm, jump_request, load_version, text_choice
+from consult.routes import Routes, build_blueprint
 
-bp = Blueprint("drafts", __name__)
+routes = Routes()
 
 
-@bp.route("/")
+def blueprint() -> Blueprint:
+    """The drafts pages: this module's, the comparisons' and the translations'."""
+    from consult.drafts import compare_views, translation_views
+
+    return build_blueprint("drafts", __name__, routes, compare_views.routes,
+                           translation_views.routes)
+
+
+@routes.route("/")
 def index():
     """The consultations, those open for comment first, and how to take part."""
     open_versions = services.versions_open_for_comment()
@@ -42,7 +48,7 @@ def index():
         other_consultations=[c for c in consultations if c.id not in open_versions])
 
 
-@bp.route("/consultations/new", methods=["GET", "POST"])
+@routes.route("/consultations/new", methods=["GET", "POST"])
 @login_required
 def new_consultation():
     """Create a consultation (co-facilitators and secretariat)."""
@@ -67,7 +73,7 @@ def new_consultation():
         status
 
 
-@bp.route("/consultations/<slug>/edit", methods=["GET", "POST"])
+@routes.route("/consultations/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit_consultation(slug: str):
     """Change a consultation's title, mandate and description (the secretariat)."""
@@ -95,7 +101,7 @@ def edit_consultation(slug: str):
                            consultation=found), status
 
 
-@bp.route("/consultations/<slug>")
+@routes.route("/consultations/<slug>")
 def consultation(slug: str):
     """A consultation: mandate, co-facilitators and the timeline of versions."""
     found = services.get_consultation(slug)
@@ -109,17 +115,10 @@ def consultation(slug: str):
                            else [])
 
 
-def _load_version(slug: str, version_id: int):
-    version = services.get_version(current_user, version_id)
-    if version.consultation.slug != slug:
-        abort(404)
-    return version
-
-
-@bp.route("/consultations/<slug>/versions/<int:version_id>")
+@routes.route("/consultations/<slug>/versions/<int:version_id>")
 def version(slug: str, version_id: int):
     """Read one version, each paragraph with its label and permanent link."""
-    found = _load_version(slug, version_id)
+    found = load_version(slug, version_id)
     target, jump_error = jump_request(found)  # ?to=op4: "Jump to paragraph"
     if target:
         return redirect(target)
@@ -144,14 +143,6 @@ def _private_if_draft(version, html: str):
     return response
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/paragraphs/<label>")
-def paragraph(slug: str, version_id: int, label: str):
-    """One paragraph on its own page, with its history across versions."""
-    found = _load_version(slug, version_id)
-    item = services.get_paragraph(current_user, found, label)
-    return render_paragraph_page(found, item)
-
-
 def uploaded_or_typed(upload, typed: str | None) -> str:
     """The text of an uploaded Markdown file if one was sent, else the text typed."""
     if upload and getattr(upload, "filename", ""):
@@ -168,7 +159,7 @@ def _text_from_form(form: VersionForm) -> str:
     return uploaded_or_typed(form.upload.data, form.text.data)
 
 
-@bp.route("/consultations/<slug>/versions/new", methods=["GET", "POST"])
+@routes.route("/consultations/<slug>/versions/new", methods=["GET", "POST"])
 @login_required
 def new_version(slug: str):
     """Paste, upload or edit the text of the next version; preview; save as draft."""
@@ -209,11 +200,11 @@ def new_version(slug: str):
                            head=head, error=error, preview=preview), status
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/edit", methods=["GET", "POST"])
+@routes.route("/consultations/<slug>/versions/<int:version_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_version(slug: str, version_id: int):
     """Change the text of a draft version."""
-    found = _load_version(slug, version_id)
+    found = load_version(slug, version_id)
     text = services.start_draft_edit(current_user, found)
     form = VersionForm()
     error = preview = None
@@ -247,11 +238,11 @@ def edit_version(slug: str, version_id: int):
                            editing=found, stamp=stamp), status
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/review")
+@routes.route("/consultations/<slug>/versions/<int:version_id>/review")
 @login_required
 def review(slug: str, version_id: int):
     """How each paragraph of a draft follows the previous version; correct; publish."""
-    found = _load_version(slug, version_id)
+    found = load_version(slug, version_id)
     review_data = services.get_draft_review(current_user, found)
     deadline_form = DeadlineForm()
     if found.comments_close_at:
@@ -262,11 +253,11 @@ def review(slug: str, version_id: int):
                            publish_form=EmptyForm())
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/match", methods=["POST"])
+@routes.route("/consultations/<slug>/versions/<int:version_id>/match", methods=["POST"])
 @login_required
 def correct_match(slug: str, version_id: int):
     """Correct which earlier paragraph one paragraph continues."""
-    found = _load_version(slug, version_id)
+    found = load_version(slug, version_id)
     form = MatchForm()
     if not form.validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
@@ -281,11 +272,11 @@ def correct_match(slug: str, version_id: int):
     return redirect(url_for("drafts.review", slug=slug, version_id=found.id) + "#matches")
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/deadline", methods=["POST"])
+@routes.route("/consultations/<slug>/versions/<int:version_id>/deadline", methods=["POST"])
 @login_required
 def set_deadline(slug: str, version_id: int):
     """Set the comment deadline of a draft."""
-    found = _load_version(slug, version_id)
+    found = load_version(slug, version_id)
     form = DeadlineForm()
     if not form.validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
@@ -295,11 +286,11 @@ def set_deadline(slug: str, version_id: int):
     return redirect(url_for("drafts.review", slug=slug, version_id=found.id))
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/discard", methods=["POST"])
+@routes.route("/consultations/<slug>/versions/<int:version_id>/discard", methods=["POST"])
 @login_required
 def discard(slug: str, version_id: int):
     """Delete a draft that will not be published, once confirmed (confirm=yes)."""
-    found = _load_version(slug, version_id)
+    found = load_version(slug, version_id)
     if not EmptyForm().validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
     if request.form.get("confirm") != "yes":
@@ -314,7 +305,7 @@ def discard(slug: str, version_id: int):
     return redirect(url_for("drafts.consultation", slug=slug))
 
 
-@bp.route("/consultations/<slug>/cofacilitators", methods=["POST"])
+@routes.route("/consultations/<slug>/cofacilitators", methods=["POST"])
 @login_required
 def cofacilitators(slug: str):
     """Assign a co-facilitator account to the consultation, or remove one (secretariat)."""
@@ -328,12 +319,12 @@ def cofacilitators(slug: str):
     return redirect(url_for("drafts.consultation", slug=slug) + "#staff")
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/publish", methods=["POST"])
+@routes.route("/consultations/<slug>/versions/<int:version_id>/publish", methods=["POST"])
 @login_required
 def publish(slug: str, version_id: int):
     """Publish a draft version, once confirmed (confirm=yes, and confirm_numbering=yes
     when its numbering changes labels)."""
-    found = _load_version(slug, version_id)
+    found = load_version(slug, version_id)
     if not EmptyForm().validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
     if request.form.get("confirm") != "yes":

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from consult.audit.services import target_facts
 from consult.db import db
 from consult.labels import label
 
@@ -33,47 +34,6 @@ _SUPPORT_OF = _l("support by %(delegation)s for the amendment by %(proposer)s on
 _ANY_ON_PARAGRAPH = _l("%(kind)s by %(delegation)s on %(version)s %(paragraph)s")
 _ANY_ON_VERSION = _l("%(kind)s by %(delegation)s on %(version)s")
 _VERSION_WITH_SYMBOL = _l("%(version)s (%(symbol)s)")
-
-
-# --- what is recorded --------------------------------------------------------------------
-
-
-def submission_facts(submission) -> dict:
-    """The facts that name a submission in the log, without quoting any of its text."""
-    parent = submission.parent if submission.parent_id is not None else None
-    kind = submission.kind.value
-    return {
-        "kind": kind,
-        "reply": kind == "comment" and parent is not None,
-        "delegation": submission.delegation.code,
-        # A support names the amendment it supports by its proposer.
-        "proposer": parent.delegation.code if kind == "support" and parent is not None
-        else None,
-        "version_label": submission.version.label,
-        "paragraph": submission.paragraph.label if submission.paragraph is not None else None,
-    }
-
-
-def version_facts(version) -> dict:
-    """The facts that name a version in the log."""
-    return {"version_label": version.label, "symbol": version.symbol or None}
-
-
-def english_label(target_type: str, facts: dict) -> str:
-    """The label the log stored before it stored facts ("amendment FRA Rev.1 OP3").
-
-    Kept in `target_label` for the programs and exports that read it; pages never show it.
-    """
-    if target_type == "version":
-        return facts.get("version_label") or ""
-    return " ".join(filter(None, (facts.get("kind"), facts.get("delegation"),
-                                  facts.get("version_label"), facts.get("paragraph"))))
-
-
-def target_facts(entry) -> dict | None:
-    """The recorded facts about an entry's target, or None for an entry without them."""
-    facts = (entry.details or {}).get("target")
-    return facts if isinstance(facts, dict) else None
 
 
 # --- what the reader sees ----------------------------------------------------------------

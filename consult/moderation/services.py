@@ -18,10 +18,10 @@ from sqlalchemy.orm import aliased, selectinload
 
 from consult import visibility
 from consult import permissions
+from consult.audit.models import LogEntry
+from consult.audit.services import record_action, submission_facts, version_facts
 from consult.db import db, utcnow
 from consult.errors import Conflict, Invalid, NotFound
-from consult.moderation import log_text
-from consult.moderation.models import LogEntry
 from consult.urls import MAX_ID
 
 # Why a submission may be hidden; the moderator adds their own words ("other" needs them).
@@ -44,41 +44,6 @@ MAX_BULK = 500
 
 
 # --- the log ---------------------------------------------------------------------------
-
-
-def record_action(actor, action: str, target_type: str, target_id: int | None, *,
-                  consultation_id: int | None, target_label: str = "", reason: str = "",
-                  details: dict | None = None, target_facts: dict | None = None,
-                  at=None) -> LogEntry:
-    """Append one entry to the public log in the caller's transaction.
-
-    `target_facts` (from `log_text.submission_facts` / `version_facts`) name the target
-    for readers in any language; they go into `details["target"]`, and `target_label`
-    defaults to the English label made from them. `reason` is only ever words a person
-    typed: the software's own words are codes in `details`.
-    """
-    details = dict(details or {})
-    if target_facts is not None:
-        details["target"] = target_facts
-        target_label = target_label or log_text.english_label(target_type, target_facts)
-    # The command line (permissions.COMMAND_LINE) and scheduled work have no account: the
-    # log names them "system", whatever rights they act with.
-    system = getattr(actor, "id", None) is None
-    entry = LogEntry(
-        at=at or utcnow(),
-        consultation_id=consultation_id,
-        actor_id=None if system else actor.id,
-        actor_name="system" if system else actor.name,
-        actor_role="system" if system else actor.role.value,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        target_label=target_label,
-        reason=reason,
-        details=details,
-    )
-    db.session.add(entry)
-    return entry
 
 
 @dataclasses.dataclass
@@ -238,7 +203,7 @@ def hide_submission(actor, submission, *, reason_code, reason: str = "",
     record_submission_change(submission.id, with_replies=True)
     record_action(actor, "submission.hide", "submission", submission.id,
                   consultation_id=submission.consultation_id,
-                  target_facts=log_text.submission_facts(submission),
+                  target_facts=submission_facts(submission),
                   reason=reason, details={"reason_code": reason_code}, at=now)
     return submission
 
@@ -264,7 +229,7 @@ def restore_submission(actor, submission, *, reason, now: dt.datetime | None = N
     record_submission_change(submission.id, with_replies=True)
     record_action(actor, "submission.restore", "submission", submission.id,
                   consultation_id=submission.consultation_id,
-                  target_facts=log_text.submission_facts(submission),
+                  target_facts=submission_facts(submission),
                   reason=reason, at=now)
     return submission
 
@@ -317,7 +282,7 @@ def _apply_disposition(actor, submission, disposition, note: str, now: dt.dateti
         details["bulk"] = True
     record_action(actor, "submission.disposition", "submission", submission.id,
                   consultation_id=submission.consultation_id,
-                  target_facts=log_text.submission_facts(submission),
+                  target_facts=submission_facts(submission),
                   reason=note, details=details, at=now)
     return True
 
@@ -405,7 +370,7 @@ def change_deadline(actor, version, comments_close_at, *, reason,
     db.session.flush()
     record_action(actor, "version.deadline", "version", version.id,
                   consultation_id=version.consultation_id,
-                  target_facts=log_text.version_facts(version), reason=reason, at=now,
+                  target_facts=version_facts(version), reason=reason, at=now,
                   details={"from": previous.isoformat() if previous else None,
                            "to": deadline.isoformat()})
     return version

@@ -21,11 +21,11 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from consult.comments import services as comment_services
-from consult.comments.views import render_submission_page
 from consult.db import db
 from consult.drafts import services as drafts
 from consult.errors import Invalid, ServiceError
 from consult.moderation import log_text, services
+from consult.pages import load_version, render_submission_page
 from consult.urls import safe_local_path
 
 bp = Blueprint("moderation", __name__)
@@ -41,13 +41,6 @@ def _load_submission(slug: str, submission_id: int):
     if submission.version.consultation.slug != slug:
         abort(404)
     return submission
-
-
-def _load_version(slug: str, version_id: int):
-    version = drafts.get_version(current_user, version_id)
-    if version.consultation.slug != slug:
-        abort(404)
-    return version
 
 
 def _back(default: str) -> str:
@@ -119,7 +112,7 @@ def queue(slug: str):
 @login_required
 def workbench(slug: str, version_id: int):
     """The text of a version with every open proposal on each paragraph beside it."""
-    version = _load_version(slug, version_id)
+    version = load_version(slug, version_id)
     proposals = services.open_proposals(current_user, version,
                                         include_settled=request.args.get("all") == "1")
     only_open = request.args.get("only") == "open"
@@ -146,7 +139,7 @@ def _ids_from_form() -> list[int]:
 @login_required
 def settle(slug: str, version_id: int):
     """After publication: the pending proposals on the previous text, to decide in bulk."""
-    version = _load_version(slug, version_id)
+    version = load_version(slug, version_id)
     error, status, values = None, 200, {}
     if request.method == "POST":
         values = {"disposition": request.form.get("disposition", ""),
@@ -162,7 +155,7 @@ def settle(slug: str, version_id: int):
         except ServiceError as exc:
             db.session.rollback()
             error, status = exc.message, exc.status
-            version = _load_version(slug, version_id)
+            version = load_version(slug, version_id)
     groups = services.proposals_to_settle(current_user, version)
     response = make_response(render_template(
         "moderation/settle.html", version=version, consultation=version.consultation,
@@ -175,7 +168,7 @@ def settle(slug: str, version_id: int):
 @login_required
 def change_deadline(slug: str, version_id: int):
     """Close the comment period of a published version now, or move its deadline."""
-    version = _load_version(slug, version_id)
+    version = load_version(slug, version_id)
     close_now = request.form.get("action") == "close"
     reason = request.form.get("reason", "")
     try:

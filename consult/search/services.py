@@ -362,7 +362,7 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
             text = documents.paragraph_text(paragraph.text)
             rows[documents.paragraph_id(paragraph.id)] = _paragraph_result(
                 paragraph, version, slug, text, detect_language(text), terms, paragraph.html,
-                ("drafts.paragraph", {"slug": slug, "version_id": version.id,
+                ("comments.paragraph", {"slug": slug, "version_id": version.id,
                                       "label": paragraph.label}))
     if translation_ids:
         found = db.session.execute(
@@ -377,7 +377,7 @@ def _results(ids: list[str], terms: dict[str, set[str]], user=None) -> list[dict
             # A hit opens the paragraph in the language it was found in.
             rows[documents.translation_id(row.id)] = _paragraph_result(
                 paragraph, version, slug, documents.paragraph_text(row.text), lang, terms,
-                row.html, ("drafts.paragraph", {"slug": slug, "version_id": version.id,
+                row.html, ("comments.paragraph", {"slug": slug, "version_id": version.id,
                                                 "label": paragraph.anchor, "text": row.language}))
     # A row deleted since the index saw it is simply left out.
     return [rows[i] for i in ids if i in rows]

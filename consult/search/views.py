@@ -6,21 +6,11 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from consult.errors import ServiceError
+from consult.pages import SEARCH_FILTER_ARGS as FILTER_ARGS
+from consult.pages import with_urls
 from consult.search import services
 
 bp = Blueprint("search", __name__)
-
-FILTER_ARGS = ("type", "kind", "delegation", "delegation_type", "version", "lang",
-               "disposition", "from", "to", "consultation")
-
-
-
-def with_urls(page, **url_options):
-    """The page with each result's address (`url`) made from its link."""
-    for row in page.results:
-        endpoint, values = row.pop("link")
-        row["url"] = url_for(endpoint, **values, **url_options)
-    return page
 
 @bp.route("/search")
 def search():

@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from consult.audit.models import LogEntry
 from consult.auth.services import create_token
 from consult.comments import services
 from consult.comments.models import Submission, SubmissionStatus
 from consult.db import db
-from consult.moderation.models import LogEntry
 from consult.moderation.services import set_disposition
 from tests.comments.conftest import paragraph
 from tests.conftest import csrf_token, fresh, login

@@ -5,13 +5,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from consult.audit.models import LogEntry
 from consult.comments import services
 from consult.moderation.services import hide_submission
 from consult.comments.models import Submission, SubmissionRevision
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.errors import Conflict, Forbidden, Invalid, NotFound, TooMany, Unauthorized
-from consult.moderation.models import LogEntry
 from tests.comments.conftest import paragraph, publish_rev1
 from tests.conftest import SMALL_DRAFT
 

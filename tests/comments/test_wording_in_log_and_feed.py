@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from consult.audit.models import LogEntry
 from consult.comments import services
 from consult.db import db
 from consult.moderation import log_text
-from consult.moderation.models import LogEntry
 from consult.moderation.services import set_disposition
 from tests.comments.conftest import paragraph
 

@@ -14,8 +14,8 @@ from consult.comments import services as comments
 from consult.comments.models import Disposition
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
-from consult.drafts.compilation import compile_version, fingerprint
-from consult.drafts.docx_export import compilation_docx, word_safe
+from consult.compilation.services import compile_version, fingerprint
+from consult.compilation.docx_export import compilation_docx, word_safe
 from consult.errors import NotFound
 from tests.comments.conftest import REV1, can, fra, nor, paragraph, version  # noqa: F401
 

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from consult.comments import services as comments
 from consult.comments.models import Disposition
 from consult.db import db
-from consult.drafts.compilation import compile_version, cut_pages, iter_pages, summarize_version
+from consult.compilation.services import compile_version, cut_pages, iter_pages, summarize_version
 from tests.comments.conftest import can, fra, nor, paragraph, version  # noqa: F401
 
 # Proposals per paragraph: with pages of at most 3, OP1 (3) fills a page of its own.

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from consult.db import db
 from consult.drafts import services as drafts
-from consult.drafts.reading import find_paragraph
+from consult.pages import find_paragraph
 from tests.comments.conftest import version  # noqa: F401  (the published zero draft)
 
 

@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from consult.audit.models import LogEntry
 from consult.db import db, utcnow
 from consult.demo import read_text
 from consult.drafts import services as drafts
 from consult.drafts.models import ParagraphTranslation, VersionTranslation
 from consult.drafts.translations import TranslationMisaligned, add_translation
 from consult.errors import Conflict, Forbidden, Invalid
-from consult.moderation.models import LogEntry
 from tests.conftest import SMALL_DRAFT, csrf_token, fresh
 from consult.permissions import COMMAND_LINE
 

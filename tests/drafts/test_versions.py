@@ -6,11 +6,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from consult.audit.models import LogEntry
 from consult.db import db, utcnow
 from consult.drafts import services
 from consult.drafts.models import ParagraphKey, Version, VersionStatus
 from consult.errors import Conflict, Forbidden, Invalid, NotFound
-from consult.moderation.models import LogEntry
 from tests.conftest import SMALL_DRAFT, csrf_token
 
 

@@ -4,10 +4,10 @@ import threading
 
 from sqlalchemy import func, select
 
+from consult.audit.models import LogEntry
 from consult.auth.services import create_token
 from consult.comments.models import Disposition, Submission
 from consult.db import db
-from consult.moderation.models import LogEntry
 from tests.conftest import fresh
 from consult.permissions import COMMAND_LINE
 

@@ -8,11 +8,11 @@ import pytest
 from babel import dates as babel_dates
 from sqlalchemy import select
 
+from consult.audit.models import LogEntry
 from consult.comments import services as comments
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.moderation import services
-from consult.moderation.models import LogEntry
 from tests.comments.conftest import REV1
 from tests.moderation.catalog import ARABIC, FRENCH, install_catalog
 from consult.permissions import COMMAND_LINE

@@ -4,11 +4,11 @@ import re
 
 from sqlalchemy import func, select
 
+from consult.audit.models import LogEntry
 from consult.comments import services as comments
 from consult.comments.models import Disposition, Submission
 from consult.db import db
 from consult.moderation import services
-from consult.moderation.models import LogEntry
 from tests.comments.conftest import paragraph, publish_rev1
 from tests.conftest import csrf_token, fresh, login
 

@@ -5,13 +5,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
+from consult.audit.models import LogEntry
 from consult.comments import services as comments
 from consult.comments.models import Disposition, Submission
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from consult.moderation import services
-from consult.moderation.models import LogEntry
 from consult.search.models import SearchOutbox
 from tests.comments.conftest import REV1, paragraph, publish_rev1
 from tests.conftest import fresh

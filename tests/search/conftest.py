@@ -5,7 +5,7 @@ import pytest
 from consult.comments import services as comments
 from consult.db import db
 from consult.search import services as search_services
-from consult.search.views import with_urls
+from consult.pages import with_urls
 from tests.comments.conftest import can, fra, nor, paragraph, version  # noqa: F401
 
 

@@ -1,14 +1,28 @@
-"""What a page reader asked for about a version's text: its language, and the one beside it."""
+"""Page helpers shared by more than one feature's routes, so that no feature imports
+another's views: what a reader asked for about a version's text (its language, the one
+beside it, a paragraph to jump to), loading a version by its address, the page of one
+submission (shown again with a refusal by comments and moderation alike), and the
+addresses of search results (the search page and the API)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from flask import request, url_for
+from flask import abort, make_response, render_template, request, url_for
 from flask_babel import get_locale, gettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
 
+from consult import permissions
+from consult.comments import services as comment_services
+from consult.drafts import services as drafts
 from consult.drafts.translations import choose_texts, common_languages
+from consult.moderation.services import HIDE_REASONS
+
+
+class EmptyForm(FlaskForm):
+    """A form with nothing but its CSRF token (log out, revoke, disable, publish…)."""
 
 
 def text_choice(version, paragraph_ids: list[int] | None = None) -> dict:
@@ -106,3 +120,45 @@ def paragraph_family(version, paragraph) -> tuple[object | None, list]:
     prefix = paragraph.label + "("
     children = [p for p in version.paragraphs if p.label.startswith(prefix)]
     return chapeau, children
+
+
+def load_version(slug: str, version_id: int):
+    """The version at this address, as the reader may see it; 404 under another slug."""
+    version = drafts.get_version(current_user, version_id)
+    if version.consultation.slug != slug:
+        abort(404)
+    return version
+
+
+def render_submission_page(submission, *, error=None, status: int = 200,
+                           moderation_values=None):
+    """One submission on its own permanent page, with its replies and edit history."""
+    version = submission.version
+    html = render_template(
+        "comments/submission.html", submission=submission, version=version,
+        consultation=version.consultation,
+        replies=comment_services.replies_to(current_user, submission),
+        supporters=comment_services.supporters_of(submission),
+        is_open=drafts.is_open_for_comment(version), error=error,
+        may_post=permissions.can(current_user, "post_submission", version),
+        moderation_values=moderation_values or {}, hide_reasons=HIDE_REASONS,
+        return_to=url_for("comments.submission", slug=version.consultation.slug,
+                          submission_id=submission.id))
+    response = make_response(html, status)
+    if submission.is_concealed or not version.is_public or permissions.can(
+            current_user, "moderate_submissions", version.consultation):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# The search filters a page or API address may carry (API.md).
+SEARCH_FILTER_ARGS = ("type", "kind", "delegation", "delegation_type", "version", "lang",
+                      "disposition", "from", "to", "consultation")
+
+
+def with_urls(page, **url_options):
+    """The search results page with each result's address (`url`) made from its link."""
+    for row in page.results:
+        endpoint, values = row.pop("link")
+        row["url"] = url_for(endpoint, **values, **url_options)
+    return page

@@ -1,8 +1,7 @@
 """Pages: the compilation text of a version, as HTML and as a Word document.
 
-The HTML is read a page at a time (?page=N: runs of whole paragraphs, see compilation.py),
-or whole, to print (?all=1), streamed as it is read. The routes live on the drafts
-blueprint; importing this module adds them.
+The HTML is read a page at a time (?page=N: runs of whole paragraphs, see services.py),
+or whole, to print (?all=1), streamed as it is read.
 """
 
 from __future__ import annotations
@@ -11,18 +10,19 @@ import hashlib
 import re
 from collections.abc import Iterator
 
-from flask import (current_app, make_response, render_template, request,
+from flask import (Blueprint, current_app, make_response, render_template, request,
                    stream_with_context, url_for)
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from consult.drafts.compilation import (Fingerprint, compile_version, fingerprint,
-                                        iter_pages, summarize_version)
-from consult.drafts.docx_export import compilation_docx as build_docx
-from consult.drafts.docx_export import summary_text, withdrawn_text
-from consult.drafts.reading import shared_text_choice
-from consult.drafts.views import _load_version, bp
+from consult.compilation.docx_export import compilation_docx as build_docx
+from consult.compilation.docx_export import summary_text, withdrawn_text
+from consult.compilation.services import (Fingerprint, compile_version, fingerprint,
+                                          iter_pages, summarize_version)
+from consult.pages import load_version, shared_text_choice
+
+bp = Blueprint("compilation", __name__)
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Bumped whenever the Word layout changes, so that caches do not keep the old layout.
@@ -65,15 +65,15 @@ def _page_context(version, texts) -> dict:
 
 
 @bp.route("/consultations/<slug>/versions/<int:version_id>/compilation")
-def compilation(slug: str, version_id: int):
+def page(slug: str, version_id: int):
     """The compilation text: every paragraph followed by its proposals and their fate, a
     page at a time (?page=N), or whole, to print (?all=1)."""
-    version = _load_version(slug, version_id)
+    version = load_version(slug, version_id)
     texts = shared_text_choice(version)
     if request.args.get("all") == "1":
         return _whole_compilation(version, texts)
     found = compile_version(current_user, version, texts["text_lang"], page=page_number())
-    html = render_template("drafts/compilation.html", compilation=found, whole=False,
+    html = render_template("compilation/compilation.html", compilation=found, whole=False,
                            summary=summary_text(found), withdrawn_note=withdrawn_text(found),
                            **_page_context(version, texts))
     response = make_response(html)
@@ -88,7 +88,7 @@ def _whole_compilation(version, texts):
     found = summarize_version(current_user, version, texts["text_lang"])
     # The page around the paragraphs is rendered now, in this request's session; the
     # pages of paragraphs are read and rendered while the body is sent (iter_pages).
-    page = render_template("drafts/compilation.html", compilation=found, whole=True,
+    page = render_template("compilation/compilation.html", compilation=found, whole=True,
                            entries_mark=Markup(ENTRIES_MARK), summary=summary_text(found),
                            withdrawn_note=withdrawn_text(found),
                            **_page_context(version, texts))
@@ -107,7 +107,7 @@ def _whole_compilation(version, texts):
 def _whole_body(head: str, parts, tail: str) -> Iterator[bytes]:
     """The page's head, each page of paragraphs as it is read, and the page's end, in
     UTF-8 chunks of about STREAM_CHUNK_BYTES."""
-    entries = current_app.jinja_env.get_template("drafts/_compilation_entries.html")
+    entries = current_app.jinja_env.get_template("compilation/_entries.html")
     yield head.encode()
     pending, size = [], 0
     for part in parts:
@@ -133,9 +133,9 @@ def _docx_etag(content: str) -> str:
 
 
 @bp.route("/consultations/<slug>/versions/<int:version_id>/compilation.docx")
-def compilation_docx(slug: str, version_id: int):
+def docx(slug: str, version_id: int):
     """The compilation text as one Word document, built a page of proposals at a time."""
-    version = _load_version(slug, version_id)
+    version = load_version(slug, version_id)
     found = summarize_version(current_user, version, shared_text_choice(version)["text_lang"])
     if request.if_none_match:
         # The tag is known before the document is built, so a 304 costs no Word generation

@@ -33,7 +33,7 @@ from consult.comments.wording import (
     user_tokens,
     wording_runs,
 )
-from consult.drafts.compilation import Compilation, Proposal, Summary, parts_of
+from consult.compilation.services import Compilation, Proposal, Summary, parts_of
 from consult.drafts.models import ParagraphKind
 from consult.labels import label, list_punctuation, sentence_list
 
