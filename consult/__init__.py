@@ -89,21 +89,20 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    # Every blueprint is named here; importing a module adds no route anywhere.
+    # Every blueprint is built here; importing a module adds no route anywhere.
     from consult.api import views as api
     from consult.archive import views as archive
-    from consult.auth.views import bp as auth_bp
-    from consult.comments.views import bp as comments_bp
-    from consult.compilation.views import bp as compilation_bp
+    from consult.auth import views as auth
+    from consult.comments import views as comments
+    from consult.compilation import views as compilation
     from consult.drafts import views as drafts
     from consult.extensions import csrf
-    from consult.moderation.views import bp as moderation_bp
-    from consult.search.views import bp as search_bp
+    from consult.moderation import views as moderation
+    from consult.search import views as search
 
     api_bp = api.blueprint()
-    for blueprint in (auth_bp, drafts.blueprint(), comments_bp, compilation_bp, search_bp,
-                      moderation_bp, archive.blueprint()):
-        app.register_blueprint(blueprint)
+    for package in (auth, drafts, comments, compilation, search, moderation, archive):
+        app.register_blueprint(package.blueprint())
     # The API authenticates writes with bearer tokens, or checks the CSRF header itself
     # when a browser session is used (see api.auth).
     csrf.exempt(api_bp)

@@ -18,11 +18,11 @@ from werkzeug.exceptions import HTTPException
 
 from consult import permissions
 from consult.auth.services import set_language_preference
-from consult.db import db
 from consult.errors import ServiceError
 from consult.labels import label, list_punctuation, sentence_list
 from consult.languages import LANGUAGE_COOKIE
 from consult.moderation.services import HIDE_REASONS
+from consult.routes import unit_of_work
 from consult.urls import safe_local_path
 
 RTL_LANGUAGES = {"ar"}
@@ -117,7 +117,6 @@ def init_app(app: Flask) -> None:
                                              "cannot be stored. Nothing was saved."))
         return None
 
-    @app.post("/language")
     def choose_language():
         """Remember the reader's choice among the six UN languages.
 
@@ -140,13 +139,15 @@ def init_app(app: Flask) -> None:
                 pass  # the cookie below still changes this browser's language
             else:
                 set_language_preference(current_user, chosen)
-                db.session.commit()
         back = safe_local_path(request.form.get("next"), url_for("drafts.index"))
         response = redirect(_without_lang(back))
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
                             secure=app.config.get("SESSION_COOKIE_SECURE", False),
                             httponly=True)
         return response
+
+    app.add_url_rule("/language", "choose_language", unit_of_work(choose_language),
+                     methods=["POST"])
 
     @app.context_processor
     def template_helpers():

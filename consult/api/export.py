@@ -16,7 +16,6 @@ from flask import current_app, request, stream_with_context
 from flask_babel import gettext as _
 
 from consult.archive import export
-from consult.db import db
 from consult.drafts import services as drafts
 from consult.errors import Invalid
 from consult.routes import Routes
@@ -40,10 +39,9 @@ def _download(consultation, representation: str, make_chunks, *, mimetype: str,
     if request.if_none_match.contains_weak(etag):
         response = current_app.response_class(status=304)
     else:
+        # The export reads on a connection of its own; this request's goes back to the pool
+        # when the view returns (consult.routes.unit_of_work), before the download starts.
         chunks = make_chunks(base_url)
-        # The export reads on a connection of its own: hand this request's back to the
-        # pool now rather than hold it (and its snapshot) for the length of the download.
-        db.session.rollback()
         response = current_app.response_class(stream_with_context(chunks), mimetype=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     # Weak: the same record is exported with a new generated_at each time.

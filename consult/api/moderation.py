@@ -17,7 +17,6 @@ from consult.api.views import (
     version_summary,
 )
 from consult.audit.models import LogEntry
-from consult.db import db
 from consult.drafts import services as drafts
 from consult.errors import Invalid
 from consult.moderation import log_text, services
@@ -44,7 +43,6 @@ def hide_comment(submission_id: int):
                         codes=", ".join(services.HIDE_REASONS)), field="reason")
     services.hide_submission(user, _submission(user, submission_id), reason_code=code,
                              reason=reason)
-    db.session.commit()
     return _fresh_comment(submission_id)
 
 
@@ -56,7 +54,6 @@ def restore_comment(submission_id: int):
     _refuse_unknown(data, {"reason"})
     services.restore_submission(user, _submission(user, submission_id),
                                 reason=_optional(data, "reason", str))
-    db.session.commit()
     return _fresh_comment(submission_id)
 
 
@@ -71,7 +68,6 @@ def set_comment_disposition(submission_id: int):
                         "partly_incorporated or not_retained."), field="disposition")
     services.set_disposition(user, _submission(user, submission_id), data["disposition"],
                              _optional(data, "note", str) or "")
-    db.session.commit()
     return _fresh_comment(submission_id)
 
 
@@ -84,7 +80,6 @@ def change_version_deadline(version_id: int):
     deadline = _optional(data, "comments_close_at", str)
     version = drafts.get_version(user, version_id)
     services.change_deadline(user, version, deadline, reason=_optional(data, "reason", str))
-    db.session.commit()
     response = jsonify(version_summary(version))
     response.headers["Cache-Control"] = "private, no-store"
     return response

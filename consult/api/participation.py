@@ -182,7 +182,6 @@ def _load_paragraph(user, paragraph_id: int) -> Paragraph:
 
 
 def _created(submission):
-    db.session.commit()
     submission = services.get_submission(api_user(), submission.id)
     response = jsonify(submission_data(submission=submission))
     response.status_code = 201
@@ -268,7 +267,6 @@ def edit_comment(submission_id: int):
     submission = services.get_submission(user, submission_id)
     services.edit_submission(user, submission, body=body, proposed_text=proposed_text,
                              expected_revision=revision)
-    db.session.commit()
     return _fresh_comment(submission_id)
 
 
@@ -280,7 +278,6 @@ def withdraw_comment(submission_id: int):
         json_body()  # a body, when sent, must at least be a JSON object
     submission = services.get_submission(user, submission_id)
     services.withdraw_submission(user, submission)
-    db.session.commit()
     return _fresh_comment(submission_id)
 
 

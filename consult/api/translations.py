@@ -8,9 +8,7 @@ from __future__ import annotations
 from flask import jsonify, url_for
 from flask_babel import gettext as _
 
-from consult.api.errors import json_error
 from consult.api.views import _iso, json_body, require_login
-from consult.db import db
 from consult.drafts import services, translations
 from consult.errors import Invalid
 from consult.routes import Routes
@@ -44,15 +42,6 @@ def add_translation(version_id: int):
         if not isinstance(data.get(field), str):
             raise Invalid(_("'%(field)s' is required and must be a string.", field=field),
                           field=field)
-    try:
-        translation = translations.add_translation(user, version, data["language"], data["text"])
-    except translations.TranslationMisaligned as exc:
-        db.session.rollback()
-        response = json_error(exc.status, exc.code, exc.message)
-        # Which paragraphs do not line up, so the translator can fix them all at once.
-        body = response.get_json()
-        body["error"]["paragraphs"] = [problem.as_dict() for problem in exc.problems]
-        response.set_data(jsonify(body).get_data())
-        return response
-    db.session.commit()
+    # A misaligned text is refused with the paragraphs that do not line up (api.views).
+    translation = translations.add_translation(user, version, data["language"], data["text"])
     return jsonify(translation_data(translation)), 201

@@ -17,7 +17,7 @@ from consult.auth import services as auth_services
 from consult.comments import services as comment_services
 from consult.db import db
 from consult.drafts import services, translations
-from consult.errors import Invalid, NotFound, ServiceError, Unauthorized
+from consult.errors import Invalid, ServiceError, Unauthorized
 from consult.routes import Routes, build_blueprint
 
 routes = Routes()
@@ -73,13 +73,18 @@ def require_login():
 
 
 def service_error(exc: ServiceError):
-    db.session.rollback()
+    """Every refusal of the API as {"error": {"code", "message", …}} (rolled back already)."""
     response = json_error(exc.status, exc.code, exc.message)
-    warnings = getattr(exc, "warnings", None)
-    if warnings is not None:
+    extra = {}
+    if getattr(exc, "warnings", None) is not None:
         # A refused publication lists the numbering problems to confirm (confirm_numbering).
+        extra["warnings"] = exc.warnings
+    if getattr(exc, "problems", None) is not None:
+        # A misaligned translation: which paragraphs do not line up, to fix them all at once.
+        extra["paragraphs"] = [problem.as_dict() for problem in exc.problems]
+    if extra:
         body = response.get_json()
-        body["error"]["warnings"] = warnings
+        body["error"].update(extra)
         response.set_data(json.dumps(body, ensure_ascii=False))
     if exc.status == 429:
         # Posting is limited per window (POST_RATE_LIMIT): by then the allowance is back.
@@ -248,7 +253,6 @@ def create_version(slug: str):
         based_on_id=based_on, comments_close_at=data.get("comments_close_at"), publish=publish,
         max_chars=current_app.config["MAX_DRAFT_CHARS"], language=data.get("language"),
         confirm_numbering=_flag(data, "confirm_numbering"))
-    db.session.commit()
     return _version_response(version, user), 201
 
 
@@ -263,7 +267,6 @@ def publish_version(version_id: int):
     version = services.get_version(user, version_id)
     data = json_body() if request.get_data() else {}
     services.publish_version(user, version, confirm_numbering=_flag(data, "confirm_numbering"))
-    db.session.commit()
     return _version_response(version, user)
 
 
@@ -299,10 +302,7 @@ def _text_language(version) -> str | None:
     A code that is not one of the six is refused (400); one of the six the version has no
     text in gives the original, each paragraph saying its `language`.
     """
-    try:
-        return translations.require_text_language(request.args.get("lang"), version)
-    except NotFound:
-        return None
+    return translations.text_language_if_any(request.args.get("lang"), version)
 
 
 def _version_response(version, user):

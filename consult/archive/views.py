@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from consult.archive import services
 from consult.drafts import services as drafts
-from consult.errors import ServiceError
 from consult.routes import Routes, build_blueprint
 
 routes = Routes()
@@ -37,21 +36,27 @@ def paragraph_history(slug: str, key: str):
     return response
 
 
-@routes.get("/consultations/<slug>/submissions")
-def submissions(slug: str):
-    """Every visible submission of a consultation, newest first, a page at a time."""
-    consultation = drafts.get_consultation(slug)
-    versions = [v for v in drafts.visible_versions(None, consultation)]
-    version_id = _positive("version")
-    kind = request.args.get("kind") or None
-    error, status = None, 200
-    try:
-        found = services.list_public_submissions(
-            consultation, page=_positive("page") or 1, version_id=version_id, kind=kind)
-    except ServiceError as exc:
-        error, status = exc.message, exc.status
-        version_id = kind = None
-        found = services.list_public_submissions(consultation)
+def _submissions_page(consultation, found, *, version_id=None, kind=None, error=None,
+                      status: int = 200):
+    versions = list(drafts.visible_versions(None, consultation))
     return render_template("archive/submissions.html", consultation=consultation,
                            listing=found, versions=versions, version_id=version_id, kind=kind,
                            error=error), status
+
+
+def _refused_listing(error, slug: str):
+    # A filter that cannot be applied: every submission, with what was wrong.
+    consultation = drafts.get_consultation(slug)
+    return _submissions_page(consultation, services.list_public_submissions(consultation),
+                             error=error.message, status=error.status)
+
+
+@routes.get("/consultations/<slug>/submissions", refused=_refused_listing, refused_reads=True)
+def submissions(slug: str):
+    """Every visible submission of a consultation, newest first, a page at a time."""
+    consultation = drafts.get_consultation(slug)
+    version_id = _positive("version")
+    kind = request.args.get("kind") or None
+    found = services.list_public_submissions(
+        consultation, page=_positive("page") or 1, version_id=version_id, kind=kind)
+    return _submissions_page(consultation, found, version_id=version_id, kind=kind)

@@ -27,12 +27,17 @@ from consult.auth.forms import (
     TokenForm,
     UserForm,
 )
-from consult.db import db
-from consult.errors import ServiceError, TooMany
+from consult.errors import ServiceError
 from consult.pages import EmptyForm
+from consult.routes import Routes, build_blueprint
 from consult.urls import safe_local_path
 
-bp = Blueprint("auth", __name__)
+routes = Routes()
+
+
+def blueprint() -> Blueprint:
+    """The auth pages."""
+    return build_blueprint("auth", __name__, routes)
 
 
 def _safe_next(target: str | None) -> str:
@@ -40,33 +45,33 @@ def _safe_next(target: str | None) -> str:
     return safe_local_path(target, url_for("drafts.index"))
 
 
-@bp.route("/login", methods=["GET", "POST"])
+def _refused_login(error):
+    # Too many failures: the form again, with how long to wait.
+    return render_template("auth/login.html", form=LoginForm(), error=error.message), \
+        error.status
+
+
+@routes.route("/login", methods=["GET", "POST"], refused=_refused_login)
 def login():
     """Log in with e-mail address and password."""
     form = LoginForm()
     error, status = None, 200
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data, form.password.data,
-                                         request.remote_addr or "-", current_app.config)
-        except TooMany as exc:
-            error, status = exc.message, 429
+        user = services.authenticate(form.email.data, form.password.data,
+                                     request.remote_addr or "-", current_app.config)
+        if user is None:  # the failure is kept (committed) for throttling
+            error, status = _("Wrong e-mail address or password."), 401
         else:
-            if user is None:
-                db.session.commit()  # keep the failure for throttling
-                error, status = _("Wrong e-mail address or password."), 401
-            else:
-                services.start_session(user)
-                db.session.commit()
-                login_user(user)
-                flash(_("You are logged in."), "success")
-                return redirect(_safe_next(request.args.get("next")))
+            services.start_session(user)
+            login_user(user)
+            flash(_("You are logged in."), "success")
+            return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         error, status = _("Enter your e-mail address and password."), 400
     return render_template("auth/login.html", form=form, error=error), status
 
 
-@bp.route("/logout", methods=["POST"])
+@routes.route("/logout", methods=["POST"])
 def logout():
     """Log out: the server forgets the session, so a copied cookie stops working."""
     form = EmptyForm()
@@ -74,59 +79,61 @@ def logout():
         abort(400)
     if current_user.is_authenticated:
         services.end_session(current_user)
-        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("drafts.index"))
 
 
-@bp.route("/account", methods=["GET", "POST"])
+def _account_page(token_form, password_form, *, new_secret=None, error=None,
+                  status: int = 200):
+    """The user's own page."""
+    from consult.moderation.services import HIDE_REASONS, hidden_submissions_of
+    return render_template("auth/account.html", token_form=token_form,
+                           password_form=password_form, tokens=services.list_tokens(current_user),
+                           new_secret=new_secret, error=error, revoke_form=EmptyForm(),
+                           hidden_submissions=hidden_submissions_of(current_user),
+                           hide_reasons=HIDE_REASONS), status
+
+
+def _refused_account(error):
+    return _account_page(TokenForm(prefix="token"), ChangePasswordForm(prefix="password"),
+                         error=error.message, status=error.status)
+
+
+@routes.route("/account", methods=["GET", "POST"], refused=_refused_account)
 @login_required
 def account():
     """The user's own page: delegation, password, API tokens."""
     token_form = TokenForm(prefix="token")
     password_form = ChangePasswordForm(prefix="password")
-    new_secret = None
-    error, status = None, 200
-    try:
-        if request.method == "POST" and request.form.get("action") == "create_token" \
-                and token_form.validate_on_submit():
-            _token, new_secret = services.create_token(current_user, current_user, token_form.name.data)
-            db.session.commit()
-        elif request.method == "POST" and request.form.get("action") == "password" \
-                and password_form.validate_on_submit():
-            services.change_own_password(current_user, password_form.current.data,
-                                         password_form.password.data)
-            # Changing the password ends every session, including this one: start afresh.
-            services.start_session(current_user)
-            db.session.commit()
-            # The user, not the proxy: a proxy stored as the user would resolve to itself.
-            login_user(current_user._get_current_object())
-            flash(_("Your password has been changed; your other sessions were logged out."),
-                  "success")
-            return redirect(url_for("auth.account"))
-        elif request.method == "POST":
-            error, status = _("The form could not be read; nothing was changed."), 400
-    except ServiceError as exc:
-        db.session.rollback()
-        error, status = exc.message, exc.status
-    tokens = services.list_tokens(current_user)
-    from consult.moderation.services import HIDE_REASONS, hidden_submissions_of
-    return render_template("auth/account.html", token_form=token_form,
-                           password_form=password_form, tokens=tokens, new_secret=new_secret,
-                           error=error, revoke_form=EmptyForm(),
-                           hidden_submissions=hidden_submissions_of(current_user),
-                           hide_reasons=HIDE_REASONS), status
+    action = request.form.get("action") if request.method == "POST" else None
+    if action == "create_token" and token_form.validate_on_submit():
+        _token, new_secret = services.create_token(current_user, current_user,
+                                                   token_form.name.data)
+        return _account_page(token_form, password_form, new_secret=new_secret)
+    if action == "password" and password_form.validate_on_submit():
+        services.change_own_password(current_user, password_form.current.data,
+                                     password_form.password.data)
+        # Changing the password ends every session, including this one: start afresh.
+        services.start_session(current_user)
+        # The user, not the proxy: a proxy stored as the user would resolve to itself.
+        login_user(current_user._get_current_object())
+        flash(_("Your password has been changed; your other sessions were logged out."),
+              "success")
+        return redirect(url_for("auth.account"))
+    if request.method == "POST":
+        return _account_page(token_form, password_form, status=400,
+                             error=_("The form could not be read; nothing was changed."))
+    return _account_page(token_form, password_form)
 
 
-@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@routes.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke_token(token_id: int):
     """Revoke one of the user's API tokens."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.revoke_token(current_user, token_id)
-    db.session.commit()
     flash(_("The token was revoked."), "success")
     return redirect(safe_local_path(request.form.get("next"), url_for("auth.account")))
 
@@ -140,106 +147,116 @@ def _delegation_choices():
         for d in services.list_delegations(locale)]
 
 
-@bp.route("/admin/users", methods=["GET", "POST"])
+def _users_page(form, *, error=None, status: int = 200):
+    return render_template("auth/users.html", users=services.list_users(current_user),
+                           form=form, error=error), status
+
+
+def _user_form() -> UserForm:
+    form = UserForm()
+    form.delegation.choices = _delegation_choices()
+    return form
+
+
+def _refused_new_user(error):
+    return _users_page(_user_form(), error=error.message, status=error.status)
+
+
+@routes.route("/admin/users", methods=["GET", "POST"], refused=_refused_new_user)
 @login_required
 def users():
     """List accounts and create new ones."""
-    accounts = services.list_users(current_user)
-    form = UserForm()
-    form.delegation.choices = _delegation_choices()
-    error, status = None, 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                user = services.create_user(
-                    current_user, email=form.email.data, name=form.name.data,
-                    role=form.role.data, delegation_code=form.delegation.data or None,
-                    password=form.password.data or None)
-                db.session.commit()
-                flash(_("Account created for %(name)s.", name=user.name), "success")
-                return redirect(url_for("auth.user", user_id=user.id))
-            except ServiceError as exc:
-                db.session.rollback()
-                error, status = exc.message, exc.status
-        else:
-            error, status = _("The form could not be read; nothing was saved."), 400
-    return render_template("auth/users.html", users=accounts, form=form,
-                           error=error), status
+    form = _user_form()
+    if request.method == "GET":
+        return _users_page(form)
+    if not form.validate_on_submit():
+        return _users_page(form, error=_("The form could not be read; nothing was saved."),
+                           status=400)
+    user = services.create_user(
+        current_user, email=form.email.data, name=form.name.data,
+        role=form.role.data, delegation_code=form.delegation.data or None,
+        password=form.password.data or None)
+    flash(_("Account created for %(name)s.", name=user.name), "success")
+    return redirect(url_for("auth.user", user_id=user.id))
 
 
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@login_required
-def user(user_id: int):
-    """Edit one account: role, delegation, disable, reset password, tokens."""
-    account = services.get_user(current_user, user_id)
-    form = UserForm(obj=None)
-    form.delegation.choices = _delegation_choices()
-    password_form = PasswordForm(prefix="password")
-    error, status = None, 200
-    if request.method == "POST":
-        action = request.form.get("action")
-        try:
-            if action == "update" and form.validate_on_submit():
-                services.update_user(current_user, account, name=form.name.data,
-                                     role=form.role.data,
-                                     delegation_code=form.delegation.data or "")
-                message = _("The account was updated.")
-            elif action in ("disable", "enable") and EmptyForm().validate_on_submit():
-                services.set_user_disabled(current_user, account, action == "disable")
-                message = (_("The account was disabled and logged out everywhere.")
-                           if action == "disable" else _("The account was enabled."))
-            elif action == "password" and password_form.validate_on_submit():
-                services.reset_password(current_user, account, password_form.password.data)
-                message = _("The password was reset; the account was logged out everywhere.")
-            else:
-                raise ServiceError(_("The form could not be read; nothing was changed."))
-            db.session.commit()
-            flash(message, "success")
-            return redirect(url_for("auth.user", user_id=account.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            account = services.get_user(current_user, user_id)
-            error, status = exc.message, exc.status
-    if request.method == "GET" or error:
-        form.name.data = account.name
-        form.role.data = account.role.value
-        form.delegation.data = account.delegation.code if account.delegation else ""
+def _user_page(account, form, password_form, *, error=None, status: int = 200):
+    """One account's page; its form shows the account as it is stored."""
+    form.name.data = account.name
+    form.role.data = account.role.value
+    form.delegation.data = account.delegation.code if account.delegation else ""
     return render_template("auth/user.html", account=account, form=form,
                            password_form=password_form, action_form=EmptyForm(),
                            tokens=services.list_tokens(account), error=error), status
 
 
-@bp.route("/admin/delegations", methods=["GET", "POST"])
+def _refused_user_change(error, user_id: int):
+    return _user_page(services.get_user(current_user, user_id), _user_form(),
+                      PasswordForm(prefix="password"), error=error.message, status=error.status)
+
+
+@routes.route("/admin/users/<int:user_id>", methods=["GET", "POST"],
+              refused=_refused_user_change)
+@login_required
+def user(user_id: int):
+    """Edit one account: role, delegation, disable, reset password, tokens."""
+    account = services.get_user(current_user, user_id)
+    form = _user_form()
+    password_form = PasswordForm(prefix="password")
+    if request.method == "GET":
+        return _user_page(account, form, password_form)
+    action = request.form.get("action")
+    if action == "update" and form.validate_on_submit():
+        services.update_user(current_user, account, name=form.name.data,
+                             role=form.role.data, delegation_code=form.delegation.data or "")
+        message = _("The account was updated.")
+    elif action in ("disable", "enable") and EmptyForm().validate_on_submit():
+        services.set_user_disabled(current_user, account, action == "disable")
+        message = (_("The account was disabled and logged out everywhere.")
+                   if action == "disable" else _("The account was enabled."))
+    elif action == "password" and password_form.validate_on_submit():
+        services.reset_password(current_user, account, password_form.password.data)
+        message = _("The password was reset; the account was logged out everywhere.")
+    else:
+        raise ServiceError(_("The form could not be read; nothing was changed."))
+    flash(message, "success")
+    return redirect(url_for("auth.user", user_id=account.id))
+
+
+def _delegations_page(form, *, error=None, status: int = 200):
+    listed = services.list_delegations_for_admin(current_user, str(get_locale() or "en"))
+    return render_template("auth/delegations.html", delegations=listed, form=form,
+                           error=error), status
+
+
+def _refused_delegation(error):
+    return _delegations_page(DelegationForm(), error=error.message, status=error.status)
+
+
+@routes.route("/admin/delegations", methods=["GET", "POST"], refused=_refused_delegation)
 @login_required
 def delegations():
     """List delegations and add IGOs, NGOs and UN entities."""
-    listed = services.list_delegations_for_admin(current_user, str(get_locale() or "en"))
     form = DelegationForm()
-    error, status = None, 200
-    if request.method == "POST":
-        try:
-            if not form.validate_on_submit():
-                raise ServiceError(_("The form could not be read; nothing was saved."))
-            names = {lang: getattr(form, f"name_{lang}").data or ""
-                     for lang in ("en", "fr", "es", "ru", "ar", "zh")}
-            delegation = services.add_delegation(current_user, form.code.data, form.kind.data, names)
-            db.session.commit()
-            flash(_("%(name)s was added.", name=delegation.name_en), "success")
-            return redirect(url_for("auth.delegations"))
-        except ServiceError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-    return render_template("auth/delegations.html", delegations=listed,
-                           form=form, error=error), status
+    if request.method == "GET":
+        return _delegations_page(form)
+    if not form.validate_on_submit():
+        raise ServiceError(_("The form could not be read; nothing was saved."))
+    names = {lang: getattr(form, f"name_{lang}").data or ""
+             for lang in ("en", "fr", "es", "ru", "ar", "zh")}
+    delegation = services.add_delegation(current_user, form.code.data, form.kind.data, names)
+    flash(_("%(name)s was added.", name=delegation.name_en), "success")
+    return redirect(url_for("auth.delegations"))
 
 
-@bp.route("/delegations/<code>")
+def _unknown_delegation(error, code: str):
+    abort(404)  # an unknown code is a missing page here, not a form error
+
+
+@routes.route("/delegations/<code>", refused=_unknown_delegation, refused_reads=True)
 def delegation(code: str):
     """The public page of one delegation: its names and what it submitted, with excerpts."""
-    try:
-        found = services.get_delegation(code)
-    except ServiceError:
-        abort(404)  # an unknown code is a missing page here, not a form error
+    found = services.get_delegation(code)
     raw = request.args.get("page", "1")
     page = int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 else 1
     page = max(page, 1)

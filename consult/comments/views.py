@@ -25,13 +25,20 @@ from flask_login import current_user, login_required
 from consult import permissions
 from consult.comments import services
 from consult.comments.models import SubmissionKind
-from consult.db import db
 from consult.drafts import services as drafts
-from consult.errors import Invalid, ServiceError
+from consult.errors import Invalid
 from consult.pages import load_version, render_submission_page, text_choice
+from consult.routes import Routes, build_blueprint
 from consult.urls import safe_local_path
 
-bp = Blueprint("comments", __name__)
+routes = Routes()
+
+
+def blueprint() -> Blueprint:
+    """The comments pages."""
+    blueprint = build_blueprint("comments", __name__, routes)
+    blueprint.app_context_processor(_notice_helpers)
+    return blueprint
 
 # The form fields of a submission, kept to refill the form when a post is refused.
 FIELDS = ("kind", "body", "proposed_text", "parent_id", "language")
@@ -60,7 +67,6 @@ def _notice(submission, text: str) -> None:
     session["notice"] = {"id": submission.id, "text": str(text), "at": int(time.time())}
 
 
-@bp.app_context_processor
 def _notice_helpers():
     def take_notice(submission_id) -> str:
         if not session:  # no session cookie: nothing to say, and no Vary: Cookie for it
@@ -210,7 +216,7 @@ def render_paragraph_page(version, paragraph, *, error=None, values=None, error_
     return _private_if_draft(version, make_response(html, status))
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/paragraphs/<label>")
+@routes.route("/consultations/<slug>/versions/<int:version_id>/paragraphs/<label>")
 def paragraph(slug: str, version_id: int, label: str):
     """One paragraph on its own page, with its history across versions."""
     found = load_version(slug, version_id)
@@ -220,32 +226,42 @@ def paragraph(slug: str, version_id: int, label: str):
 
 # No login_required on posts: a delegate whose session ended while writing gets the page
 # back with the text still in the form and a message, rather than a redirect that loses it.
-@bp.post("/consultations/<slug>/versions/<int:version_id>/paragraphs/<label>/submissions")
+def _sent() -> dict:
+    """The submission form as it was sent."""
+    return {name: request.form.get(name, "") for name in FIELDS}
+
+
+def _refused_on_paragraph(error, slug: str, version_id: int, label: str):
+    """The paragraph page again, the refused text in the form it was sent from."""
+    version = load_version(slug, version_id)
+    paragraph = drafts.get_paragraph(current_user, version, label)
+    values = _sent()
+    return render_paragraph_page(version, paragraph, error=error.message, values=values,
+                                 error_for=_form_id(values["kind"] or "comment", values),
+                                 status=error.status)
+
+
+@routes.post("/consultations/<slug>/versions/<int:version_id>/paragraphs/<label>/submissions",
+             refused=_refused_on_paragraph)
 def post_on_paragraph(slug: str, version_id: int, label: str):
     """A comment, a reply or a proposed amendment on one paragraph."""
     version = load_version(slug, version_id)
     paragraph = drafts.get_paragraph(current_user, version, label)
-    values = {name: request.form.get(name, "") for name in FIELDS}
+    values = _sent()
     kind = values["kind"] or "comment"
-    try:
-        if kind == SubmissionKind.amendment.value:
-            submission = services.propose_amendment(
-                current_user, paragraph, values["proposed_text"], values["body"],
-                language=values["language"] or None)
-            done = _("Your proposed amendment is published.")
-        elif kind == SubmissionKind.comment.value:
-            submission = services.post_comment(
-                current_user, paragraph, values["body"], parent_id=_parent_id(),
-                language=values["language"] or None)
-            done = (_("Your reply is published.") if submission.parent_id
-                    else _("Your comment is published."))
-        else:
-            raise Invalid(_("Choose a comment or a proposed amendment."))
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        return render_paragraph_page(version, paragraph, error=exc.message, values=values,
-                                     error_for=_form_id(kind, values), status=exc.status)
+    if kind == SubmissionKind.amendment.value:
+        submission = services.propose_amendment(
+            current_user, paragraph, values["proposed_text"], values["body"],
+            language=values["language"] or None)
+        done = _("Your proposed amendment is published.")
+    elif kind == SubmissionKind.comment.value:
+        submission = services.post_comment(
+            current_user, paragraph, values["body"], parent_id=_parent_id(),
+            language=values["language"] or None)
+        done = (_("Your reply is published.") if submission.parent_id
+                else _("Your comment is published."))
+    else:
+        raise Invalid(_("Choose a comment or a proposed amendment."))
     # Back to the page the form was on (the version page, when the thread was opened
     # there), at the new submission, with the confirmation beside it.
     _notice(submission, done)
@@ -259,28 +275,8 @@ def _form_id(kind: str, values: dict) -> str:
     return "amendment" if kind == SubmissionKind.amendment.value else "comment"
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/statements",
-          methods=["GET", "POST"])
-def statements(slug: str, version_id: int):
-    """General statements on a whole version, and the form to make one."""
-    version = load_version(slug, version_id)
-    error = error_for = None
-    values: dict = {}
-    status = 200
-    if request.method == "POST":
-        values = {name: request.form.get(name, "") for name in FIELDS}
-        try:
-            submission = services.post_statement(
-                current_user, version, values["body"], parent_id=_parent_id(),
-                language=values["language"] or None)
-            db.session.commit()
-            _notice(submission, _("Your reply is published.") if submission.parent_id
-                    else _("Your statement is published."))
-            return redirect(where_it_is_shown(submission), code=303)
-        except ServiceError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-            error_for = f"reply-{values['parent_id']}" if values.get("parent_id") else "statement"
+def _statements_page(version, *, error=None, error_for=None, values=None, status=200):
+    """The general statements on a version, with the form to make one."""
     thread = services.statement_thread(current_user, version, showing=_answered(error_for),
                                        **(page_args() if request.method == "GET" else {}))
     is_open = drafts.is_open_for_comment(version)
@@ -288,34 +284,60 @@ def statements(slug: str, version_id: int):
         "comments/statements.html", version=version, consultation=version.consultation,
         thread=thread, is_open=is_open,
         may_post=permissions.can(current_user, "post_submission", version),
-        form_error=error, error_for=error_for, values=values,
-        return_to=url_for("comments.statements", slug=slug, version_id=version.id),
+        form_error=error, error_for=error_for, values=values or {},
+        return_to=url_for("comments.statements", slug=version.consultation.slug,
+                          version_id=version.id),
         unsent_reply=_unsent_reply(thread.items, error_for, is_open))
     return _private_if_draft(version, make_response(html, status))
 
 
-@bp.get("/consultations/<slug>/submissions/<int:submission_id>")
+def _refused_statement(error, slug: str, version_id: int):
+    """The statements again, the refused text in the form it was sent from."""
+    values = _sent()
+    return _statements_page(
+        load_version(slug, version_id), error=error.message, values=values,
+        error_for=f"reply-{values['parent_id']}" if values.get("parent_id") else "statement",
+        status=error.status)
+
+
+@routes.route("/consultations/<slug>/versions/<int:version_id>/statements",
+              methods=["GET", "POST"], refused=_refused_statement)
+def statements(slug: str, version_id: int):
+    """General statements on a whole version, and the form to make one."""
+    version = load_version(slug, version_id)
+    if request.method == "POST":
+        values = _sent()
+        submission = services.post_statement(
+            current_user, version, values["body"], parent_id=_parent_id(),
+            language=values["language"] or None)
+        _notice(submission, _("Your reply is published.") if submission.parent_id
+                else _("Your statement is published."))
+        return redirect(where_it_is_shown(submission), code=303)
+    return _statements_page(version)
+
+
+@routes.get("/consultations/<slug>/submissions/<int:submission_id>")
 def submission(slug: str, submission_id: int):
     """The permanent, citable page of one submission."""
     return render_submission_page(_load_submission(slug, submission_id))
 
 
 def _act(slug: str, submission_id: int, action, done_message: str):
-    """Run one action on a submission; back where it was asked from (its thread by default),
-    or its page with the refusal."""
+    """Run one action on a submission; back where it was asked from (its thread by default)."""
     found = _load_submission(slug, submission_id)
-    try:
-        action(found)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        found = _load_submission(slug, submission_id)
-        return render_submission_page(found, error=exc.message, status=exc.status)
+    action(found)
     _notice(found, done_message)
     return redirect(_back_to(found), code=303)
 
 
-@bp.post("/consultations/<slug>/submissions/<int:submission_id>/support")
+def _refused_action(error, slug: str, submission_id: int):
+    """The submission's page, with the refusal."""
+    return render_submission_page(_load_submission(slug, submission_id), error=error.message,
+                                  status=error.status)
+
+
+@routes.post("/consultations/<slug>/submissions/<int:submission_id>/support",
+             refused=_refused_action)
 @login_required
 def support(slug: str, submission_id: int):
     """Support another delegation's proposed amendment."""
@@ -325,7 +347,8 @@ def support(slug: str, submission_id: int):
 
 
 # Withdrawing a support is one click: the delegation can give it again at once.
-@bp.post("/consultations/<slug>/submissions/<int:submission_id>/unsupport")
+@routes.post("/consultations/<slug>/submissions/<int:submission_id>/unsupport",
+             refused=_refused_action)
 @login_required
 def unsupport(slug: str, submission_id: int):
     """Withdraw the support one's delegation gave to a proposed amendment."""
@@ -334,8 +357,8 @@ def unsupport(slug: str, submission_id: int):
                 _("Your delegation's support is withdrawn."))
 
 
-@bp.route("/consultations/<slug>/submissions/<int:submission_id>/withdraw",
-          methods=["GET", "POST"])
+@routes.route("/consultations/<slug>/submissions/<int:submission_id>/withdraw",
+              methods=["GET", "POST"], refused=_refused_action)
 @login_required
 def withdraw(slug: str, submission_id: int):
     """Withdraw one's own submission; it stays in the record, marked withdrawn.
@@ -361,8 +384,23 @@ def withdraw(slug: str, submission_id: int):
     return response
 
 
-@bp.route("/consultations/<slug>/submissions/<int:submission_id>/edit",
-          methods=["GET", "POST"])
+def _edit_page(found, values: dict, *, error=None, status: int = 200):
+    """The form to edit one's own submission."""
+    return render_template("comments/edit.html", submission=found, version=found.version,
+                           consultation=found.version.consultation, values=values,
+                           error=error), status
+
+
+def _refused_edit(error, slug: str, submission_id: int):
+    """The edit form again, with the text as it was sent."""
+    values = {name: request.form.get(name, "") for name in ("body", "proposed_text",
+                                                             "revision")}
+    return _edit_page(_load_submission(slug, submission_id), values, error=error.message,
+                      status=error.status)
+
+
+@routes.route("/consultations/<slug>/submissions/<int:submission_id>/edit",
+              methods=["GET", "POST"], refused=_refused_edit)
 def edit(slug: str, submission_id: int):
     """Edit one's own submission while the period is open; the earlier text is kept."""
     found = _load_submission(slug, submission_id)
@@ -370,27 +408,15 @@ def edit(slug: str, submission_id: int):
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()  # to the login page and back
         permissions.require(current_user, "edit_submission", found)
-    values = {"body": found.body, "proposed_text": found.proposed_text or "",
-              "revision": str(found.revision)}
-    error, status = None, 200
-    if request.method == "POST":
-        values = {name: request.form.get(name, "") for name in values}
-        revision = values["revision"]
-        try:
-            services.edit_submission(
-                current_user, found, body=values["body"],
-                proposed_text=values["proposed_text"]
-                if found.kind == SubmissionKind.amendment else None,
-                expected_revision=int(revision) if revision.isascii() and revision.isdigit()
-                and len(revision) < 10 else -1)
-            db.session.commit()
-            _notice(found, _("Your changes are saved; the earlier text stays readable in "
-                             "the history."))
-            return redirect(where_it_is_shown(found), code=303)
-        except ServiceError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-            found = _load_submission(slug, submission_id)
-    return render_template("comments/edit.html", submission=found, version=found.version,
-                           consultation=found.version.consultation, values=values,
-                           error=error), status
+        return _edit_page(found, {"body": found.body, "proposed_text": found.proposed_text or "",
+                                  "revision": str(found.revision)})
+    revision = request.form.get("revision", "")
+    services.edit_submission(
+        current_user, found, body=request.form.get("body", ""),
+        proposed_text=request.form.get("proposed_text", "")
+        if found.kind == SubmissionKind.amendment else None,
+        expected_revision=int(revision) if revision.isascii() and revision.isdigit()
+        and len(revision) < 10 else -1)
+    _notice(found, _("Your changes are saved; the earlier text stays readable in "
+                     "the history."))
+    return redirect(where_it_is_shown(found), code=303)

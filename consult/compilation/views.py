@@ -21,8 +21,14 @@ from consult.compilation.docx_export import summary_text, withdrawn_text
 from consult.compilation.services import (Fingerprint, compile_version, fingerprint,
                                           iter_pages, summarize_version)
 from consult.pages import load_version, shared_text_choice
+from consult.routes import Routes, build_blueprint
 
-bp = Blueprint("compilation", __name__)
+routes = Routes()
+
+
+def blueprint() -> Blueprint:
+    """The compilation pages."""
+    return build_blueprint("compilation", __name__, routes)
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Bumped whenever the Word layout changes, so that caches do not keep the old layout.
@@ -64,7 +70,7 @@ def _page_context(version, texts) -> dict:
                           "text": texts["text_lang"]}}
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/compilation")
+@routes.route("/consultations/<slug>/versions/<int:version_id>/compilation")
 def page(slug: str, version_id: int):
     """The compilation text: every paragraph followed by its proposals and their fate, a
     page at a time (?page=N), or whole, to print (?all=1)."""
@@ -132,7 +138,7 @@ def _docx_etag(content: str) -> str:
     ).hexdigest()[:32]
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/compilation.docx")
+@routes.route("/consultations/<slug>/versions/<int:version_id>/compilation.docx")
 def docx(slug: str, version_id: int):
     """The compilation text as one Word document, built a page of proposals at a time."""
     version = load_version(slug, version_id)

@@ -150,10 +150,8 @@ def translated_paragraphs(version: Version, language: str,
 ISO_639_2 = {"ar": "ara", "zh": "zho", "en": "eng", "fr": "fra", "ru": "rus", "es": "spa"}
 
 
-def require_text_language(asked, *versions: Version) -> str | None:
-    """The language asked for (en/fr… or eng/fra…) if every one of these versions can be
-    read in it; None when nothing was asked. Invalid or NotFound (saying which languages
-    there are) otherwise."""
+def _language_code(asked) -> str | None:
+    """The two-letter code of a language asked for (en/fr… or eng/fra…); Invalid otherwise."""
     if asked is None or asked == "":
         return None
     code = asked.strip().lower() if isinstance(asked, str) else ""
@@ -161,6 +159,23 @@ def require_text_language(asked, *versions: Version) -> str | None:
     if code not in UN_LANGUAGES:
         raise Invalid(_("Unknown language: give an ISO 639-2 code such as eng, fra or zho "
                         "(or en, fr, es, ru, ar, zh)."), field="lang")
+    return code
+
+
+def text_language_if_any(asked, version: Version) -> str | None:
+    """The language asked for if the version can be read in it, else None (the original);
+    Invalid for a code that is not one of the six."""
+    code = _language_code(asked)
+    return code if code in text_languages(version) else None
+
+
+def require_text_language(asked, *versions: Version) -> str | None:
+    """The language asked for (en/fr… or eng/fra…) if every one of these versions can be
+    read in it; None when nothing was asked. Invalid or NotFound (saying which languages
+    there are) otherwise."""
+    code = _language_code(asked)
+    if code is None:
+        return None
     for version in versions:
         if code not in text_languages(version):
             raise NotFound(_("%(label)s has no text in this language yet. It can be read in: "

@@ -19,10 +19,9 @@ from consult import permissions
 from consult.auth.models import Role
 from consult.auth.services import count_member_states_on, list_users_with_role
 from consult.comments import services as comment_services
-from consult.db import db
 from consult.drafts import services, translations
 from consult.drafts.forms import ConsultationForm, DeadlineForm, MatchForm, VersionForm
-from consult.errors import Invalid, ServiceError
+from consult.errors import Invalid
 from consult.pages import EmptyForm, jump_request, load_version, text_choice
 from consult.routes import Routes, build_blueprint
 
@@ -48,57 +47,59 @@ def index():
         other_consultations=[c for c in consultations if c.id not in open_versions])
 
 
-@routes.route("/consultations/new", methods=["GET", "POST"])
+def _consultation_form_page(form: ConsultationForm, *, error=None, status: int = 200,
+                            consultation=None):
+    """The form to create or change a consultation."""
+    return render_template("drafts/consultation_form.html", form=form, error=error,
+                           consultation=consultation), status
+
+
+def _refused_new_consultation(error):
+    return _consultation_form_page(ConsultationForm(), error=error.message, status=error.status)
+
+
+@routes.route("/consultations/new", methods=["GET", "POST"], refused=_refused_new_consultation)
 @login_required
 def new_consultation():
     """Create a consultation (co-facilitators and secretariat)."""
     services.require_consultation_creator(current_user)
     form = ConsultationForm()
-    error, status = None, 200
-    if request.method == "POST":
-        try:
-            if not form.validate_on_submit():
-                raise Invalid(_("The form could not be read; nothing was saved."))
-            consultation = services.create_consultation(
-                current_user, slug=form.slug.data, title=form.title.data,
-                mandate=form.mandate.data or "", description=form.description.data or "",
-                cofacilitators=form.cofacilitators.data or "",
-                reference_date=form.reference_date.data)
-            db.session.commit()
-            return redirect(url_for("drafts.consultation", slug=consultation.slug))
-        except ServiceError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-    return render_template("drafts/consultation_form.html", form=form, error=error), \
-        status
+    if request.method == "GET":
+        return _consultation_form_page(form)
+    if not form.validate_on_submit():
+        raise Invalid(_("The form could not be read; nothing was saved."))
+    consultation = services.create_consultation(
+        current_user, slug=form.slug.data, title=form.title.data,
+        mandate=form.mandate.data or "", description=form.description.data or "",
+        cofacilitators=form.cofacilitators.data or "",
+        reference_date=form.reference_date.data)
+    return redirect(url_for("drafts.consultation", slug=consultation.slug))
 
 
-@routes.route("/consultations/<slug>/edit", methods=["GET", "POST"])
+def _refused_consultation_edit(error, slug: str):
+    return _consultation_form_page(ConsultationForm(), error=error.message, status=error.status,
+                                   consultation=services.get_consultation(slug))
+
+
+@routes.route("/consultations/<slug>/edit", methods=["GET", "POST"],
+              refused=_refused_consultation_edit)
 @login_required
 def edit_consultation(slug: str):
     """Change a consultation's title, mandate and description (the secretariat)."""
     found = services.get_consultation(slug)
     permissions.require(current_user, "edit_consultation", found)
     form = ConsultationForm(obj=found)
-    error, status = None, 200
-    if request.method == "POST":
-        try:
-            if not form.validate_on_submit():
-                raise Invalid(_("The form could not be read; nothing was saved."))
-            services.update_consultation(
-                current_user, found, title=form.title.data, mandate=form.mandate.data or "",
-                description=form.description.data or "",
-                cofacilitators=form.cofacilitators.data or "",
-                reference_date=form.reference_date.data)
-            db.session.commit()
-            flash(_("The consultation was updated."), "success")
-            return redirect(url_for("drafts.consultation", slug=found.slug))
-        except ServiceError as exc:
-            db.session.rollback()
-            found = services.get_consultation(slug)
-            error, status = exc.message, exc.status
-    return render_template("drafts/consultation_form.html", form=form, error=error,
-                           consultation=found), status
+    if request.method == "GET":
+        return _consultation_form_page(form, consultation=found)
+    if not form.validate_on_submit():
+        raise Invalid(_("The form could not be read; nothing was saved."))
+    services.update_consultation(
+        current_user, found, title=form.title.data, mandate=form.mandate.data or "",
+        description=form.description.data or "",
+        cofacilitators=form.cofacilitators.data or "",
+        reference_date=form.reference_date.data)
+    flash(_("The consultation was updated."), "success")
+    return redirect(url_for("drafts.consultation", slug=found.slug))
 
 
 @routes.route("/consultations/<slug>")
@@ -155,11 +156,47 @@ def uploaded_or_typed(upload, typed: str | None) -> str:
     return typed or ""
 
 
+def text_as_sent(upload, typed: str | None) -> str:
+    """The text to show again in a refused form: the upload's when it could be read, else
+    the text typed."""
+    if upload and getattr(upload, "filename", ""):
+        upload.stream.seek(0)
+        try:
+            return upload.stream.read(current_app.config["MAX_CONTENT_LENGTH"] + 1) \
+                .decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass  # the refusal says so; the typed text stays
+    return typed or ""
+
+
 def _text_from_form(form: VersionForm) -> str:
     return uploaded_or_typed(form.upload.data, form.text.data)
 
 
-@routes.route("/consultations/<slug>/versions/new", methods=["GET", "POST"])
+def _version_form_page(consultation, form: VersionForm, *, head, error=None, preview=None,
+                       status: int = 200, **editing):
+    """The form to write a version's text, with its preview or its refusal."""
+    return render_template("drafts/version_form.html", consultation=consultation, form=form,
+                           head=head, error=error, preview=preview, **editing), status
+
+
+def _sent_version_form() -> VersionForm:
+    """The version form as it was sent, the uploaded text in its text box."""
+    form = VersionForm()
+    form.text.data = text_as_sent(form.upload.data, form.text.data)
+    return form
+
+
+def _refused_new_version(error, slug: str):
+    found = services.get_consultation(slug)
+    head, _start_text = services.start_new_version(
+        current_user, found, from_previous=request.args.get("from") == "previous")
+    return _version_form_page(found, _sent_version_form(), head=head, error=error.message,
+                              status=error.status)
+
+
+@routes.route("/consultations/<slug>/versions/new", methods=["GET", "POST"],
+              refused=_refused_new_version)
 @login_required
 def new_version(slug: str):
     """Paste, upload or edit the text of the next version; preview; save as draft."""
@@ -167,75 +204,61 @@ def new_version(slug: str):
     head, start_text = services.start_new_version(
         current_user, found, from_previous=request.args.get("from") == "previous")
     form = VersionForm()
-    error = preview = None
-    status = 200
     if request.method == "GET":
         form.text.data = start_text
-    if request.method == "POST":
-        try:
-            if not form.validate_on_submit():
-                raise Invalid(_("The form could not be read; nothing was saved."))
-            text = _text_from_form(form)
-            form.text.data = text
-            if request.form.get("action") == "preview":
-                preview = services.preview_draft(text, current_app.config["MAX_DRAFT_CHARS"],
-                                                 previous=head)
-            else:
-                based_on = request.form.get("based_on", "")
-                if based_on and not (based_on.isascii() and based_on.isdigit()):
-                    raise Invalid(_("The form could not be read; nothing was saved."))
-                created = services.create_version(
-                    current_user, found, label=form.label.data, text=text,
-                    symbol=form.symbol.data, based_on_id=int(based_on) if based_on else None,
-                    comments_close_at=form.comments_close_at.data,
-                    max_chars=current_app.config["MAX_DRAFT_CHARS"])
-                db.session.commit()
-                flash(_("Draft saved. Check how its paragraphs follow the previous version, "
-                        "then publish."), "success")
-                return redirect(url_for("drafts.review", slug=slug, version_id=created.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-    return render_template("drafts/version_form.html", consultation=found, form=form,
-                           head=head, error=error, preview=preview), status
+        return _version_form_page(found, form, head=head)
+    if not form.validate_on_submit():
+        raise Invalid(_("The form could not be read; nothing was saved."))
+    text = form.text.data = _text_from_form(form)
+    if request.form.get("action") == "preview":
+        return _version_form_page(found, form, head=head, preview=services.preview_draft(
+            text, current_app.config["MAX_DRAFT_CHARS"], previous=head))
+    based_on = request.form.get("based_on", "")
+    if based_on and not (based_on.isascii() and based_on.isdigit()):
+        raise Invalid(_("The form could not be read; nothing was saved."))
+    created = services.create_version(
+        current_user, found, label=form.label.data, text=text,
+        symbol=form.symbol.data, based_on_id=int(based_on) if based_on else None,
+        comments_close_at=form.comments_close_at.data,
+        max_chars=current_app.config["MAX_DRAFT_CHARS"])
+    flash(_("Draft saved. Check how its paragraphs follow the previous version, "
+            "then publish."), "success")
+    return redirect(url_for("drafts.review", slug=slug, version_id=created.id))
 
 
-@routes.route("/consultations/<slug>/versions/<int:version_id>/edit", methods=["GET", "POST"])
+def _refused_edit_version(error, slug: str, version_id: int):
+    found = load_version(slug, version_id)
+    return _version_form_page(found.consultation, _sent_version_form(), head=found.based_on,
+                              error=error.message, status=error.status, editing=found,
+                              stamp=request.form.get("stamp") or services.draft_stamp(found))
+
+
+@routes.route("/consultations/<slug>/versions/<int:version_id>/edit", methods=["GET", "POST"],
+              refused=_refused_edit_version)
 @login_required
 def edit_version(slug: str, version_id: int):
     """Change the text of a draft version."""
     found = load_version(slug, version_id)
     text = services.start_draft_edit(current_user, found)
     form = VersionForm()
-    error = preview = None
-    status = 200
     stamp = request.form.get("stamp") or services.draft_stamp(found)
+    page = {"head": found.based_on, "editing": found, "stamp": stamp}
     if request.method == "GET":
         form.label.data, form.symbol.data = found.label, found.symbol or ""
         form.text.data = text
-    else:
-        try:
-            if not form.validate_on_submit():
-                raise Invalid(_("The form could not be read; nothing was saved."))
-            text = _text_from_form(form)
-            form.text.data = text
-            if request.form.get("action") == "preview":
-                preview = services.preview_draft(text, current_app.config["MAX_DRAFT_CHARS"],
-                                                 previous=found.based_on)
-            else:
-                services.update_draft_text(current_user, found, text=text, label=form.label.data,
-                                           symbol=form.symbol.data or "",
-                                           max_chars=current_app.config["MAX_DRAFT_CHARS"],
-                                           expected_stamp=stamp)
-                db.session.commit()
-                flash(_("Draft updated."), "success")
-                return redirect(url_for("drafts.review", slug=slug, version_id=found.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-    return render_template("drafts/version_form.html", consultation=found.consultation,
-                           form=form, head=found.based_on, error=error, preview=preview,
-                           editing=found, stamp=stamp), status
+        return _version_form_page(found.consultation, form, **page)
+    if not form.validate_on_submit():
+        raise Invalid(_("The form could not be read; nothing was saved."))
+    text = form.text.data = _text_from_form(form)
+    if request.form.get("action") == "preview":
+        return _version_form_page(found.consultation, form, **page, preview=services.preview_draft(
+            text, current_app.config["MAX_DRAFT_CHARS"], previous=found.based_on))
+    services.update_draft_text(current_user, found, text=text, label=form.label.data,
+                               symbol=form.symbol.data or "",
+                               max_chars=current_app.config["MAX_DRAFT_CHARS"],
+                               expected_stamp=stamp)
+    flash(_("Draft updated."), "success")
+    return redirect(url_for("drafts.review", slug=slug, version_id=found.id))
 
 
 @routes.route("/consultations/<slug>/versions/<int:version_id>/review")
@@ -267,7 +290,6 @@ def correct_match(slug: str, version_id: int):
         raise Invalid(_("Choose a paragraph.")) from None
     services.correct_match_by_label(current_user, found, paragraph_id,
                                     (form.old_label.data or "").strip() or None)
-    db.session.commit()
     flash(_("Match corrected."), "success")
     return redirect(url_for("drafts.review", slug=slug, version_id=found.id) + "#matches")
 
@@ -281,7 +303,6 @@ def set_deadline(slug: str, version_id: int):
     if not form.validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
     services.set_deadline(current_user, found, form.comments_close_at.data)
-    db.session.commit()
     flash(_("Comment deadline saved."), "success")
     return redirect(url_for("drafts.review", slug=slug, version_id=found.id))
 
@@ -300,7 +321,6 @@ def discard(slug: str, version_id: int):
             "drafts/confirm_discard.html", version=found, consultation=found.consultation))
     label = found.label
     services.discard_draft(current_user, found)
-    db.session.commit()
     flash(_("The draft %(label)s was discarded.", label=label), "success")
     return redirect(url_for("drafts.consultation", slug=slug))
 
@@ -314,12 +334,20 @@ def cofacilitators(slug: str):
         raise Invalid(_("The form could not be read; nothing was changed."))
     services.change_cofacilitator(current_user, found, request.form.get("email", ""),
                                   remove=request.form.get("action") == "remove")
-    db.session.commit()
     flash(_("The co-facilitators of this consultation were updated."), "success")
     return redirect(url_for("drafts.consultation", slug=slug) + "#staff")
 
 
-@routes.route("/consultations/<slug>/versions/<int:version_id>/publish", methods=["POST"])
+def _refused_publish(error, slug: str, version_id: int):
+    if not isinstance(error, services.NumberingUnconfirmed):
+        raise error  # the error page says why
+    # Labels would change: the confirmation again, with the numbering to check.
+    return _confirm_publish(load_version(slug, version_id), error=error.message,
+                            status=error.status)
+
+
+@routes.route("/consultations/<slug>/versions/<int:version_id>/publish", methods=["POST"],
+              refused=_refused_publish)
 @login_required
 def publish(slug: str, version_id: int):
     """Publish a draft version, once confirmed (confirm=yes, and confirm_numbering=yes
@@ -330,14 +358,8 @@ def publish(slug: str, version_id: int):
     if request.form.get("confirm") != "yes":
         # The first press asks what publishing does; works without JavaScript.
         return _confirm_publish(found)
-    try:
-        services.publish_version(
-            current_user, found,
-            confirm_numbering=request.form.get("confirm_numbering") == "yes")
-    except services.NumberingUnconfirmed as exc:
-        db.session.rollback()
-        return _confirm_publish(found, error=exc.message, status=exc.status)
-    db.session.commit()
+    services.publish_version(
+        current_user, found, confirm_numbering=request.form.get("confirm_numbering") == "yes")
     flash(_("%(label)s is published.", label=found.label), "success")
     from consult.moderation.services import proposals_to_settle
     if any(group.changed for group in proposals_to_settle(current_user, found)):

@@ -21,14 +21,19 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from consult.comments import services as comment_services
-from consult.db import db
 from consult.drafts import services as drafts
-from consult.errors import Invalid, ServiceError
+from consult.errors import Invalid
 from consult.moderation import log_text, services
 from consult.pages import load_version, render_submission_page
+from consult.routes import Routes, build_blueprint
 from consult.urls import safe_local_path
 
-bp = Blueprint("moderation", __name__)
+routes = Routes()
+
+
+def blueprint() -> Blueprint:
+    """The moderation pages."""
+    return build_blueprint("moderation", __name__, routes)
 
 
 def _page_number(name: str = "page") -> int:
@@ -47,27 +52,31 @@ def _back(default: str) -> str:
     return safe_local_path(request.form.get("next"), default)
 
 
-def _moderate(slug: str, submission_id: int, action, done: str):
-    """Run one moderation action; back where it was asked from, or the page with the refusal."""
-    found = _load_submission(slug, submission_id)
+def _sent_moderation() -> dict:
+    """The moderation form as it was sent (echoed into the form if refused)."""
     values = {name: request.form.get(name, "") for name in
               ("reason_code", "reason", "disposition", "note", "next")}
-    # Echoed into the form if refused: only a path on this site.
-    values["next"] = safe_local_path(values["next"], "")
-    try:
-        action(found, values)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        found = _load_submission(slug, submission_id)
-        return render_submission_page(found, error=exc.message, status=exc.status,
-                                      moderation_values=values)
+    values["next"] = safe_local_path(values["next"], "")  # only a path on this site
+    return values
+
+
+def _moderate(slug: str, submission_id: int, action, done: str):
+    """Run one moderation action; back where it was asked from."""
+    found = _load_submission(slug, submission_id)
+    action(found, _sent_moderation())
     flash(done, "success")
     return redirect(_back(url_for("comments.submission", slug=slug, submission_id=found.id)),
                     code=303)
 
 
-@bp.post("/consultations/<slug>/submissions/<int:submission_id>/hide")
+def _refused_moderation(error, slug: str, submission_id: int):
+    """The submission's page with the refusal, the moderation form as it was sent."""
+    return render_submission_page(_load_submission(slug, submission_id), error=error.message,
+                                  status=error.status, moderation_values=_sent_moderation())
+
+
+@routes.post("/consultations/<slug>/submissions/<int:submission_id>/hide",
+             refused=_refused_moderation)
 @login_required
 def hide(slug: str, submission_id: int):
     """Hide a submission with a reason (co-facilitators)."""
@@ -76,7 +85,8 @@ def hide(slug: str, submission_id: int):
         _("The submission is hidden. Its author can still read it, and why."))
 
 
-@bp.post("/consultations/<slug>/submissions/<int:submission_id>/restore")
+@routes.post("/consultations/<slug>/submissions/<int:submission_id>/restore",
+             refused=_refused_moderation)
 @login_required
 def restore(slug: str, submission_id: int):
     """Show a hidden submission again (co-facilitators)."""
@@ -84,7 +94,8 @@ def restore(slug: str, submission_id: int):
         current_user, s, reason=v["reason"]), _("The submission is shown again."))
 
 
-@bp.post("/consultations/<slug>/submissions/<int:submission_id>/disposition")
+@routes.post("/consultations/<slug>/submissions/<int:submission_id>/disposition",
+             refused=_refused_moderation)
 @login_required
 def disposition(slug: str, submission_id: int):
     """Record what became of a proposed amendment (co-facilitators)."""
@@ -92,7 +103,7 @@ def disposition(slug: str, submission_id: int):
         current_user, s, v["disposition"], v["note"]), _("The disposition is recorded."))
 
 
-@bp.get("/consultations/<slug>/moderation")
+@routes.get("/consultations/<slug>/moderation")
 @login_required
 def queue(slug: str):
     """Recent, hidden and pending submissions of a consultation, to moderate."""
@@ -108,7 +119,7 @@ def queue(slug: str):
     return response
 
 
-@bp.get("/consultations/<slug>/versions/<int:version_id>/workbench")
+@routes.get("/consultations/<slug>/versions/<int:version_id>/workbench")
 @login_required
 def workbench(slug: str, version_id: int):
     """The text of a version with every open proposal on each paragraph beside it."""
@@ -134,67 +145,64 @@ def _ids_from_form() -> list[int]:
     return ids
 
 
-@bp.route("/consultations/<slug>/versions/<int:version_id>/dispositions",
-          methods=["GET", "POST"])
-@login_required
-def settle(slug: str, version_id: int):
-    """After publication: the pending proposals on the previous text, to decide in bulk."""
-    version = load_version(slug, version_id)
-    error, status, values = None, 200, {}
-    if request.method == "POST":
-        values = {"disposition": request.form.get("disposition", ""),
-                  "note": request.form.get("note", ""), "ids": request.form.getlist("ids")}
-        try:
-            changed = services.set_dispositions(current_user, version, _ids_from_form(),
-                                                values["disposition"], values["note"])
-            db.session.commit()
-            flash(ngettext("%(num)d disposition recorded.", "%(num)d dispositions recorded.",
-                           changed), "success")
-            return redirect(url_for("moderation.settle", slug=slug, version_id=version.id),
-                            code=303)
-        except ServiceError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-            version = load_version(slug, version_id)
+def _settle_page(version, *, error=None, values=None, status: int = 200):
     groups = services.proposals_to_settle(current_user, version)
     response = make_response(render_template(
         "moderation/settle.html", version=version, consultation=version.consultation,
-        groups=groups, error=error, values=values), status)
+        groups=groups, error=error, values=values or {}), status)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-@bp.post("/consultations/<slug>/versions/<int:version_id>/comment-period")
+def _refused_settle(error, slug: str, version_id: int):
+    values = {"disposition": request.form.get("disposition", ""),
+              "note": request.form.get("note", ""), "ids": request.form.getlist("ids")}
+    return _settle_page(load_version(slug, version_id), error=error.message, values=values,
+                        status=error.status)
+
+
+@routes.route("/consultations/<slug>/versions/<int:version_id>/dispositions",
+              methods=["GET", "POST"], refused=_refused_settle)
+@login_required
+def settle(slug: str, version_id: int):
+    """After publication: the pending proposals on the previous text, to decide in bulk."""
+    version = load_version(slug, version_id)
+    if request.method == "GET":
+        return _settle_page(version)
+    changed = services.set_dispositions(current_user, version, _ids_from_form(),
+                                        request.form.get("disposition", ""),
+                                        request.form.get("note", ""))
+    flash(ngettext("%(num)d disposition recorded.", "%(num)d dispositions recorded.",
+                   changed), "success")
+    return redirect(url_for("moderation.settle", slug=slug, version_id=version.id), code=303)
+
+
+def _refused_deadline(error, slug: str, version_id: int):
+    return render_template("error.html", title=_("Not possible"), message=error.message), \
+        error.status
+
+
+@routes.post("/consultations/<slug>/versions/<int:version_id>/comment-period",
+             refused=_refused_deadline)
 @login_required
 def change_deadline(slug: str, version_id: int):
     """Close the comment period of a published version now, or move its deadline."""
     version = load_version(slug, version_id)
     close_now = request.form.get("action") == "close"
-    reason = request.form.get("reason", "")
-    try:
-        services.change_deadline(current_user, version,
-                                 "now" if close_now else request.form.get("comments_close_at"),
-                                 reason=reason)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        return render_template("error.html", title=_("Not possible"),
-                               message=exc.message), exc.status
+    services.change_deadline(current_user, version,
+                             "now" if close_now else request.form.get("comments_close_at"),
+                             reason=request.form.get("reason", ""))
     flash(_("Comments on %(label)s are closed.", label=version.label) if close_now
           else _("The comment deadline of %(label)s is changed.", label=version.label),
           "success")
     return redirect(url_for("drafts.version", slug=slug, version_id=version.id), code=303)
 
 
-def _render_log(consultation=None):
+def _render_log(consultation=None, *, error=None, status: int = 200):
     action = request.args.get("action") or None
-    error, status = None, 200
-    try:
-        log = services.list_log(consultation=consultation, action=action,
-                                page=_page_number())
-    except ServiceError as exc:
-        error, status = exc.message, exc.status
-        log = services.list_log(consultation=consultation)
+    # A refused filter shows the whole log, with what was wrong with the filter.
+    log = services.list_log(consultation=consultation, action=None if error else action,
+                            page=1 if error else _page_number())
     consultations = {c.id: c for c in drafts.list_consultations()}
     # Worded now, in the reader's language, from the facts each entry recorded.
     names = log_text.delegation_names(log.entries)
@@ -213,13 +221,18 @@ def _render_log(consultation=None):
     return response
 
 
-@bp.get("/moderation-log")
+def _refused_log(error, slug: str | None = None):
+    consultation = drafts.get_consultation(slug) if slug else None
+    return _render_log(consultation, error=error.message, status=error.status)
+
+
+@routes.get("/moderation-log", refused=_refused_log, refused_reads=True)
 def log():
     """The public log of every publication and moderation action, newest first."""
     return _render_log()
 
 
-@bp.get("/consultations/<slug>/log")
+@routes.get("/consultations/<slug>/log", refused=_refused_log, refused_reads=True)
 def consultation_log(slug: str):
     """The public log of one consultation."""
     return _render_log(drafts.get_consultation(slug))
