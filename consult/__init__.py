@@ -40,6 +40,8 @@ def create_app(test_config: dict | None = None, instance: str | Path | None = No
 
     from consult.cli import register_commands
     register_commands(app)
+    from consult.search import whoosh_compat
+    whoosh_compat.check()  # refuse to start on a Whoosh whose internals differ
     from consult.search.cli import search_cli
     app.cli.add_command(search_cli)
     from consult.archive.cli import archive_cli

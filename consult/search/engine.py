@@ -1,6 +1,8 @@
 """The Whoosh index behind a small interface: add_to_index, remove_from_index, query_index.
 
-Nothing outside this module knows Whoosh's writer or searcher. The index lives in a
+Nothing outside this module knows Whoosh's writer or searcher: callers get plain `Hits`
+(ids, totals, facet counts), term sets and words. Whoosh's private internals are read in
+whoosh_compat only, checked when the first SearchIndex is made. The index lives in a
 folder named by the file CURRENT inside SEARCH_INDEX_PATH, so a rebuild writes a new
 folder and switches to it in one rename while readers go on with the old one.
 """
@@ -21,33 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from whoosh.filedb.filestore import FileStorage
 from whoosh.columns import RefBytesColumn
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import Query
 
 from consult.search.analysis import LANGUAGES, analyzer_for, spelling_analyzer
+from consult.search import whoosh_compat
 from consult.search.fastpath import ArrayCache, Unsupported, top
-
-def _remember_missing_columns() -> None:
-    """Whoosh 2.7.5 looks up a missing length column on disk (a stat call) for every posting
-    of a field without lengths (our ID fields) while writing; remember the miss instead.
-    This halves the time of a full rebuild."""
-    from whoosh.codec.whoosh3 import W3PerDocReader
-
-    original = W3PerDocReader._cached_reader
-    if getattr(original, "_consult_patched", False):
-        return
-
-    def cached_reader(self, fieldname, column):
-        if fieldname in self._readers:
-            return self._readers[fieldname]
-        reader = original(self, fieldname, column)
-        self._readers[fieldname] = reader
-        return reader
-
-    cached_reader._consult_patched = True
-    W3PerDocReader._cached_reader = cached_reader
 
 # Bump when the schema or an analyzer changes: an index of another version is rebuilt.
 SCHEMA_VERSION = 4  # 4: Markdown indexed as the words readers see (issue 13)
@@ -107,7 +89,7 @@ class SearchIndex:
     REFRESH_INTERVAL = 0.2
 
     def __init__(self, root: str | os.PathLike):
-        _remember_missing_columns()
+        whoosh_compat.check()  # once per process: refuse a Whoosh whose internals differ
         self.root = Path(root)
         self._lock = threading.RLock()
         self._ix = None
@@ -135,10 +117,7 @@ class SearchIndex:
             meta = json.loads((path / "meta.json").read_text())
             if meta.get("schema") != SCHEMA_VERSION:
                 raise IndexUnavailable("search index of another schema version")
-            # Without mmap: whoosh-reloaded 2.7.5 copies every mapped file of a segment into
-            # a BytesIO (BufferFile), which costs the whole index size in memory per reader.
-            # Plain file reads leave the caching to the operating system.
-            ix = FileStorage(str(path), supports_mmap=False).open_index()
+            ix = whoosh_compat.open_storage(path).open_index()  # without mmap: see there
         except IndexUnavailable:
             raise
         except Exception as exc:  # unreadable or corrupt: the caller rebuilds
@@ -194,6 +173,7 @@ class SearchIndex:
         """
         ix = self.index()
         writer = ix.writer(timeout=30)
+        whoosh_compat.remember_missing_columns(writer)
         try:
             for doc_id in delete_ids:
                 writer.delete_by_term("id", doc_id)
@@ -221,11 +201,12 @@ class SearchIndex:
         name = f"ix-{int(time.time() * 1000)}-{os.getpid()}"
         path = self.root / name
         path.mkdir()
-        ix = FileStorage(str(path)).create_index(make_schema())
+        ix = whoosh_compat.create_storage(path).create_index(make_schema())
         # A generous memory pool and one writer process per core: each writes its own
         # segment (multisegment), which the array evaluator reads as easily as one.
         procs = max(1, min(os.cpu_count() or 1, 4)) if expected >= PARALLEL_BUILD_FROM else 1
         writer = ix.writer(limitmb=256 // procs, procs=procs, multisegment=procs > 1)
+        whoosh_compat.remember_missing_columns(writer)
         count = 0
         try:
             for doc in docs:
@@ -311,7 +292,7 @@ class SearchIndex:
 
     def _allowed_mask(self, arrays: ArrayCache, key, filter_query: Query) -> np.ndarray:
         """Documents a filter allows, as a mask; replaced or deleted documents never."""
-        cached = arrays._masks.get(key)
+        cached = arrays.cached_mask(key)
         if cached is not None:
             return cached
         try:
@@ -357,7 +338,9 @@ class SearchIndex:
             try:
                 docs, scores = arrays.evaluate(query)
             except Unsupported:
-                # Whoosh's own matching, scored by Whoosh: slower, same answers.
+                # Whoosh's own matching, scored by Whoosh, for what the array evaluator does
+                # not know (ANDNOT, ANDMAYBE, REQUIRE): slower, the same answers
+                # (tests/search/test_differential.py runs both paths against Whoosh).
                 docs = np.fromiter(sorted(searcher.docs_for_query(query)), dtype=np.int32)
                 scores = np.zeros(len(docs), dtype=np.float32)
                 if len(docs):
@@ -474,7 +457,5 @@ def close_all() -> None:
     """Close every open searcher of this process (tests, and an orderly shutdown)."""
     with _registry_lock:
         for index in _indexes.values():
-            with index.lock:
-                index._close_searcher()
-                index._ix = None
+            index.forget()
         _indexes.clear()

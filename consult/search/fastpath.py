@@ -5,7 +5,10 @@ postings are read once per searcher into NumPy arrays (document numbers and BM25
 and the query tree is evaluated with array operations: unions, intersections, a cached
 visibility mask, facet counts with bincount, top-k with argpartition. Phrases use Whoosh's
 positional matching (cached per searcher). Anything this module does not know is answered
-by the caller's plain Whoosh path.
+by the caller's plain Whoosh path. Scores are Whoosh's BM25F with Whoosh's statistics
+(document frequencies and the document count include deleted documents until segments
+merge, as in Whoosh), so the first page is Whoosh's: tests/search/test_differential.py.
+Whoosh's private internals are read through whoosh_compat only.
 """
 
 from __future__ import annotations
@@ -15,13 +18,13 @@ from collections import OrderedDict
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.util.numeric import byte_to_length
+
+from consult.search import whoosh_compat
 
 K1, B = 1.2, 0.75  # Whoosh's BM25F defaults, so scores rank as Whoosh's would
 MAX_PREFIX_TERMS = 200  # words a prefix expands to, the most frequent first
 MAX_PREFIX_SCAN = 20000  # words looked at to find them
-_BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+NOT_SCORE = 1.0  # what a document matching "NOT x" scores in Whoosh (InverseMatcher's weight)
 EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 
@@ -57,22 +60,9 @@ class ArrayCache:
             lengths = np.zeros(self.size, dtype=np.float32)
             for segment, offset in self.leaves:
                 count = segment.doc_count_all()
-                if not count:
-                    continue
-                perdoc = getattr(segment, "_perdoc", None)
-                column = None
-                if hasattr(perdoc, "_cached_reader"):
-                    # Whoosh 3 codec: the encoded length bytes, read as one column.
-                    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-                if column is not None:
-                    codes = _bulk_numbers(column, count)
-                    if codes is None:
-                        codes = np.fromiter((column[i] for i in range(count)), dtype=np.uint8,
-                                            count=count)
-                    lengths[offset:offset + count] = _BYTE_TO_LENGTH[codes.astype(np.uint8)]
-                else:
-                    lengths[offset:offset + count] = [
-                        segment.doc_field_length(i, fieldname, 0) or 0 for i in range(count)]
+                if count:
+                    lengths[offset:offset + count] = whoosh_compat.field_lengths(
+                        segment, fieldname, count)
             self._lengths[fieldname] = lengths
         return lengths
 
@@ -87,7 +77,7 @@ class ArrayCache:
         for segment, offset in self.leaves:
             if (fieldname, btext) not in segment:
                 continue
-            ids, weights = _read_postings(segment.postings(fieldname, btext))
+            ids, weights = whoosh_compat.read_postings(segment, fieldname, btext)
             docs.append(ids + offset)
             freqs.append(weights)
         if not docs:
@@ -95,16 +85,18 @@ class ArrayCache:
         else:
             doc_array = np.concatenate(docs).astype(np.int32)
             tf = np.concatenate(freqs).astype(np.float32)
-            df = len(doc_array)
+            live = self.live()[doc_array]
             if not self.reader.schema[fieldname].scorable:  # ids and facets: no lengths
-                found = (doc_array, np.ones(df, dtype=np.float32))
+                found = (doc_array[live], np.ones(int(live.sum()), dtype=np.float32))
                 self._remember(key, found)
                 return found
+            # Whoosh's statistics, deleted documents included (BM25F.idf, avg_field_length).
+            df = self.reader.doc_frequency(fieldname, btext)
             idf = math.log(self.size / (df + 1)) + 1
-            avg = (self.reader.field_length(fieldname) / max(self.reader.doc_count(), 1)) or 1
+            avg = (self.reader.field_length(fieldname) / max(self.size, 1)) or 1
             fl = self._field_lengths(fieldname)[doc_array]
             scores = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avg))
-            found = (doc_array, scores.astype(np.float32))
+            found = (doc_array[live], scores[live].astype(np.float32))
         self._remember(key, found)
         return found
 
@@ -130,16 +122,11 @@ class ArrayCache:
             values: dict = {b"": 0}
             codes = np.zeros(self.size, dtype=np.int32)
             for offset, count, column in self._segment_columns(fieldname):
-                bulk = _bulk_refs(column, count)
-                if bulk is not None:
-                    # Whoosh 3 codec: the per-document references and the distinct values.
-                    refs, uniques = bulk
-                    mapping = np.array([values.setdefault(u, len(values)) for u in uniques],
-                                       dtype=np.int32)
-                    codes[offset:offset + count] = mapping[refs]
-                    continue
-                for n in range(count):
-                    codes[offset + n] = values.setdefault(column[n], len(values))
+                # The per-document references and the distinct values, read as one block.
+                refs, uniques = whoosh_compat.references(column, count)
+                mapping = np.array([values.setdefault(u, len(values)) for u in uniques],
+                                   dtype=np.int32)
+                codes[offset:offset + count] = mapping[refs]
             labels = [None] * len(values)
             for raw, code in values.items():
                 labels[code] = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
@@ -154,13 +141,13 @@ class ArrayCache:
             # sorting needs.
             cached = np.zeros(self.size, dtype=np.uint64)
             for offset, count, column in self._segment_columns(fieldname):
-                bulk = _bulk_numbers(column, count)
-                if bulk is None:
-                    bulk = np.fromiter((column[n] for n in range(count)), dtype=np.uint64,
-                                       count=count)
-                cached[offset:offset + count] = bulk
+                cached[offset:offset + count] = whoosh_compat.numbers(column, count)
             self._numbers[fieldname] = cached
         return cached
+
+    def cached_mask(self, key) -> np.ndarray | None:
+        """The mask made earlier for this key, if it is still kept."""
+        return self._masks.get(key)
 
     def mask(self, key, docs) -> np.ndarray:
         """A boolean array of the documents a filter allows (deleted ones never)."""
@@ -182,14 +169,7 @@ class ArrayCache:
         if cached is None:
             cached = np.ones(self.size, dtype=bool)
             for segment, offset in self.leaves:
-                perdoc = getattr(segment, "_perdoc", None)
-                if not segment.has_deletions():
-                    continue
-                if hasattr(perdoc, "deleted_docs"):
-                    deleted = np.fromiter(perdoc.deleted_docs(), dtype=np.int64)
-                else:
-                    deleted = np.array([n for n in range(segment.doc_count_all())
-                                        if segment.is_deleted(n)], dtype=np.int64)
+                deleted = whoosh_compat.deleted_docs(segment)
                 if len(deleted):
                     cached[deleted + offset] = False
             self._masks[("live",)] = cached
@@ -229,13 +209,15 @@ class ArrayCache:
             for child in negative:
                 excluded, _ = self.evaluate(child)
                 keep = ~np.isin(docs, excluded, assume_unique=True)
-                docs, scores = docs[keep], scores[keep]
+                # Whoosh's NOT matches with a score of 1 (InverseMatcher), added in an AND.
+                docs, scores = docs[keep], scores[keep] + NOT_SCORE
             return docs, scores
         if isinstance(q, wq.Not):
-            docs, scores = self.everything()
+            docs, _ = self.everything()
             excluded, _ = self.evaluate(q.query)
             keep = ~np.isin(docs, excluded, assume_unique=True)
-            return docs[keep], scores[keep]
+            docs = docs[keep]
+            return docs, np.full(len(docs), NOT_SCORE, dtype=np.float32)
         if isinstance(q, wq.Phrase):
             words = [self.evaluate(wq.Term(q.fieldname, w)) for w in q.words]
             docs = self.phrase(q)
@@ -260,54 +242,6 @@ class ArrayCache:
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return EMPTY
         raise Unsupported(type(q).__name__)
-
-
-def _read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (document number, frequency) pairs of a leaf matcher, block by block."""
-    ids, weights = [], []
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
-        # Whoosh 3 codec: whole blocks at once instead of one posting per Python call.
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.append(np.asarray(matcher._ids, dtype=np.int64))
-            weights.append(np.asarray(matcher._weights, dtype=np.float32))
-            matcher._next_block()
-        if ids:
-            return np.concatenate(ids), np.concatenate(weights)
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    for docnum in matcher.all_ids():  # any other codec: the public, slower way
-        ids.append(docnum)
-    matcher.reset()
-    while matcher.is_active():
-        weights.append(matcher.weight())
-        matcher.next()
-    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
-
-
-def _bulk_refs(column, count: int):
-    """(reference per document, distinct values) of a Whoosh 3 reference column, read as one
-    block instead of one document at a time; None for any other column type."""
-    if not all(hasattr(column, a) for a in ("_dbfile", "_basepos", "_itemsize", "_uniques",
-                                            "_typecode")):
-        return None
-    data = column._dbfile.get(column._basepos, count * column._itemsize)
-    refs = np.frombuffer(data, dtype=np.dtype(column._typecode).newbyteorder(">"))
-    return refs.astype(np.int64), column._uniques
-
-
-def _bulk_numbers(column, count: int):
-    """The values of a Whoosh 3 numeric column as one array (documents past the stored
-    ones have the default); None for any other column type."""
-    if not all(hasattr(column, a) for a in ("_dbfile", "_basepos", "_count", "_fixedlen",
-                                            "_typecode", "_default")):
-        return None
-    stored = min(column._count, count)
-    data = column._dbfile.get(column._basepos, stored * column._fixedlen)
-    kind = np.dtype(column._typecode)
-    values = np.full(count, column._default, dtype=kind)
-    values[:stored] = np.frombuffer(data, dtype=kind.newbyteorder(">"))
-    return values
 
 
 def _union(parts: list) -> tuple[np.ndarray, np.ndarray]:

@@ -95,7 +95,9 @@ def _raw_prefixes(q: wq.Query, prefixes) -> wq.Query:
     Whoosh runs the field's analyzer over wildcard text, stemmer included ("res*" would
     become "re*" in French): the prefix is rebuilt from the reader's own letters instead.
     The parser turns one word* into one prefix per language field, side by side, in the
-    order of the text.
+    order of the text. Scored, not constant: a prefix counts as the sum of the BM25 scores
+    of the words it expands to, as the array evaluator has always scored it (Whoosh's
+    default scores one expansion by BM25 and several by bare term frequency).
     """
     wild = (wq.Prefix, wq.Wildcard)
     if isinstance(q, wild):
@@ -109,7 +111,8 @@ def _raw_prefixes(q: wq.Query, prefixes) -> wq.Query:
             prefix = next(prefixes, None)
             group = run[start:start + len(TEXT_FIELDS)]
             children.extend(group if prefix is None else
-                            [wq.Prefix(leaf.fieldname, prefix) for leaf in group])
+                            [wq.Prefix(leaf.fieldname, prefix, constantscore=False)
+                             for leaf in group])
         run.clear()
 
     for child in q.children():

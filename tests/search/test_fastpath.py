@@ -1,8 +1,10 @@
 """The array evaluator answers exactly what Whoosh's own matching answers."""
 
 import pytest
+from whoosh import query as wq
 
-from consult.search.fastpath import ArrayCache
+from consult.search import fastpath
+from consult.search.fastpath import ArrayCache, Unsupported
 from consult.search.query import parse_query
 from consult.search.sync import current_index
 
@@ -48,3 +50,31 @@ def test_ranking_prefers_more_matches(corpus, find, post, fra):
 def test_a_pure_negative_query_still_answers(corpus, find):
     page = find("NOT shelters")
     assert page.total >= 2 and all("Shelters" not in r["snippet"] for r in page.results)
+
+
+def test_operators_the_arrays_do_not_know_are_answered_by_whoosh(corpus, find):
+    """ANDNOT and ANDMAYBE take the engine's fallback (Whoosh's own matching)."""
+    find("victims")  # builds and catches up the index
+    with pytest.raises(Unsupported):
+        ArrayCache(current_index().searcher()).evaluate(parse_query("victims ANDNOT hotlines"))
+    assert [r["snippet"] for r in find("victims ANDNOT hotlines").results] == [
+        r["snippet"] for r in find("victims NOT hotlines").results]
+    assert find("shelters ANDMAYBE victims").total == find("shelters").total
+
+
+def test_a_prefix_reads_its_most_frequent_words_only(corpus, find, post, fra, monkeypatch):
+    """The one intended difference from Whoosh: a prefix expands to at most
+    MAX_PREFIX_TERMS words, the most frequent first (Whoosh takes every word)."""
+    post(fra, "Forthcoming report.", label="OP2")
+    find("victims")  # builds and catches up the index
+    index = current_index()
+    query = parse_query("for*")
+    with index.lock:
+        searcher = index.searcher()
+        reader = searcher.reader()
+        assert set(reader.expand_prefix("text_en", "for")) == {b"for", b"forc", b"forthcom"}
+        everything = set(searcher.docs_for_query(query))
+        monkeypatch.setattr(fastpath, "MAX_PREFIX_TERMS", 1)
+        docs, _ = ArrayCache(searcher).evaluate(query)
+        kept = set(searcher.docs_for_query(wq.Term("text_en", "for")))
+    assert set(docs.tolist()) == kept and len(everything - kept) == 1
