@@ -49,7 +49,7 @@ LAYER_OF = [
     ("consult.*.views", "views"), ("consult.*.*_views", "views"), ("consult.*.forms", "views"),
     ("consult.api", "views"), ("consult.api.*", "views"), ("consult.pages", "views"),
     ("consult.web", "views"), ("consult.page_cache", "views"), ("consult.security", "views"),
-    ("consult.auth.login", "views"),
+    ("consult.auth.login", "views"), ("consult.routes", "views"),
     # app
     ("consult", "app"), ("consult.cli", "app"), ("consult.*.cli", "app"),
     ("consult.demo", "app"), ("consult.demo.*", "app"), ("consult.models_registry", "app"),
@@ -57,7 +57,8 @@ LAYER_OF = [
 ]
 
 # Views every feature's views may use: the pages two features share, and the app's hooks.
-SHARED_VIEWS = {"consult.pages", "consult.web", "consult.page_cache", "consult.security"}
+SHARED_VIEWS = {"consult.pages", "consult.web", "consult.page_cache", "consult.security",
+                "consult.routes"}
 
 
 def layer_of(module: str) -> str:

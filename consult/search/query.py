@@ -45,6 +45,10 @@ def clean_query(text) -> str:
     return text
 
 
+_REPEATED_NOT = re.compile(r"\bNOT(?:\s+NOT)+\b")
+_OPERATOR = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|REQUIRE)\b")
+
+
 def parse_query(text: str) -> wq.Query | None:
     """A Whoosh query for `text` (None when nothing searchable is left); raises Invalid."""
     if not text:
@@ -65,7 +69,15 @@ def parse_query(text: str) -> wq.Query | None:
     if any(len(p) < MIN_PREFIX for p in prefixes):
         raise Invalid(_("Put at least %(num)d letters before the *.", num=MIN_PREFIX),
                       field="q")
-    parsed = _parser().parse(text)
+    # Whoosh's parser fails on NOT NOT (an IndexError): two negations cancel, as readers mean.
+    text = _REPEATED_NOT.sub(lambda m: "" if len(m.group(0).split()) % 2 == 0 else "NOT",
+                             text)
+    try:
+        parsed = _parser().parse(text)
+    except (IndexError, AttributeError, TypeError, ValueError):
+        # Whoosh's parser fails on an operator with nothing to act on ("NOT AND a"): the
+        # search is read with its operators as plain words, as a search box would.
+        parsed = _parser().parse(_OPERATOR.sub(lambda m: m.group(0).lower(), text))
     _check_wildcards(list(parsed.leaves()))
     parsed = _raw_prefixes(parsed, iter(prefixes)).normalize()
     if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
