@@ -164,15 +164,11 @@ def init_app(app: Flask) -> None:
             return response
         if request.endpoint in SEARCH_PAGES and app.config["SEARCH_UPDATES"] == "external":
             return response
-        from consult.web import STAFF_PAGES
-
-        if request.endpoint in STAFF_PAGES:
-            return response
         if session.modified or "Set-Cookie" in response.headers:
             return response  # something was written to this reader's session: theirs alone
         if any(word in response.headers.get("Cache-Control", "")
                for word in ("private", "no-store")):
-            return response  # the view said this page is not for everyone (a draft)
+            return response  # the route said this page is not for everyone (staff, a draft)
         response.set_etag(key)
         request.environ[_KEY + ".keep"] = True
         return response

@@ -19,6 +19,7 @@ from consult.comments import services as comment_services
 from consult.drafts import services as drafts
 from consult.drafts.translations import choose_texts, common_languages
 from consult.moderation.services import HIDE_REASONS
+from consult.routes import keep_private
 
 
 class EmptyForm(FlaskForm):
@@ -144,11 +145,10 @@ def render_submission_page(submission, *, error=None, status: int = 200,
         moderation_values=moderation_values or {}, hide_reasons=HIDE_REASONS,
         return_to=url_for("comments.submission", slug=version.consultation.slug,
                           submission_id=submission.id))
-    response = make_response(html, status)
     if submission.is_concealed or not version.is_public or permissions.can(
             current_user, "moderate_submissions", version.consultation):
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
+        keep_private()
+    return make_response(html, status)
 
 
 # The search filters a page or API address may carry (API.md).

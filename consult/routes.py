@@ -16,12 +16,54 @@ back or catch a ServiceError (tests/test_unit_of_work.py).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
+from flask_login import current_user
 
 from consult.db import db
 from consult.errors import ServiceError
+
+
+@dataclasses.dataclass(frozen=True)
+class CachePolicy:
+    """What caches may do with a route's answers (Cache-Control), declared with the route.
+
+    `public` is for a reader who is not logged in, `logged_in` for one who is (or an API
+    caller with a token): a page that names its reader, or counts what only they may see,
+    is theirs alone. A view that shows what not every reader may see calls `keep_private`.
+    """
+
+    public: str
+    logged_in: str
+
+    def header(self) -> str:
+        """The Cache-Control value for the reader of this request."""
+        signed_in = getattr(current_user, "is_authenticated", False) or \
+            g.get("api_user") is not None
+        return self.logged_in if signed_in else self.public
+
+
+# The same for every reader: shared caches keep it, and ask again each time (cheap 304s).
+SHARED = CachePolicy("public, no-cache", "public, no-cache")
+# Revalidated, and private to a logged-in reader (the page names them).
+REVALIDATED = CachePolicy("public, no-cache", "private, no-cache")
+# Text that never changes once published (comparisons, Akoma Ntoso): five minutes.
+FIVE_MINUTES = CachePolicy("public, max-age=300", "private, max-age=300")
+FIVE_MINUTES_SHARED = CachePolicy("public, max-age=300", "public, max-age=300")
+# Lists that change rarely (consultations, the OpenAPI document): a minute.
+ONE_MINUTE = CachePolicy("public, max-age=60", "public, max-age=60")
+# Depends on who asks, for everyone (search results).
+PRIVATE = CachePolicy("private, no-cache", "private, no-cache")
+# Unpublished text, account details, moderation, an answer to a change: never kept.
+NO_STORE = CachePolicy("private, no-store", "private, no-store")
+
+
+def keep_private() -> None:
+    """This answer shows what not every reader may see (a draft, a hidden submission, a
+    moderator's view): whatever its route declares, no cache keeps it."""
+    g.consult_keep_private = True
 
 
 class Routes:
@@ -30,15 +72,17 @@ class Routes:
     def __init__(self):
         self._rules: list[tuple[str, dict, object, object]] = []
 
-    def route(self, rule: str, *, refused=None, refused_reads: bool = False, **options):
+    def route(self, rule: str, *, refused=None, refused_reads: bool = False,
+              cache: CachePolicy | None = None, **options):
         """Declare a view for `rule` (options as for `Blueprint.route`).
 
         `refused(error, **url_values)` answers a ServiceError from a post to the view, after
         the rollback: usually the same page with the message and the form refilled. With
         `refused_reads`, it answers a GET's too (a search or a log shown with what was wrong
-        in the query); otherwise a GET that cannot be shown gets the error page."""
+        in the query); otherwise a GET that cannot be shown gets the error page. `cache` is
+        the route's CachePolicy (pages without one: consult.web's default for pages)."""
         def declare(view):
-            self._rules.append((rule, options, view, refused, refused_reads))
+            self._rules.append((rule, options, view, refused, refused_reads, cache))
             return view
         return declare
 
@@ -64,17 +108,28 @@ class Routes:
 
     def add_to(self, blueprint: Blueprint) -> None:
         """Add every declared view to `blueprint`, named as `Blueprint.route` names them."""
-        for rule, options, view, refused, refused_reads in self._rules:
+        for rule, options, view, refused, refused_reads, cache in self._rules:
             options = dict(options)
             endpoint = options.pop("endpoint", None) or view.__name__
-            blueprint.add_url_rule(rule, endpoint, unit_of_work(view, refused, refused_reads),
-                                   **options)
+            blueprint.add_url_rule(
+                rule, endpoint, unit_of_work(view, refused, refused_reads, cache), **options)
 
 
-def unit_of_work(view, refused=None, refused_reads: bool = False):
-    """`view` run as the request's one transaction (see the module's docstring)."""
+def unit_of_work(view, refused=None, refused_reads: bool = False,
+                 cache: CachePolicy | None = None):
+    """`view` run as the request's one transaction (see the module's docstring), its
+    answer marked with the route's cache policy."""
     @functools.wraps(view)
     def run(**url_values):
+        response = _run(**url_values)
+        # The route's policy is for what it shows; redirects and error pages keep theirs.
+        shown = response.status_code < 300 or response.status_code == 304
+        policy = NO_STORE if g.pop("consult_keep_private", False) else cache if shown else None
+        if policy is not None:
+            response.headers["Cache-Control"] = policy.header()
+        return response
+
+    def _run(**url_values):
         try:
             response = current_app.make_response(view(**url_values))
         except ServiceError as error:
@@ -90,6 +145,7 @@ def unit_of_work(view, refused=None, refused_reads: bool = False):
         db.session.commit()
         return response
     run.unit_of_work = True  # tests/test_unit_of_work.py checks every route has one
+    run.cache_policy = cache
     return run
 
 

@@ -26,9 +26,6 @@ from consult.routes import unit_of_work
 from consult.urls import safe_local_path
 
 RTL_LANGUAGES = {"ar"}
-# Pages that show unpublished text or account details.
-STAFF_PAGES = {"drafts.review", "drafts.edit_version", "drafts.new_version", "auth.account",
-               "auth.users", "auth.user"}
 
 
 def _babel_locale() -> str:
@@ -239,12 +236,11 @@ def init_app(app: Flask) -> None:
     def revalidate_pages(response):
         # Pages carry an ETag so a reader on a slow connection who reloads a long text gets
         # a 304 instead of the whole page again. Pages show who is logged in, so private.
+        # This is the default policy of pages; a route may declare its own (consult.routes:
+        # the staff's pages are NO_STORE), which the setdefaults below leave alone.
         if (request.method == "GET" and response.status_code == 200
                 and response.mimetype == "text/html" and not response.direct_passthrough):
             response.add_etag()
-            if request.endpoint in STAFF_PAGES:
-                # Unpublished text: not kept in a shared browser's cache after logout.
-                response.headers["Cache-Control"] = "private, no-store"
             # The session cookie is added after this hook: a page that put anything in the
             # session (a CSRF token, say) will set one, so it is not for shared caches.
             if (not current_user.is_authenticated and "Set-Cookie" not in response.headers

@@ -138,3 +138,53 @@ def test_a_refused_comment_keeps_its_text_and_stores_nothing(app, make_user, con
     assert "Our reasons, kept." in answer.get_data(as_text=True)
     fresh()
     assert db.session.scalar(select(func.count(Submission.id))) == 0
+
+
+# --- caching is declared with the route -------------------------------------------------
+
+def _sets_cache_control(path) -> list[str]:
+    return [f"{path.name}:{node.lineno}" for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Constant) and node.value == "Cache-Control"]
+
+
+def test_views_declare_their_cache_policy_instead_of_setting_the_header():
+    # The header is written by the unit of work (routes), the pages' default (web) and the
+    # page cache's own 304s; a view declares `cache=` or calls keep_private().
+    views = [path for name, path in modules().items() if layer_of(name) == "views"
+             and name not in ("consult.routes", "consult.web", "consult.page_cache")]
+    assert [hit for path in views for hit in _sets_cache_control(path)] == []
+
+
+def test_staff_pages_and_answers_to_changes_are_never_kept(app):
+    from consult.routes import NO_STORE
+    for endpoint in ("drafts.review", "drafts.edit_version", "drafts.new_version",
+                     "auth.account", "auth.users", "auth.user", "moderation.queue",
+                     "moderation.workbench", "moderation.settle", "api.hide_comment",
+                     "api.edit_comment", "api.change_version_deadline"):
+        assert app.view_functions[endpoint].cache_policy is NO_STORE, endpoint
+
+
+def test_every_api_read_declares_how_it_may_be_cached(app):
+    reads = {rule.endpoint for rule in app.url_map.iter_rules()
+             if rule.endpoint.startswith("api.") and "GET" in rule.methods}
+    assert len(reads) > 10
+    assert sorted(e for e in reads if app.view_functions[e].cache_policy is None) == []
+
+
+def test_a_draft_is_never_kept_whatever_its_route_declares(app, consultation, make_user):
+    from consult.drafts import services as drafts
+    from consult.permissions import COMMAND_LINE
+    from tests.conftest import login
+
+    draft = drafts.create_version(COMMAND_LINE, consultation, label="Zero draft",
+                                  text="# Title\n\n1. Decides to act.\n", max_chars=100_000)
+    db.session.commit()
+    staff = make_user("cofacilitator", email="cofac@example.org")
+    assert staff is not None
+    client = app.test_client()
+    login(client, "cofac@example.org")
+    for path in (f"/api/v1/versions/{draft.id}", f"/api/v1/versions/{draft.id}/compilation",
+                 f"/consultations/{consultation.slug}/versions/{draft.id}/compilation"):
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert answer.headers["Cache-Control"] == "private, no-store", path

@@ -13,16 +13,15 @@ from consult.api.views import api_user
 from consult.archive import akn as akn_export
 from consult.drafts import translations
 from consult.drafts.services import get_version
-from consult.routes import Routes
+from consult.routes import FIVE_MINUTES_SHARED, Routes, keep_private
 
 routes = Routes()
 
 CONTENT_TYPE = f"{akn_export.MEDIA_TYPE}; charset=utf-8"
+
+
 # A published text never changes: caches may keep it a while, then revalidate by ETag.
-PUBLIC_CACHE_CONTROL = "public, max-age=300"
-
-
-@routes.get("/versions/<int:version_id>/akn.xml")
+@routes.get("/versions/<int:version_id>/akn.xml", cache=FIVE_MINUTES_SHARED)
 def version_akn(version_id: int):
     """The version as Akoma Ntoso XML (AKN4UN); drafts only for those who run it."""
     version = get_version(api_user(), version_id)
@@ -30,12 +29,10 @@ def version_akn(version_id: int):
     body = akn_export.version_akn(version, language=language)
     response = current_app.response_class(body, content_type=CONTENT_TYPE)
     if not version.is_public:
-        # A draft: seen only by the consultation's staff, never kept by any cache.
-        response.headers["Cache-Control"] = "private, no-store"
+        keep_private()  # a draft: seen only by the consultation's staff
         return response
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.last_modified = version.published_at  # the text has not changed since
-    response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
     return response.make_conditional(request)
 
 

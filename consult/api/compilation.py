@@ -19,16 +19,13 @@ from consult.api.participation import submission_data
 from consult.api.views import _cached_json, _iso, api_user
 from consult.comments.models import Disposition
 from consult.compilation.services import (Compilation, Entry, Proposal, Summary,
-                                        compile_version, iter_pages, summarize_version,
-                                        whole_validator)
+                                          compile_version, iter_pages, summarize_version,
+                                          whole_validator)
 from consult.drafts.services import get_version
-from consult.routes import Routes
+from consult.routes import SHARED, Routes, keep_private
 
 routes = Routes()
 
-# The answers change with each proposal, support and disposition: shared caches may keep
-# them (public data only, the same for every caller) but must always revalidate.
-CACHE_CONTROL = "public, no-cache"
 # Part of the whole answer's validator, which does not hash the bytes sent: bumped whenever
 # the JSON written changes shape, so that kept copies are not revalidated in the old one.
 JSON_LAYOUT = "1"
@@ -118,7 +115,9 @@ def _page_arg() -> int | None:
     return _int_arg("page", 0) if "page" in request.args else None
 
 
-@routes.get("/versions/<int:version_id>/compilation")
+# The answers change with each proposal, support and disposition: shared caches may keep
+# them (public data only, the same for every caller) but must always revalidate.
+@routes.get("/versions/<int:version_id>/compilation", cache=SHARED)
 def version_compilation(version_id: int):
     """Every paragraph with its public proposals, attributed, with supporters and
     dispositions: the whole compilation, streamed, or one page of it (?page=N)."""
@@ -130,12 +129,9 @@ def version_compilation(version_id: int):
     payload = compilation_data(compile_version(user, version, request.args.get("lang"),
                                                page=page))
     if not version.is_public:
-        response = jsonify(payload)
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
-    response = _cached_json(payload)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
+        keep_private()  # a draft: its staff only
+        return jsonify(payload)
+    return _cached_json(payload)
 
 
 def _whole_compilation(user, version):
@@ -151,9 +147,8 @@ def _whole_compilation(user, version):
             mimetype="application/json")
     if etag:
         response.set_etag(etag)
-        response.headers["Cache-Control"] = CACHE_CONTROL
     else:
-        response.headers["Cache-Control"] = "private, no-store"  # a draft: its staff only
+        keep_private()  # a draft: its staff only
     return response
 
 

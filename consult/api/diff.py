@@ -9,12 +9,11 @@ from flask import jsonify, request, url_for
 
 from consult.api.views import _cached_json, api_user
 from consult.drafts.diff import CHANGES, Change, Comparison, compare_version_ids
-from consult.routes import Routes
+from consult.routes import FIVE_MINUTES_SHARED, Routes, keep_private
 
 routes = Routes()
 
 # A comparison of two published versions never changes: caches may keep it a while.
-PUBLIC_CACHE_CONTROL = "public, max-age=300"
 
 
 def _version_ref(version) -> dict:
@@ -55,7 +54,7 @@ def comparison_data(comparison: Comparison) -> dict:
     }
 
 
-@routes.get("/versions/<int:a>/diff/<int:b>")
+@routes.get("/versions/<int:a>/diff/<int:b>", cache=FIVE_MINUTES_SHARED)
 def version_diff(a: int, b: int):
     """Version a compared with version b, paragraph by paragraph (by key)."""
     comparison = compare_version_ids(api_user(), a, b, request.args.get("lang"))
@@ -64,12 +63,9 @@ def version_diff(a: int, b: int):
         # Both texts are published, hence fixed since the later publication.
         response = _cached_json(payload, last_modified=max(
             comparison.from_version.published_at, comparison.to_version.published_at))
-        response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
         return response
-    response = jsonify(payload)
-    # A draft is involved: seen only by those who run the consultation, never cached.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    keep_private()  # a draft is involved: seen only by those who run the consultation
+    return jsonify(payload)
 
 
 def openapi_schemas() -> dict:

@@ -18,12 +18,11 @@ from flask_babel import gettext as _
 from consult.archive import export
 from consult.drafts import services as drafts
 from consult.errors import Invalid
-from consult.routes import Routes
+from consult.routes import SHARED, Routes
 
 routes = Routes()
 
 # Answers change with every submission; shared caches may keep them but must revalidate.
-CACHE_CONTROL = "public, no-cache"
 
 
 def _filename(slug: str, suffix: str) -> str:
@@ -46,11 +45,10 @@ def _download(consultation, representation: str, make_chunks, *, mimetype: str,
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     # Weak: the same record is exported with a new generated_at each time.
     response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = CACHE_CONTROL
     return response
 
 
-@routes.get("/consultations/<slug>/export.json")
+@routes.get("/consultations/<slug>/export.json", cache=SHARED)
 def export_json(slug: str):
     """The public record of a consultation as one JSON document (streamed)."""
     consultation = drafts.get_consultation(slug)
@@ -60,7 +58,7 @@ def export_json(slug: str):
         mimetype="application/json", filename=_filename(slug, "-record.json"))
 
 
-@routes.get("/consultations/<slug>/export.csv")
+@routes.get("/consultations/<slug>/export.csv", cache=SHARED)
 def export_csv(slug: str):
     """One table of the public record as CSV (streamed); ?table=, ?bom=1 for Excel."""
     consultation = drafts.get_consultation(slug)

@@ -11,23 +11,22 @@ from flask import current_app, request
 
 from consult.archive import feed as feed_export
 from consult.drafts.services import get_consultation
-from consult.routes import Routes
+from consult.routes import SHARED, Routes
 
 routes = Routes()
 
 CONTENT_TYPE = f"{feed_export.MEDIA_TYPE}; charset=utf-8"
 
 
-@routes.get("/consultations/<slug>/feed.atom")
+# The same public data for every caller, but it grows with every submission: shared caches
+# may keep it, always revalidated (a 304 costs the reader nothing).
+@routes.get("/consultations/<slug>/feed.atom", cache=SHARED)
 def consultation_feed(slug: str):
     """Atom feed of a consultation's publications, submissions and dispositions."""
     consultation = get_consultation(slug)
     body = feed_export.consultation_feed(consultation, base_url=request.url_root)
     response = current_app.response_class(body, content_type=CONTENT_TYPE)
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    # The same public data for every caller, but it grows with every submission: shared
-    # caches may keep it, always revalidated (a 304 costs the reader nothing).
-    response.headers["Cache-Control"] = "public, no-cache"
     # Titles are in the reader's language: shared caches keep one copy per language.
     response.vary.update(("Accept-Language", "Cookie"))
     return response.make_conditional(request)

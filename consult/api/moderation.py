@@ -20,7 +20,7 @@ from consult.audit.models import LogEntry
 from consult.drafts import services as drafts
 from consult.errors import Invalid
 from consult.moderation import log_text, services
-from consult.routes import Routes
+from consult.routes import NO_STORE, SHARED, Routes
 
 routes = Routes()
 
@@ -29,7 +29,7 @@ def _submission(user, submission_id: int):
     return services.get_submission_to_moderate(user, submission_id)
 
 
-@routes.post("/comments/<int:submission_id>/hide")
+@routes.post("/comments/<int:submission_id>/hide", cache=NO_STORE)
 def hide_comment(submission_id: int):
     """Hide a submission and the replies under it (co-facilitators); logged."""
     user = require_login()
@@ -46,7 +46,7 @@ def hide_comment(submission_id: int):
     return _fresh_comment(submission_id)
 
 
-@routes.post("/comments/<int:submission_id>/restore")
+@routes.post("/comments/<int:submission_id>/restore", cache=NO_STORE)
 def restore_comment(submission_id: int):
     """Show a hidden submission again (co-facilitators); logged."""
     user = require_login()
@@ -57,7 +57,7 @@ def restore_comment(submission_id: int):
     return _fresh_comment(submission_id)
 
 
-@routes.post("/comments/<int:submission_id>/disposition")
+@routes.post("/comments/<int:submission_id>/disposition", cache=NO_STORE)
 def set_comment_disposition(submission_id: int):
     """Record what became of a proposed amendment (co-facilitators); logged."""
     user = require_login()
@@ -71,7 +71,7 @@ def set_comment_disposition(submission_id: int):
     return _fresh_comment(submission_id)
 
 
-@routes.post("/versions/<int:version_id>/deadline")
+@routes.post("/versions/<int:version_id>/deadline", cache=NO_STORE)
 def change_version_deadline(version_id: int):
     """Close a published version's comment period now, or move its deadline; logged."""
     user = require_login()
@@ -80,9 +80,7 @@ def change_version_deadline(version_id: int):
     deadline = _optional(data, "comments_close_at", str)
     version = drafts.get_version(user, version_id)
     services.change_deadline(user, version, deadline, reason=_optional(data, "reason", str))
-    response = jsonify(version_summary(version))
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return jsonify(version_summary(version))
 
 
 def log_entry_data(entry: LogEntry, slugs: dict[int, str]) -> dict:
@@ -131,7 +129,7 @@ def _int_arg(name: str, default: int) -> int:
     return int(raw)
 
 
-@routes.get("/moderation-log")
+@routes.get("/moderation-log", cache=SHARED)
 def moderation_log():
     """Every moderation and publication action, newest first (public)."""
     api_user()
@@ -143,7 +141,6 @@ def moderation_log():
     response = jsonify({"total": log.total, "page": log.page, "per_page": log.per_page,
                         "pages": log.pages,
                         "entries": [log_entry_data(e, slugs) for e in log.entries]})
-    response.headers["Cache-Control"] = "public, no-cache"
     # `description` is in the reader's language: shared caches keep one copy per language.
     response.vary.update(("Accept-Language", "Cookie"))
     return response

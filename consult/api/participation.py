@@ -15,7 +15,7 @@ from consult.db import db
 from consult.drafts.models import Paragraph
 from consult.drafts.services import get_version
 from consult.errors import Invalid, NotFound
-from consult.routes import Routes
+from consult.routes import NO_STORE, REVALIDATED, Routes, keep_private
 from consult.urls import MAX_ID
 
 routes = Routes()
@@ -130,11 +130,7 @@ def _changing_response(payload: dict):
     caller may see more (their own hidden submissions, a moderator everything), so that
     answer stays private to them.
     """
-    response = _cached_json(payload)
-    if api_user() is None:
-        response.headers["Cache-Control"] = "public, no-cache"
-    else:
-        response.headers["Cache-Control"] = "private, no-cache"
+    response = _cached_json(payload)  # the route's REVALIDATED
     response.vary.update(("Authorization", "Cookie"))
     return response
 
@@ -192,7 +188,7 @@ def _created(submission):
 
 # --- endpoints -------------------------------------------------------------------------
 
-@routes.get("/paragraphs/<int:paragraph_id>/comments")
+@routes.get("/paragraphs/<int:paragraph_id>/comments", cache=REVALIDATED)
 def paragraph_comments(paragraph_id: int):
     """The visible thread on a paragraph, and those on its earlier versions (same key)."""
     user = api_user()
@@ -216,7 +212,7 @@ def post_paragraph_comment(paragraph_id: int):
     return _created(services.post_submission(user, paragraph=paragraph, **fields))
 
 
-@routes.get("/versions/<int:version_id>/comments")
+@routes.get("/versions/<int:version_id>/comments", cache=REVALIDATED)
 def version_comments(version_id: int):
     """General statements on a version with their replies, and detached threads."""
     user = api_user()
@@ -237,7 +233,7 @@ def post_version_comment(version_id: int):
     return _created(services.post_submission(user, version=version, **fields))
 
 
-@routes.get("/comments/<int:submission_id>")
+@routes.get("/comments/<int:submission_id>", cache=REVALIDATED)
 def get_comment(submission_id: int):
     """One submission with its edit history and its visible replies."""
     user = api_user()
@@ -246,14 +242,12 @@ def get_comment(submission_id: int):
     payload["replies"] = [submission_data(item) for item in services.replies_to(user, submission)]
     payload["revisions"] = [_revision_data(r) for r in submission.revisions]
     if submission.is_concealed:
-        # Shown only to moderators and the author: never kept by any cache.
-        response = jsonify(payload)
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        keep_private()  # shown only to moderators and the author: never kept by any cache
+        return jsonify(payload)
     return _changing_response(payload)
 
 
-@routes.patch("/comments/<int:submission_id>")
+@routes.patch("/comments/<int:submission_id>", cache=NO_STORE)
 def edit_comment(submission_id: int):
     """Edit one's own submission while the period is open; the earlier text is kept."""
     user = require_login()
@@ -270,7 +264,7 @@ def edit_comment(submission_id: int):
     return _fresh_comment(submission_id)
 
 
-@routes.post("/comments/<int:submission_id>/withdraw")
+@routes.post("/comments/<int:submission_id>/withdraw", cache=NO_STORE)
 def withdraw_comment(submission_id: int):
     """Withdraw one's own submission (a support: any member of its delegation)."""
     user = require_login()
@@ -284,6 +278,4 @@ def withdraw_comment(submission_id: int):
 def _fresh_comment(submission_id: int):
     """The submission as just committed, never from a cache."""
     db.session.expire_all()
-    response = get_comment(submission_id)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return get_comment(submission_id)  # the route's NO_STORE

@@ -7,13 +7,14 @@ from flask import jsonify, request
 from consult.api.views import api_user
 from consult.pages import SEARCH_FILTER_ARGS as FILTER_ARGS
 from consult.pages import with_urls
-from consult.routes import Routes
+from consult.routes import PRIVATE, Routes
 from consult.search import services
 
 routes = Routes()
 
 
-@routes.get("/search")
+# Results change with every new submission and depend on who asks.
+@routes.get("/search", cache=PRIVATE)
 def search():
     """Results the caller may see, with total, facets and highlighted snippets."""
     args = request.args
@@ -41,6 +42,4 @@ def search():
         "facets": page.facets,
         "suggestion": page.suggestion,
     })
-    # Results change with every new submission and depend on who asks.
-    response.headers["Cache-Control"] = "private, no-cache"
     return response

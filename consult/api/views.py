@@ -18,7 +18,7 @@ from consult.comments import services as comment_services
 from consult.db import db
 from consult.drafts import services, translations
 from consult.errors import Invalid, ServiceError, Unauthorized
-from consult.routes import Routes, build_blueprint
+from consult.routes import ONE_MINUTE, REVALIDATED, Routes, build_blueprint, keep_private
 
 routes = Routes()
 
@@ -144,7 +144,6 @@ def _cached_json(payload: dict, last_modified=None):
     response.set_etag(etag)
     if last_modified is not None:
         response.last_modified = last_modified
-    response.headers["Cache-Control"] = "public, max-age=60"
     return response.make_conditional(request)
 
 
@@ -208,13 +207,13 @@ def consultation_data(consultation, user) -> dict:
 
 # --- endpoints -------------------------------------------------------------------------
 
-@routes.get("/openapi.json")
+@routes.get("/openapi.json", cache=ONE_MINUTE)
 def openapi():
     """The OpenAPI 3 document of this API."""
     return jsonify(build_document(request.url_root.rstrip("/") + "/api/v1"))
 
 
-@routes.get("/consultations")
+@routes.get("/consultations", cache=ONE_MINUTE)
 def list_consultations():
     """Every consultation: slug, title, status."""
     return jsonify({"consultations": [
@@ -223,7 +222,7 @@ def list_consultations():
         for c in services.list_consultations()]})
 
 
-@routes.get("/consultations/<slug>")
+@routes.get("/consultations/<slug>", cache=ONE_MINUTE)
 def get_consultation(slug: str):
     """One consultation and its versions."""
     consultation = services.get_consultation(slug)
@@ -310,7 +309,7 @@ def _version_response(version, user):
     return jsonify(_version_payload(version, user))
 
 
-@routes.get("/versions/<int:version_id>")
+@routes.get("/versions/<int:version_id>", cache=REVALIDATED)
 def get_version(version_id: int):
     """One version with its paragraphs (drafts: co-facilitators only)."""
     user = api_user()
@@ -320,10 +319,7 @@ def get_version(version_id: int):
         response = _cached_json(payload)
         # The text never changes, but comment counts do: revalidate (cheap, via the ETag).
         # A logged-in caller's counts may include what only they see: private to them.
-        response.headers["Cache-Control"] = ("public, no-cache" if user is None
-                                             else "private, no-cache")
         response.vary.update(("Authorization", "Cookie"))
         return response
-    response = jsonify(payload)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    keep_private()  # a draft
+    return jsonify(payload)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from consult.archive import services
 from consult.drafts import services as drafts
-from consult.routes import Routes, build_blueprint
+from consult.routes import Routes, build_blueprint, keep_private
 
 routes = Routes()
 
@@ -32,7 +32,7 @@ def paragraph_history(slug: str, key: str):
     response = make_response(render_template("archive/paragraph_history.html",
                                              consultation=consultation, history=history))
     if any(not step.version.is_public for step in history.steps):
-        response.headers["Cache-Control"] = "private, no-store"  # a draft's text, for staff
+        keep_private()  # a draft's text, for staff
     return response
 
 

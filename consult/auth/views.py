@@ -29,7 +29,7 @@ from consult.auth.forms import (
 )
 from consult.errors import ServiceError
 from consult.pages import EmptyForm
-from consult.routes import Routes, build_blueprint
+from consult.routes import NO_STORE, Routes, build_blueprint
 from consult.urls import safe_local_path
 
 routes = Routes()
@@ -100,7 +100,8 @@ def _refused_account(error):
                          error=error.message, status=error.status)
 
 
-@routes.route("/account", methods=["GET", "POST"], refused=_refused_account)
+@routes.route("/account", methods=["GET", "POST"], refused=_refused_account,
+              cache=NO_STORE)
 @login_required
 def account():
     """The user's own page: delegation, password, API tokens."""
@@ -162,7 +163,8 @@ def _refused_new_user(error):
     return _users_page(_user_form(), error=error.message, status=error.status)
 
 
-@routes.route("/admin/users", methods=["GET", "POST"], refused=_refused_new_user)
+@routes.route("/admin/users", methods=["GET", "POST"], refused=_refused_new_user,
+              cache=NO_STORE)
 @login_required
 def users():
     """List accounts and create new ones."""
@@ -196,7 +198,7 @@ def _refused_user_change(error, user_id: int):
 
 
 @routes.route("/admin/users/<int:user_id>", methods=["GET", "POST"],
-              refused=_refused_user_change)
+              refused=_refused_user_change, cache=NO_STORE)
 @login_required
 def user(user_id: int):
     """Edit one account: role, delegation, disable, reset password, tokens."""

@@ -28,7 +28,7 @@ from consult.comments.models import SubmissionKind
 from consult.drafts import services as drafts
 from consult.errors import Invalid
 from consult.pages import load_version, render_submission_page, text_choice
-from consult.routes import Routes, build_blueprint
+from consult.routes import NO_STORE, Routes, build_blueprint, keep_private
 from consult.urls import safe_local_path
 
 routes = Routes()
@@ -96,8 +96,9 @@ def _back_to(submission) -> str:
 
 
 def _private_if_draft(version, response):
+    """A draft's page must not stay in a shared browser's cache after logout."""
     if not version.is_public:
-        response.headers["Cache-Control"] = "private, no-store"
+        keep_private()
     return response
 
 
@@ -358,7 +359,7 @@ def unsupport(slug: str, submission_id: int):
 
 
 @routes.route("/consultations/<slug>/submissions/<int:submission_id>/withdraw",
-              methods=["GET", "POST"], refused=_refused_action)
+              methods=["GET", "POST"], refused=_refused_action, cache=NO_STORE)
 @login_required
 def withdraw(slug: str, submission_id: int):
     """Withdraw one's own submission; it stays in the record, marked withdrawn.
@@ -379,9 +380,7 @@ def withdraw(slug: str, submission_id: int):
         consultation=found.version.consultation, next=back,
         cancel=f"{back}#{submission_anchor(found)}" if back else where_it_is_shown(found),
         supporters=services.supporters_of(found))
-    response = make_response(html)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return make_response(html)
 
 
 def _edit_page(found, values: dict, *, error=None, status: int = 200):

@@ -21,7 +21,7 @@ from consult.compilation.docx_export import summary_text, withdrawn_text
 from consult.compilation.services import (Fingerprint, compile_version, fingerprint,
                                           iter_pages, summarize_version)
 from consult.pages import load_version, shared_text_choice
-from consult.routes import Routes, build_blueprint
+from consult.routes import REVALIDATED, SHARED, Routes, build_blueprint, keep_private
 
 routes = Routes()
 
@@ -40,17 +40,14 @@ STREAM_CHUNK_BYTES = 64 * 1024
 ENTRIES_MARK = "<!-- the compilation's paragraphs -->"
 
 
-def _cache(response, version, *, shared: bool):
-    """Revalidated on every read: proposals and dispositions change the compilation.
-
-    A draft is never kept (staff only). A published version's compilation is the same for
-    everyone, but the page around it names the logged-in reader: only what is the same for
-    every reader in a language may sit in a shared cache.
+def _cache(response, version):
+    """Revalidated on every read (routes' REVALIDATED, SHARED): proposals and dispositions
+    change the compilation. A draft is never kept (staff only). A published version's
+    compilation is the same for everyone, but the page around it names the logged-in
+    reader: only what is the same for every reader in a language may sit in a shared cache.
     """
     if not version.is_public:
-        response.headers["Cache-Control"] = "private, no-store"
-    else:
-        response.headers["Cache-Control"] = "public, no-cache" if shared else "private, no-cache"
+        keep_private()
     # The language comes from ?lang=, the session cookie or the browser.
     response.vary.update(("Accept-Language", "Cookie"))
     return response
@@ -70,7 +67,7 @@ def _page_context(version, texts) -> dict:
                           "text": texts["text_lang"]}}
 
 
-@routes.route("/consultations/<slug>/versions/<int:version_id>/compilation")
+@routes.route("/consultations/<slug>/versions/<int:version_id>/compilation", cache=REVALIDATED)
 def page(slug: str, version_id: int):
     """The compilation text: every paragraph followed by its proposals and their fate, a
     page at a time (?page=N), or whole, to print (?all=1)."""
@@ -84,8 +81,7 @@ def page(slug: str, version_id: int):
                            **_page_context(version, texts))
     response = make_response(html)
     response.set_etag(hashlib.sha256(html.encode()).hexdigest()[:32])
-    return _cache(response, version, shared=not current_user.is_authenticated
-                  ).make_conditional(request)
+    return _cache(response, version).make_conditional(request)
 
 
 def _whole_compilation(version, texts):
@@ -106,7 +102,7 @@ def _whole_compilation(version, texts):
     # No validator either: it would be known only once the last page is read. Printing
     # the whole text is rare; a reader who reloads it gets it as it is now.
     response.direct_passthrough = True
-    return _cache(response, version, shared=not current_user.is_authenticated)
+    return _cache(response, version)
 
 
 @stream_with_context
@@ -138,7 +134,8 @@ def _docx_etag(content: str) -> str:
     ).hexdigest()[:32]
 
 
-@routes.route("/consultations/<slug>/versions/<int:version_id>/compilation.docx")
+@routes.route("/consultations/<slug>/versions/<int:version_id>/compilation.docx",
+              cache=SHARED)
 def docx(slug: str, version_id: int):
     """The compilation text as one Word document, built a page of proposals at a time."""
     version = load_version(slug, version_id)
@@ -150,7 +147,7 @@ def docx(slug: str, version_id: int):
         if request.if_none_match.contains_weak(etag):
             response = current_app.response_class(status=304)
             response.set_etag(etag)
-            return _cache(response, version, shared=True)
+            return _cache(response, version)
     # Otherwise the pages are hashed as they are written: read once, not twice.
     digest = Fingerprint(found)
     data = build_docx(found, parts=digest.reading(iter_pages(found)),
@@ -159,4 +156,4 @@ def docx(slug: str, version_id: int):
     response = current_app.response_class(data, mimetype=DOCX_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(version)}"'
     response.set_etag(_docx_etag(digest.hexdigest()))
-    return _cache(response, version, shared=True)
+    return _cache(response, version)

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from consult.drafts import diff, services
 from consult.pages import shared_text_choice
-from consult.routes import Routes
+from consult.routes import FIVE_MINUTES, Routes, keep_private
 
 routes = Routes()
 
@@ -43,7 +43,7 @@ def compare_url(old, new, view: str = VIEWS[0], changes_only: bool = False) -> s
                    **_option_args(view, changes_only))
 
 
-@routes.route("/consultations/<slug>/compare/<int:a>/<int:b>")
+@routes.route("/consultations/<slug>/compare/<int:a>/<int:b>", cache=FIVE_MINUTES)
 def compare(slug: str, a: int, b: int):
     """Two versions compared paragraph by paragraph: the permanent address of a comparison."""
     first = services.get_version(current_user, a)
@@ -69,13 +69,9 @@ def _cacheable(response, *, public: bool):
     response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
     if not public:
         # Unpublished text must not stay in a shared browser's cache after logout.
-        response.headers["Cache-Control"] = "private, no-store"
-    elif current_user.is_authenticated:
-        # The page shows who is logged in (and their logout form): for their eyes only.
-        response.headers["Cache-Control"] = "private, max-age=300"
-    else:
-        response.headers["Cache-Control"] = "public, max-age=300"
-    # The language comes from the session cookie or the browser; logging in changes the page.
+        keep_private()
+    # Five minutes (the route's FIVE_MINUTES); private to a logged-in reader, whose name and
+    # logout form the page shows. The language comes from the session cookie or the browser; logging in changes the page.
     response.vary.update(("Cookie", "Accept-Language"))
     return response.make_conditional(request)
 
@@ -100,5 +96,5 @@ def compare_choose(slug: str):
         "drafts/compare_choose.html", consultation=found, versions=versions,
         selected_a=previous, selected_b=newest, error=error, **options), status)
     if any(not v.is_public for v in versions):
-        response.headers["Cache-Control"] = "private, no-store"  # lists draft labels
+        keep_private()  # lists draft labels
     return response

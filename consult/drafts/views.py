@@ -23,7 +23,7 @@ from consult.drafts import services, translations
 from consult.drafts.forms import ConsultationForm, DeadlineForm, MatchForm, VersionForm
 from consult.errors import Invalid
 from consult.pages import EmptyForm, jump_request, load_version, text_choice
-from consult.routes import Routes, build_blueprint
+from consult.routes import NO_STORE, Routes, build_blueprint, keep_private
 
 routes = Routes()
 
@@ -138,10 +138,9 @@ def version(slug: str, version_id: int):
 
 def _private_if_draft(version, html: str):
     """A draft's page must not stay in a shared browser's cache after logout."""
-    response = make_response(html)
     if not version.is_public:
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
+        keep_private()
+    return make_response(html)
 
 
 def uploaded_or_typed(upload, typed: str | None) -> str:
@@ -196,7 +195,7 @@ def _refused_new_version(error, slug: str):
 
 
 @routes.route("/consultations/<slug>/versions/new", methods=["GET", "POST"],
-              refused=_refused_new_version)
+              refused=_refused_new_version, cache=NO_STORE)
 @login_required
 def new_version(slug: str):
     """Paste, upload or edit the text of the next version; preview; save as draft."""
@@ -234,7 +233,7 @@ def _refused_edit_version(error, slug: str, version_id: int):
 
 
 @routes.route("/consultations/<slug>/versions/<int:version_id>/edit", methods=["GET", "POST"],
-              refused=_refused_edit_version)
+              refused=_refused_edit_version, cache=NO_STORE)
 @login_required
 def edit_version(slug: str, version_id: int):
     """Change the text of a draft version."""
@@ -261,7 +260,7 @@ def edit_version(slug: str, version_id: int):
     return redirect(url_for("drafts.review", slug=slug, version_id=found.id))
 
 
-@routes.route("/consultations/<slug>/versions/<int:version_id>/review")
+@routes.route("/consultations/<slug>/versions/<int:version_id>/review", cache=NO_STORE)
 @login_required
 def review(slug: str, version_id: int):
     """How each paragraph of a draft follows the previous version; correct; publish."""

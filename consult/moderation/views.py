@@ -25,7 +25,7 @@ from consult.drafts import services as drafts
 from consult.errors import Invalid
 from consult.moderation import log_text, services
 from consult.pages import load_version, render_submission_page
-from consult.routes import Routes, build_blueprint
+from consult.routes import NO_STORE, Routes, build_blueprint
 from consult.urls import safe_local_path
 
 routes = Routes()
@@ -103,7 +103,7 @@ def disposition(slug: str, submission_id: int):
         current_user, s, v["disposition"], v["note"]), _("The disposition is recorded."))
 
 
-@routes.get("/consultations/<slug>/moderation")
+@routes.get("/consultations/<slug>/moderation", cache=NO_STORE)
 @login_required
 def queue(slug: str):
     """Recent, hidden and pending submissions of a consultation, to moderate."""
@@ -115,11 +115,10 @@ def queue(slug: str):
         "moderation/queue.html", consultation=consultation, queue=found,
         reasons=services.HIDE_REASONS, versions=drafts.visible_versions(current_user,
                                                                         consultation)))
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-@routes.get("/consultations/<slug>/versions/<int:version_id>/workbench")
+@routes.get("/consultations/<slug>/versions/<int:version_id>/workbench", cache=NO_STORE)
 @login_required
 def workbench(slug: str, version_id: int):
     """The text of a version with every open proposal on each paragraph beside it."""
@@ -132,7 +131,6 @@ def workbench(slug: str, version_id: int):
         "moderation/workbench.html", version=version, consultation=version.consultation,
         proposals=proposals, show_all=request.args.get("all") == "1", paragraphs=paragraphs,
         only_open=only_open, open_count=sum(len(items) for items in proposals.values())))
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -150,7 +148,6 @@ def _settle_page(version, *, error=None, values=None, status: int = 200):
     response = make_response(render_template(
         "moderation/settle.html", version=version, consultation=version.consultation,
         groups=groups, error=error, values=values or {}), status)
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -162,7 +159,7 @@ def _refused_settle(error, slug: str, version_id: int):
 
 
 @routes.route("/consultations/<slug>/versions/<int:version_id>/dispositions",
-              methods=["GET", "POST"], refused=_refused_settle)
+              methods=["GET", "POST"], refused=_refused_settle, cache=NO_STORE)
 @login_required
 def settle(slug: str, version_id: int):
     """After publication: the pending proposals on the previous text, to decide in bulk."""
