@@ -19,6 +19,7 @@ from consult.comments import services as comment_services
 from consult.drafts import services as drafts
 from consult.drafts.translations import choose_texts, common_languages
 from consult.moderation.services import HIDE_REASONS
+from consult.paging import page_number
 from consult.routes import keep_private
 
 
@@ -121,6 +122,13 @@ def paragraph_family(version, paragraph) -> tuple[object | None, list]:
     prefix = paragraph.label + "("
     children = [p for p in version.paragraphs if p.label.startswith(prefix)]
     return chapeau, children
+
+
+def requested_page(name: str = "page") -> int:
+    """The page asked for with ?page= (consult.paging.page_number: 0 for what is not a page
+    number, which the service refuses; a list that shows its first page instead says
+    `requested_page() or 1`)."""
+    return page_number(request.args.get(name))
 
 
 def load_version(slug: str, version_id: int):

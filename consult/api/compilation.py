@@ -22,6 +22,7 @@ from consult.compilation.services import (Compilation, Entry, Proposal, Summary,
                                           compile_version, iter_pages, summarize_version,
                                           whole_validator)
 from consult.drafts.services import get_version
+from consult.paging import page_number
 from consult.routes import SHARED, Routes, keep_private
 
 routes = Routes()
@@ -109,10 +110,10 @@ def _json_pieces(opening: str, parts: Iterable[Compilation]) -> Iterator[str]:
 
 
 def _page_arg() -> int | None:
-    """?page= as a number, None when absent; what is not a number is refused."""
-    from consult.api.moderation import _int_arg
-
-    return _int_arg("page", 0) if "page" in request.args else None
+    """?page= as a number, None when absent (the whole compilation); what is not a page
+    number is 0, which the service refuses with a message."""
+    raw = request.args.get("page")
+    return None if raw is None else page_number(raw) if raw else 0
 
 
 # The answers change with each proposal, support and disposition: shared caches may keep

@@ -20,6 +20,7 @@ from consult.audit.models import LogEntry
 from consult.drafts import services as drafts
 from consult.errors import Invalid
 from consult.moderation import log_text, services
+from consult.paging import page_number
 from consult.routes import NO_STORE, SHARED, Routes
 
 routes = Routes()
@@ -136,7 +137,7 @@ def moderation_log():
     slug = request.args.get("consultation")
     consultation = drafts.get_consultation(slug) if slug else None
     log = services.list_log(consultation=consultation, action=request.args.get("action") or None,
-                            page=_int_arg("page", 1), per_page=_int_arg("per_page", 50))
+                            page=page_number(request.args.get("page")), per_page=_int_arg("per_page", 50))
     slugs = {c.id: c.slug for c in drafts.list_consultations()}
     response = jsonify({"total": log.total, "page": log.page, "per_page": log.per_page,
                         "pages": log.pages,

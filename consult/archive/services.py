@@ -15,6 +15,7 @@ from consult.db import db
 from consult.drafts.models import Paragraph, ParagraphKey, Version
 from consult.errors import Invalid, NotFound
 from consult.comments.wording import paragraph_diff_html
+from consult.paging import Paged, require_page_exists, require_page_number
 
 
 @dataclasses.dataclass
@@ -72,7 +73,7 @@ def paragraph_key_history(user, consultation, key: str) -> KeyHistory:
 
 
 @dataclasses.dataclass
-class SubmissionPage:
+class SubmissionPage(Paged):
     """One page of the visible submissions of a consultation, newest first."""
 
     submissions: list[Submission]
@@ -80,10 +81,6 @@ class SubmissionPage:
     page: int
     per_page: int
 
-    @property
-    def pages(self) -> int:
-        """How many pages there are."""
-        return max(1, -(-self.total // self.per_page))
 
 
 def list_public_submissions(consultation, *, page: int = 1, per_page: int = 100,
@@ -97,8 +94,7 @@ def list_public_submissions(consultation, *, page: int = 1, per_page: int = 100,
     if kind is not None and kind not in SubmissionKind.__members__:
         raise Invalid(_("Unknown kind; use comment, amendment, support or statement."),
                       field="kind")
-    if not 1 <= page <= 1_000_000:
-        raise Invalid(_("page must be between 1 and 1000000."), field="page")
+    require_page_number(page)
     # Published versions by id (a handful), not a join: the count is then answered from
     # the index on each submission's place alone.
     public_versions = list(db.session.scalars(select(Version.id).where(
@@ -113,8 +109,7 @@ def list_public_submissions(consultation, *, page: int = 1, per_page: int = 100,
     # Counted from the place index alone; listed along (consultation, time), newest first.
     total = db.session.scalar(select(func.count(Submission.id)).where(*conditions))
     base = select(Submission).where(Submission.consultation_id == consultation.id, *conditions)
-    if page > 1 and (page - 1) * per_page >= total:
-        raise NotFound(_("There is no page %(page)d.", page=page))
+    require_page_exists(page, total, per_page)
     rows = list(db.session.scalars(
         base.options(selectinload(Submission.version), selectinload(Submission.paragraph))
         .order_by(Submission.created_at.desc(), Submission.id.desc())

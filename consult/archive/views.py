@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from consult.archive import services
 from consult.drafts import services as drafts
+from consult.pages import requested_page
 from consult.routes import Routes, build_blueprint, keep_private
 
 routes = Routes()
@@ -58,5 +59,5 @@ def submissions(slug: str):
     version_id = _positive("version")
     kind = request.args.get("kind") or None
     found = services.list_public_submissions(
-        consultation, page=_positive("page") or 1, version_id=version_id, kind=kind)
+        consultation, page=requested_page() or 1, version_id=version_id, kind=kind)
     return _submissions_page(consultation, found, version_id=version_id, kind=kind)

@@ -28,7 +28,8 @@ from consult.auth.forms import (
     UserForm,
 )
 from consult.errors import ServiceError
-from consult.pages import EmptyForm
+from consult.pages import EmptyForm, requested_page
+from consult.paging import page_count
 from consult.routes import NO_STORE, Routes, build_blueprint
 from consult.urls import safe_local_path
 
@@ -259,11 +260,9 @@ def _unknown_delegation(error, code: str):
 def delegation(code: str):
     """The public page of one delegation: its names and what it submitted, with excerpts."""
     found = services.get_delegation(code)
-    raw = request.args.get("page", "1")
-    page = int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 else 1
-    page = max(page, 1)
+    page = requested_page() or 1  # links are ours: a mangled one shows the first page
     submissions, total = delegation_submissions(current_user, found, page=page)
     if page > 1 and not submissions:
         abort(404)  # past the last page
     return render_template("auth/delegation.html", delegation=found, submissions=submissions,
-                           total=total, page=page, pages=max(1, -(-total // PER_PAGE)))
+                           total=total, page=page, pages=page_count(total, PER_PAGE))

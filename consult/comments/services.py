@@ -34,6 +34,7 @@ from consult.drafts.models import Paragraph, Version
 from consult.drafts.services import is_open_for_comment
 from consult.errors import Conflict, Invalid, NotFound, ServiceError, TooMany
 from consult.markdown import render_user_markdown
+from consult.paging import Paged, require_page_exists, require_page_number
 from consult.search.outbox import record_submission_change
 from consult.urls import MAX_ID
 
@@ -507,7 +508,7 @@ class ThreadItem:
 
 
 @dataclasses.dataclass
-class Thread:
+class Thread(Paged):
     """The visible conversations on one paragraph (or one version) of one version, or one
     page of them: `items` are the conversations shown, `count` counts every submission of
     the whole thread (replies included, supports not)."""
@@ -526,9 +527,9 @@ class Thread:
     order: str = "activity"
 
     @property
-    def pages(self) -> int:
-        """How many pages of conversations there are."""
-        return max(1, -(-self.conversations // self.per_page)) if self.per_page else 1
+    def total(self) -> int:
+        """What is paged: the conversations (so `pages` counts pages of conversations)."""
+        return self.conversations
 
 
 # How a thread's conversations may be ordered: by their newest visible submission (the
@@ -576,8 +577,7 @@ def _thread_page(user, version: Version, paragraph: Paragraph | None, *, page: i
     """
     if order not in THREAD_ORDERS:
         raise Invalid(_("Unknown order; use activity or oldest."), field="order")
-    if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= 1_000_000:
-        raise Invalid(_("page must be between 1 and 1000000."), field="page")
+    require_page_number(page)
     per_page = _per_page(per_page)
     consultation = version.consultation
     visible = visibility.visible_submissions(user, consultation)
@@ -592,8 +592,7 @@ def _thread_page(user, version: Version, paragraph: Paragraph | None, *, page: i
     if language:
         tops.append(Submission.language == language)
     conversations = db.session.scalar(select(func.count(Submission.id)).where(*tops))
-    if page > 1 and (page - 1) * per_page >= conversations:
-        raise NotFound(_("There is no page %(page)d.", page=page))
+    require_page_exists(page, conversations, per_page)
     thread_of = func.coalesce(Submission.root_id, Submission.id)
     counted = [*place, Submission.kind != SubmissionKind.support, visible,
                _no_hidden_ancestor(user, consultation)]

@@ -27,7 +27,7 @@ from consult.comments import services
 from consult.comments.models import SubmissionKind
 from consult.drafts import services as drafts
 from consult.errors import Invalid
-from consult.pages import load_version, render_submission_page, text_choice
+from consult.pages import load_version, render_submission_page, requested_page, text_choice
 from consult.routes import NO_STORE, Routes, build_blueprint, keep_private
 from consult.urls import safe_local_path
 
@@ -135,9 +135,7 @@ EARLIER_SHOWN = 5
 def page_args() -> dict:
     """?page= and ?order= of a thread page, as the services take them (bad ones refused
     there, with a 400 page saying what is accepted)."""
-    raw = request.args.get("page", "1")
-    page = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
-    return {"page": page, "order": request.args.get("order") or "activity"}
+    return {"page": requested_page(), "order": request.args.get("order") or "activity"}
 
 
 def _answered(error_for) -> int | None:

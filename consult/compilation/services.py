@@ -42,12 +42,11 @@ from consult.db import db
 from consult.drafts.models import Paragraph, Version
 from consult.drafts.translations import (paragraphs_in, require_text_language,
                                          text_languages)
-from consult.errors import Invalid, NotFound
+from consult.errors import NotFound
+from consult.paging import require_page_number
 
 # How proposals are rendered (wording.py): a new rendering is a new document.
 RENDERING = "wording-2"
-# The highest ?page= looked at; anything above is refused as a typing error, not counted.
-MAX_PAGE = 1_000_000
 
 
 @dataclasses.dataclass
@@ -280,8 +279,7 @@ def summarize_version(user, version: Version, language: str | None = None, *,
 
 def find_page(summary: Summary, number) -> Page:
     """Page `number` of the compilation; Invalid or NotFound (with a message) otherwise."""
-    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_PAGE:
-        raise Invalid(_("page must be between 1 and 1000000."), field="page")
+    require_page_number(number)
     if number > len(summary.pages):
         raise NotFound(_("There is no page %(page)d.", page=number))
     return summary.pages[number - 1]

@@ -20,7 +20,7 @@ from consult.compilation.docx_export import compilation_docx as build_docx
 from consult.compilation.docx_export import summary_text, withdrawn_text
 from consult.compilation.services import (Fingerprint, compile_version, fingerprint,
                                           iter_pages, summarize_version)
-from consult.pages import load_version, shared_text_choice
+from consult.pages import load_version, requested_page, shared_text_choice
 from consult.routes import REVALIDATED, SHARED, Routes, build_blueprint, keep_private
 
 routes = Routes()
@@ -53,13 +53,6 @@ def _cache(response, version):
     return response
 
 
-def page_number() -> int:
-    """?page= as a number; 0 for anything that is not one (the service refuses it with a
-    message, as it does a page past the last)."""
-    raw = request.args.get("page") or "1"
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
-
-
 def _page_context(version, texts) -> dict:
     """What both forms of the page show around the proposals."""
     return {"version": version, "texts": texts, "consultation": version.consultation,
@@ -75,7 +68,7 @@ def page(slug: str, version_id: int):
     texts = shared_text_choice(version)
     if request.args.get("all") == "1":
         return _whole_compilation(version, texts)
-    found = compile_version(current_user, version, texts["text_lang"], page=page_number())
+    found = compile_version(current_user, version, texts["text_lang"], page=requested_page())
     html = render_template("compilation/compilation.html", compilation=found, whole=False,
                            summary=summary_text(found), withdrawn_note=withdrawn_text(found),
                            **_page_context(version, texts))

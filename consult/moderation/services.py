@@ -22,6 +22,7 @@ from consult.audit.models import LogEntry
 from consult.audit.services import record_action, submission_facts, version_facts
 from consult.db import db, utcnow
 from consult.errors import Conflict, Invalid, NotFound
+from consult.paging import Paged, require_page_exists, require_page_number
 from consult.urls import MAX_ID
 
 # Why a submission may be hidden; the moderator adds their own words ("other" needs them).
@@ -47,19 +48,13 @@ MAX_BULK = 500
 
 
 @dataclasses.dataclass
-class LogPage:
+class LogPage(Paged):
     """One page of the public log, newest first."""
 
     entries: list[LogEntry]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages there are."""
-        return max(1, -(-self.total // self.per_page))
-
 
 LOG_ACTIONS = ("version.publish", "version.deadline", "version.translation", "submission.hide",
                "submission.restore", "submission.disposition", "submission.withdraw")
@@ -73,16 +68,14 @@ def list_log(*, consultation=None, action: str | None = None, page: int = 1,
                         actions=", ".join(LOG_ACTIONS)), field="action")
     if not 1 <= per_page <= 200:
         raise Invalid(_("per_page must be between 1 and 200."), field="per_page")
-    if not 1 <= page <= 100_000:
-        raise Invalid(_("page must be between 1 and 100000."), field="page")
+    require_page_number(page)
     conditions = []
     if consultation is not None:
         conditions.append(LogEntry.consultation_id == consultation.id)
     if action is not None:
         conditions.append(LogEntry.action == action)
     total = db.session.scalar(select(func.count(LogEntry.id)).where(*conditions))
-    if page > 1 and (page - 1) * per_page >= total:
-        raise NotFound(_("There is no page %(page)d.", page=page))
+    require_page_exists(page, total, per_page)
     entries = list(db.session.scalars(
         select(LogEntry).where(*conditions).order_by(LogEntry.at.desc(), LogEntry.id.desc())
         .offset((page - 1) * per_page).limit(per_page)))
@@ -394,7 +387,7 @@ def get_submission_to_moderate(actor, submission_id) -> object:
 
 
 @dataclasses.dataclass
-class QueuePage:
+class QueuePage(Paged):
     """One page of the moderation queue: submissions, each amendment with its supports."""
 
     submissions: list
@@ -411,10 +404,6 @@ class QueuePage:
         return [s.delegation for s in self.supports.get(amendment.id, [])
                 if s.status.value == "active" and not s.is_concealed]
 
-    @property
-    def pages(self) -> int:
-        """How many pages there are."""
-        return max(1, -(-self.total // self.per_page))
 
 
 QUEUE_VIEWS = ("recent", "hidden", "pending")

@@ -24,7 +24,7 @@ from consult.comments import services as comment_services
 from consult.drafts import services as drafts
 from consult.errors import Invalid
 from consult.moderation import log_text, services
-from consult.pages import load_version, render_submission_page
+from consult.pages import load_version, render_submission_page, requested_page
 from consult.routes import NO_STORE, Routes, build_blueprint
 from consult.urls import safe_local_path
 
@@ -34,11 +34,6 @@ routes = Routes()
 def blueprint() -> Blueprint:
     """The moderation pages."""
     return build_blueprint("moderation", __name__, routes)
-
-
-def _page_number(name: str = "page") -> int:
-    raw = request.args.get(name, "1")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 7 and int(raw) > 0 else 1
 
 
 def _load_submission(slug: str, submission_id: int):
@@ -110,7 +105,7 @@ def queue(slug: str):
     consultation = drafts.get_consultation(slug)
     found = services.moderation_queue(current_user, consultation,
                                       show=request.args.get("show", "recent"),
-                                      page=_page_number())
+                                      page=requested_page() or 1)
     response = make_response(render_template(
         "moderation/queue.html", consultation=consultation, queue=found,
         reasons=services.HIDE_REASONS, versions=drafts.visible_versions(current_user,
@@ -199,7 +194,7 @@ def _render_log(consultation=None, *, error=None, status: int = 200):
     action = request.args.get("action") or None
     # A refused filter shows the whole log, with what was wrong with the filter.
     log = services.list_log(consultation=consultation, action=None if error else action,
-                            page=1 if error else _page_number())
+                            page=1 if error else requested_page() or 1)
     consultations = {c.id: c for c in drafts.list_consultations()}
     # Worded now, in the reader's language, from the facts each entry recorded.
     names = log_text.delegation_names(log.entries)

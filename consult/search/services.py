@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ from consult.comments.models import Disposition, Submission, SubmissionKind
 from consult.db import db
 from consult.drafts.models import Consultation, Paragraph, ParagraphTranslation, Version
 from consult.errors import Invalid
+from consult.paging import Paged
 from consult.search import documents
 from consult.search.analysis import WORD_PATTERN, LANGUAGES, analyzer_for, detect_language, fold
 from consult.search.engine import IndexUnavailable
@@ -42,7 +42,7 @@ SNIPPET_CHARS = 240
 
 
 @dataclass
-class SearchPage:
+class SearchPage(Paged):
     """One page of search results, with the total and the facet counts."""
 
     query: str
@@ -59,10 +59,6 @@ class SearchPage:
     # offers them in one click). None when the search already covers every version.
     total_all_versions: int | None = None
 
-    @property
-    def pages(self) -> int:
-        """How many pages the results fill."""
-        return max(1, math.ceil(self.total / self.per_page))
 
 
 # --- input -----------------------------------------------------------------------------
