@@ -94,7 +94,30 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        _check_api_contract(self.application, response)
+        return response
+
+
+def _check_api_contract(app, response) -> None:
+    """An API answer must be what the published OpenAPI document declares (api_contract)."""
+    from tests import api_contract
+
+    request = response.request
+    if not request.path.startswith(api_contract.PREFIX + "/"):
+        return
+    if response.is_streamed:
+        return  # a streamed export or compilation: reading it here would consume it
+    body = response.get_json(silent=True) if response.is_json else None
+    found = api_contract.problems(app, request.method, request.path, response.status_code,
+                                  response.content_type or "", body)
+    log = os.environ.get("API_CONTRACT_SURVEY")
+    if log:  # survey mode: write the mismatches down instead of failing
+        with open(log, "a", encoding="utf-8") as out:
+            out.writelines(line + "\n" for line in found)
+        return
+    assert not found, "the API answered what its OpenAPI document does not declare:\n" + \
+        "\n".join(found)
 
 
 @pytest.fixture
