@@ -91,6 +91,12 @@ def listed_submissions(user, consultation: Consultation | None = None
                Submission.author_id == mine if mine is not None else false())
 
 
+def counted_in_threads(user, consultation: Consultation) -> ColumnElement[bool]:
+    """Submissions a thread's counts include for this reader: none under a hidden
+    submission, unless they run the consultation (who see and count everything)."""
+    return or_(_runs(user, consultation), Submission.under_hidden.is_(False))
+
+
 def visible_versions(user) -> ColumnElement[bool]:
     """Versions this reader may read (permissions' view_version)."""
     runs = consultations_run_by(user)

@@ -127,3 +127,20 @@ def test_the_public_reads_and_finds_only_the_plain_published_submission(world):
     for who in ("cofacilitator (assigned)", "secretariat"):
         assert {state for state in made if _expected(readers[who], made[state])[0]} == \
             set(STATES)
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_thread_counts_leave_out_what_is_under_a_hidden_submission_but_for_its_moderators(
+        world, who):
+    made, readers = world
+    reader = readers[who]
+    consultation = made["active"].version.consultation
+    moderates = permissions.can(reader, "moderate_submissions", consultation)
+
+    def counted(state):
+        return db.session.scalar(select(Submission.id).where(
+            Submission.id == made[state].id,
+            visibility.counted_in_threads(reader, consultation))) is not None
+
+    assert counted("active")
+    assert counted("under a hidden parent") is moderates

@@ -14,7 +14,7 @@ import limits
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import exists, func, or_, select, true, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -595,7 +595,7 @@ def _thread_page(user, version: Version, paragraph: Paragraph | None, *, page: i
     require_page_exists(page, conversations, per_page)
     thread_of = func.coalesce(Submission.root_id, Submission.id)
     counted = [*place, Submission.kind != SubmissionKind.support, visible,
-               _no_hidden_ancestor(user, consultation)]
+               visibility.counted_in_threads(user, consultation)]
     if language:
         counted.append(thread_of.in_(select(Submission.id).where(*tops)))
     count = db.session.scalar(select(func.count(Submission.id)).where(*counted))
@@ -645,7 +645,7 @@ def paragraph_threads(user, paragraph: Paragraph, language: str | None = None, *
         .where(Submission.key_id == paragraph.key_id, Version.seq < version.seq,
                Submission.kind != SubmissionKind.support,
                visibility.visible_submissions(user, version.consultation),
-               _no_hidden_ancestor(user, version.consultation))
+               visibility.counted_in_threads(user, version.consultation))
         .group_by(Submission.paragraph_id)).all())
     earlier_paragraphs = db.session.scalars(
         select(Paragraph).join(Version)
@@ -691,7 +691,7 @@ def count_submissions(user, version: Version) -> dict[int, int]:
         .where(Submission.version_id == version.id, Submission.paragraph_id.is_not(None),
                Submission.kind != SubmissionKind.support,
                visibility.visible_submissions(user, version.consultation),
-               _no_hidden_ancestor(user, version.consultation))
+               visibility.counted_in_threads(user, version.consultation))
         .group_by(Submission.paragraph_id))
     return {paragraph_id: count for paragraph_id, count in rows}
 
@@ -707,7 +707,7 @@ def _counts_by_paragraph(user, version_ids) -> dict[int, int]:
         .where(Submission.version_id.in_(version_ids), Submission.paragraph_id.is_not(None),
                Submission.kind != SubmissionKind.support,
                visibility.visible_submissions(user, consultation),
-               _no_hidden_ancestor(user, consultation))
+               visibility.counted_in_threads(user, consultation))
         .group_by(Submission.paragraph_id)).all())
 
 
@@ -735,13 +735,6 @@ def count_earlier_submissions(user, version: Version) -> dict[int, int]:
         if key_id in present:
             by_key[key_id] += counts[paragraph_id]
     return dict(by_key)
-
-
-def _no_hidden_ancestor(user, consultation):
-    """Replies under a hidden submission are not counted for readers who cannot see it."""
-    if permissions.can(user, "moderate_submissions", consultation):
-        return true()
-    return Submission.under_hidden.is_(False)
 
 
 @dataclasses.dataclass
