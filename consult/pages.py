@@ -139,6 +139,14 @@ def load_version(slug: str, version_id: int):
     return version
 
 
+def load_submission(slug: str, submission_id: int):
+    """The submission at this address, if the reader may see it; 404 under another slug."""
+    submission = comment_services.get_submission(current_user, submission_id)
+    if submission.version.consultation.slug != slug:
+        abort(404)
+    return submission
+
+
 def render_submission_page(submission, *, error=None, status: int = 200,
                            moderation_values=None):
     """One submission on its own permanent page, with its replies and edit history."""

@@ -10,7 +10,6 @@ import time
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     make_response,
     redirect,
@@ -27,7 +26,8 @@ from consult.comments import services
 from consult.comments.models import SubmissionKind
 from consult.drafts import services as drafts
 from consult.errors import Invalid
-from consult.pages import load_version, render_submission_page, requested_page, text_choice
+from consult.pages import (load_submission, load_version, render_submission_page,
+                           requested_page, text_choice)
 from consult.routes import NO_STORE, Routes, build_blueprint, keep_private
 from consult.urls import safe_local_path
 
@@ -42,13 +42,6 @@ def blueprint() -> Blueprint:
 
 # The form fields of a submission, kept to refill the form when a post is refused.
 FIELDS = ("kind", "body", "proposed_text", "parent_id", "language")
-
-
-def _load_submission(slug: str, submission_id: int):
-    submission = services.get_submission(current_user, submission_id)
-    if submission.version.consultation.slug != slug:
-        abort(404)
-    return submission
 
 
 # --- where the reader was, and what they are told after acting ------------------------------
@@ -318,12 +311,12 @@ def statements(slug: str, version_id: int):
 @routes.get("/consultations/<slug>/submissions/<int:submission_id>")
 def submission(slug: str, submission_id: int):
     """The permanent, citable page of one submission."""
-    return render_submission_page(_load_submission(slug, submission_id))
+    return render_submission_page(load_submission(slug, submission_id))
 
 
 def _act(slug: str, submission_id: int, action, done_message: str):
     """Run one action on a submission; back where it was asked from (its thread by default)."""
-    found = _load_submission(slug, submission_id)
+    found = load_submission(slug, submission_id)
     action(found)
     _notice(found, done_message)
     return redirect(_back_to(found), code=303)
@@ -331,7 +324,7 @@ def _act(slug: str, submission_id: int, action, done_message: str):
 
 def _refused_action(error, slug: str, submission_id: int):
     """The submission's page, with the refusal."""
-    return render_submission_page(_load_submission(slug, submission_id), error=error.message,
+    return render_submission_page(load_submission(slug, submission_id), error=error.message,
                                   status=error.status)
 
 
@@ -370,7 +363,7 @@ def withdraw(slug: str, submission_id: int):
                     lambda found: services.withdraw_submission(current_user, found),
                     _("Your submission is withdrawn. It stays in the record, marked "
                       "withdrawn."))
-    found = _load_submission(slug, submission_id)
+    found = load_submission(slug, submission_id)
     permissions.require(current_user, "withdraw_submission", found)
     back = _return_path()
     html = render_template(
@@ -392,7 +385,7 @@ def _refused_edit(error, slug: str, submission_id: int):
     """The edit form again, with the text as it was sent."""
     values = {name: request.form.get(name, "") for name in ("body", "proposed_text",
                                                              "revision")}
-    return _edit_page(_load_submission(slug, submission_id), values, error=error.message,
+    return _edit_page(load_submission(slug, submission_id), values, error=error.message,
                       status=error.status)
 
 
@@ -400,7 +393,7 @@ def _refused_edit(error, slug: str, submission_id: int):
               methods=["GET", "POST"], refused=_refused_edit)
 def edit(slug: str, submission_id: int):
     """Edit one's own submission while the period is open; the earlier text is kept."""
-    found = _load_submission(slug, submission_id)
+    found = load_submission(slug, submission_id)
     if request.method == "GET":
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()  # to the login page and back

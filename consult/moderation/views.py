@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     make_response,
     redirect,
@@ -20,11 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from consult.comments import services as comment_services
 from consult.drafts import services as drafts
 from consult.errors import Invalid
 from consult.moderation import log_text, services
-from consult.pages import load_version, render_submission_page, requested_page
+from consult.pages import (load_submission, load_version, render_submission_page,
+                           requested_page)
 from consult.routes import NO_STORE, Routes, build_blueprint
 from consult.urls import safe_local_path
 
@@ -34,13 +33,6 @@ routes = Routes()
 def blueprint() -> Blueprint:
     """The moderation pages."""
     return build_blueprint("moderation", __name__, routes)
-
-
-def _load_submission(slug: str, submission_id: int):
-    submission = comment_services.get_submission(current_user, submission_id)
-    if submission.version.consultation.slug != slug:
-        abort(404)
-    return submission
 
 
 def _back(default: str) -> str:
@@ -57,7 +49,7 @@ def _sent_moderation() -> dict:
 
 def _moderate(slug: str, submission_id: int, action, done: str):
     """Run one moderation action; back where it was asked from."""
-    found = _load_submission(slug, submission_id)
+    found = load_submission(slug, submission_id)
     action(found, _sent_moderation())
     flash(done, "success")
     return redirect(_back(url_for("comments.submission", slug=slug, submission_id=found.id)),
@@ -66,7 +58,7 @@ def _moderate(slug: str, submission_id: int, action, done: str):
 
 def _refused_moderation(error, slug: str, submission_id: int):
     """The submission's page with the refusal, the moderation form as it was sent."""
-    return render_submission_page(_load_submission(slug, submission_id), error=error.message,
+    return render_submission_page(load_submission(slug, submission_id), error=error.message,
                                   status=error.status, moderation_values=_sent_moderation())
 
 
