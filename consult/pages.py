@@ -13,6 +13,7 @@ from flask import abort, make_response, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import StringField
 
 from consult import permissions
 from consult.comments import services as comment_services
@@ -25,6 +26,21 @@ from consult.routes import keep_private
 
 class EmptyForm(FlaskForm):
     """A form with nothing but its CSRF token (log out, revoke, disable, publish…)."""
+
+
+class ActionForm(FlaskForm):
+    """A form whose button says what to do (action=…), and the page to come back to."""
+
+    action = StringField()
+    next = StringField()
+
+
+class SentForm(FlaskForm):
+    """A form read field by field: `values()` gives each as the text sent ("" if absent)."""
+
+    def values(self) -> dict[str, str]:
+        """Every field's text as sent, the CSRF token aside."""
+        return {field.name: field.data or "" for field in self if field.name != "csrf_token"}
 
 
 def text_choice(version, paragraph_ids: list[int] | None = None) -> dict:

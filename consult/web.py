@@ -11,10 +11,12 @@ from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
+from wtforms import StringField
 
 from consult import permissions
 from consult.auth.services import set_language_preference
@@ -75,6 +77,18 @@ ERROR_TITLES = {
 }
 
 
+class LanguageChoiceForm(FlaskForm):
+    """The language switcher: no CSRF token for anonymous readers, on purpose (see
+    choose_language); a logged-in reader's token is checked before the account is changed."""
+
+    class Meta:
+        csrf = False
+
+    lang = StringField()
+    next = StringField()
+    csrf_token = StringField()
+
+
 def error_page(status: int, message: str | None = None, *, title: str | None = None):
     """The one HTML error page: a title for the status, what happened, and ways on."""
     from consult.api.errors import http_error_message
@@ -126,17 +140,18 @@ def init_app(app: Flask) -> None:
         from flask import redirect, url_for
         from flask_wtf.csrf import ValidationError, validate_csrf
 
-        chosen = request.form.get("lang")
+        form = LanguageChoiceForm()
+        chosen = form.lang.data
         if chosen not in app.config["LANGUAGES"]:
             return error_page(400, _("Choose one of the six languages."))
         if current_user.is_authenticated:
             try:
-                validate_csrf(request.form.get("csrf_token"))
+                validate_csrf(form.csrf_token.data)
             except ValidationError:
                 pass  # the cookie below still changes this browser's language
             else:
                 set_language_preference(current_user, chosen)
-        back = safe_local_path(request.form.get("next"), url_for("drafts.index"))
+        back = safe_local_path(form.next.data, url_for("drafts.index"))
         response = redirect(_without_lang(back))
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
                             secure=app.config.get("SESSION_COOKIE_SECURE", False),

@@ -188,3 +188,20 @@ def test_a_draft_is_never_kept_whatever_its_route_declares(app, consultation, ma
         answer = client.get(path)
         assert answer.status_code == 200, path
         assert answer.headers["Cache-Control"] == "private, no-store", path
+
+
+# --- forms are read through WTForms -----------------------------------------------------
+
+def _raw_form_reads(path) -> list[str]:
+    return [f"{path.name}:{node.lineno}: request.{node.attr}"
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Attribute) and node.attr in ("form", "files")
+            and isinstance(node.value, ast.Name) and node.value.id == "request"]
+
+
+def test_views_read_forms_through_wtforms():
+    # The one exception: the hook that refuses NUL characters in any field, before a view.
+    views = [path for name, path in modules().items() if layer_of(name) == "views"]
+    found = [hit for path in views for hit in _raw_form_reads(path)]
+    assert [hit for hit in found if not hit.startswith("web.py:")] == []
+    assert len([hit for hit in found if hit.startswith("web.py:")]) == 1

@@ -28,7 +28,7 @@ from consult.auth.forms import (
     UserForm,
 )
 from consult.errors import ServiceError
-from consult.pages import EmptyForm, requested_page
+from consult.pages import ActionForm, EmptyForm, requested_page
 from consult.paging import page_count
 from consult.routes import NO_STORE, Routes, build_blueprint
 from consult.urls import safe_local_path
@@ -108,7 +108,7 @@ def account():
     """The user's own page: delegation, password, API tokens."""
     token_form = TokenForm(prefix="token")
     password_form = ChangePasswordForm(prefix="password")
-    action = request.form.get("action") if request.method == "POST" else None
+    action = ActionForm().action.data if request.method == "POST" else None
     if action == "create_token" and token_form.validate_on_submit():
         _token, new_secret = services.create_token(current_user, current_user,
                                                    token_form.name.data)
@@ -133,11 +133,12 @@ def account():
 @login_required
 def revoke_token(token_id: int):
     """Revoke one of the user's API tokens."""
-    if not EmptyForm().validate_on_submit():
+    form = ActionForm()
+    if not form.validate_on_submit():
         abort(400)
     services.revoke_token(current_user, token_id)
     flash(_("The token was revoked."), "success")
-    return redirect(safe_local_path(request.form.get("next"), url_for("auth.account")))
+    return redirect(safe_local_path(form.next.data, url_for("auth.account")))
 
 
 # --- secretariat: accounts ---------------------------------------------------------------
@@ -208,7 +209,7 @@ def user(user_id: int):
     password_form = PasswordForm(prefix="password")
     if request.method == "GET":
         return _user_page(account, form, password_form)
-    action = request.form.get("action")
+    action = ActionForm().action.data
     if action == "update" and form.validate_on_submit():
         services.update_user(current_user, account, name=form.name.data,
                              role=form.role.data, delegation_code=form.delegation.data or "")

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 
 from consult import permissions
 from consult.comments import services
+from consult.comments.forms import EditForm, SubmissionForm
 from consult.comments.models import SubmissionKind
 from consult.drafts import services as drafts
 from consult.errors import Invalid
@@ -39,9 +40,6 @@ def blueprint() -> Blueprint:
     blueprint = build_blueprint("comments", __name__, routes)
     blueprint.app_context_processor(_notice_helpers)
     return blueprint
-
-# The form fields of a submission, kept to refill the form when a post is refused.
-FIELDS = ("kind", "body", "proposed_text", "parent_id", "language")
 
 
 # --- where the reader was, and what they are told after acting ------------------------------
@@ -93,15 +91,6 @@ def _private_if_draft(version, response):
     if not version.is_public:
         keep_private()
     return response
-
-
-def _parent_id() -> int | None:
-    raw = (request.form.get("parent_id") or "").strip()
-    if not raw:
-        return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        return -1  # the service refuses it with a clear message
-    return int(raw)
 
 
 def submission_anchor(submission) -> str:
@@ -220,7 +209,7 @@ def paragraph(slug: str, version_id: int, label: str):
 # back with the text still in the form and a message, rather than a redirect that loses it.
 def _sent() -> dict:
     """The submission form as it was sent."""
-    return {name: request.form.get(name, "") for name in FIELDS}
+    return SubmissionForm().values()
 
 
 def _refused_on_paragraph(error, slug: str, version_id: int, label: str):
@@ -248,7 +237,7 @@ def post_on_paragraph(slug: str, version_id: int, label: str):
         done = _("Your proposed amendment is published.")
     elif kind == SubmissionKind.comment.value:
         submission = services.post_comment(
-            current_user, paragraph, values["body"], parent_id=_parent_id(),
+            current_user, paragraph, values["body"], parent_id=SubmissionForm().parent(),
             language=values["language"] or None)
         done = (_("Your reply is published.") if submission.parent_id
                 else _("Your comment is published."))
@@ -300,7 +289,7 @@ def statements(slug: str, version_id: int):
     if request.method == "POST":
         values = _sent()
         submission = services.post_statement(
-            current_user, version, values["body"], parent_id=_parent_id(),
+            current_user, version, values["body"], parent_id=SubmissionForm().parent(),
             language=values["language"] or None)
         _notice(submission, _("Your reply is published.") if submission.parent_id
                 else _("Your statement is published."))
@@ -383,10 +372,8 @@ def _edit_page(found, values: dict, *, error=None, status: int = 200):
 
 def _refused_edit(error, slug: str, submission_id: int):
     """The edit form again, with the text as it was sent."""
-    values = {name: request.form.get(name, "") for name in ("body", "proposed_text",
-                                                             "revision")}
-    return _edit_page(load_submission(slug, submission_id), values, error=error.message,
-                      status=error.status)
+    return _edit_page(load_submission(slug, submission_id), EditForm().values(),
+                      error=error.message, status=error.status)
 
 
 @routes.route("/consultations/<slug>/submissions/<int:submission_id>/edit",
@@ -400,13 +387,12 @@ def edit(slug: str, submission_id: int):
         permissions.require(current_user, "edit_submission", found)
         return _edit_page(found, {"body": found.body, "proposed_text": found.proposed_text or "",
                                   "revision": str(found.revision)})
-    revision = request.form.get("revision", "")
+    form = EditForm()
     services.edit_submission(
-        current_user, found, body=request.form.get("body", ""),
-        proposed_text=request.form.get("proposed_text", "")
+        current_user, found, body=form.body.data or "",
+        proposed_text=(form.proposed_text.data or "")
         if found.kind == SubmissionKind.amendment else None,
-        expected_revision=int(revision) if revision.isascii() and revision.isdigit()
-        and len(revision) < 10 else -1)
+        expected_revision=form.expected_revision())
     _notice(found, _("Your changes are saved; the earlier text stays readable in "
                      "the history."))
     return redirect(where_it_is_shown(found), code=303)

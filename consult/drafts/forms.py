@@ -17,6 +17,11 @@ class ConsultationForm(FlaskForm):
 
 
 class VersionForm(FlaskForm):
+    # The button pressed (preview or save), the version followed, the draft's stamp when
+    # it was opened (a change made meanwhile by someone else is refused, not overwritten).
+    action = StringField()
+    based_on = StringField()
+    stamp = StringField()
     label = StringField(_l("Label"), validators=[Length(max=100)])
     symbol = StringField(_l("UN document symbol (optional)"), validators=[Length(max=100)])
     comments_close_at = StringField(_l("Comments close at (UTC, e.g. 2010-06-30 18:00)"),
@@ -31,3 +36,30 @@ class DeadlineForm(FlaskForm):
 
 class MatchForm(FlaskForm):
     old_label = StringField(validators=[Length(max=40)])
+    paragraph_id = StringField()
+
+
+class ConfirmForm(FlaskForm):
+    """A button pressed twice: the first press asks (confirm absent), the second does."""
+
+    confirm = StringField()
+    confirm_numbering = StringField()
+
+    def confirmed(self) -> bool:
+        """Whether this is the second press."""
+        return self.confirm.data == "yes"
+
+
+class CofacilitatorForm(FlaskForm):
+    """Assign an account to a consultation's co-facilitators, or remove it."""
+
+    email = StringField()
+    action = StringField()
+
+
+class TranslationForm(FlaskForm):
+    """A version's text in another language, typed or uploaded."""
+
+    language = StringField()
+    text = TextAreaField()
+    upload = FileField()

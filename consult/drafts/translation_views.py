@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from consult.drafts import translations
+from consult.drafts.forms import TranslationForm
 from consult.drafts.views import _private_if_draft, text_as_sent, uploaded_or_typed
 from consult.pages import load_version
 from consult.routes import Routes
@@ -28,8 +29,9 @@ def _translations_page(version, *, values: dict, error=None, problems=(), status
 
 def _refused_translation(error, slug: str, version_id: int):
     # The text stays in the form; misaligned paragraphs are listed, to fix them all at once.
-    values = {"language": request.form.get("language", ""),
-              "text": text_as_sent(request.files.get("upload"), request.form.get("text", ""))}
+    form = TranslationForm()
+    values = {"language": form.language.data or "",
+              "text": text_as_sent(form.upload.data, form.text.data)}
     return _translations_page(load_version(slug, version_id), values=values,
                               error=error.message, problems=getattr(error, "problems", ()),
                               status=error.status)
@@ -43,9 +45,10 @@ def translations_page(slug: str, version_id: int):
     version = load_version(slug, version_id)
     if request.method == "GET":
         return _translations_page(version, values={"language": "", "text": ""})
-    text = uploaded_or_typed(request.files.get("upload"), request.form.get("text", ""))
-    translation = translations.add_translation(current_user, version,
-                                               request.form.get("language", ""), text)
+    form = TranslationForm()
+    text = uploaded_or_typed(form.upload.data, form.text.data)
+    translation = translations.add_translation(current_user, version, form.language.data or "",
+                                               text)
     language = translation.language
     flash(_("The text in %(language)s is stored.", language=language_name(language)),
           "success")

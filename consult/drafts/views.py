@@ -20,7 +20,8 @@ from consult.auth.models import Role
 from consult.auth.services import count_member_states_on, list_users_with_role
 from consult.comments import services as comment_services
 from consult.drafts import services, translations
-from consult.drafts.forms import ConsultationForm, DeadlineForm, MatchForm, VersionForm
+from consult.drafts.forms import (CofacilitatorForm, ConfirmForm, ConsultationForm, DeadlineForm,
+                                  MatchForm, VersionForm)
 from consult.errors import Invalid
 from consult.pages import EmptyForm, jump_request, load_version, text_choice
 from consult.routes import NO_STORE, Routes, build_blueprint, keep_private
@@ -209,10 +210,10 @@ def new_version(slug: str):
     if not form.validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was saved."))
     text = form.text.data = _text_from_form(form)
-    if request.form.get("action") == "preview":
+    if form.action.data == "preview":
         return _version_form_page(found, form, head=head, preview=services.preview_draft(
             text, current_app.config["MAX_DRAFT_CHARS"], previous=head))
-    based_on = request.form.get("based_on", "")
+    based_on = form.based_on.data or ""
     if based_on and not (based_on.isascii() and based_on.isdigit()):
         raise Invalid(_("The form could not be read; nothing was saved."))
     created = services.create_version(
@@ -229,7 +230,7 @@ def _refused_edit_version(error, slug: str, version_id: int):
     found = load_version(slug, version_id)
     return _version_form_page(found.consultation, _sent_version_form(), head=found.based_on,
                               error=error.message, status=error.status, editing=found,
-                              stamp=request.form.get("stamp") or services.draft_stamp(found))
+                              stamp=VersionForm().stamp.data or services.draft_stamp(found))
 
 
 @routes.route("/consultations/<slug>/versions/<int:version_id>/edit", methods=["GET", "POST"],
@@ -240,7 +241,7 @@ def edit_version(slug: str, version_id: int):
     found = load_version(slug, version_id)
     text = services.start_draft_edit(current_user, found)
     form = VersionForm()
-    stamp = request.form.get("stamp") or services.draft_stamp(found)
+    stamp = form.stamp.data or services.draft_stamp(found)
     page = {"head": found.based_on, "editing": found, "stamp": stamp}
     if request.method == "GET":
         form.label.data, form.symbol.data = found.label, found.symbol or ""
@@ -249,7 +250,7 @@ def edit_version(slug: str, version_id: int):
     if not form.validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was saved."))
     text = form.text.data = _text_from_form(form)
-    if request.form.get("action") == "preview":
+    if form.action.data == "preview":
         return _version_form_page(found.consultation, form, **page, preview=services.preview_draft(
             text, current_app.config["MAX_DRAFT_CHARS"], previous=found.based_on))
     services.update_draft_text(current_user, found, text=text, label=form.label.data,
@@ -284,7 +285,7 @@ def correct_match(slug: str, version_id: int):
     if not form.validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
     try:
-        paragraph_id = int(request.form.get("paragraph_id", ""))
+        paragraph_id = int(form.paragraph_id.data or "")
     except ValueError:
         raise Invalid(_("Choose a paragraph.")) from None
     services.correct_match_by_label(current_user, found, paragraph_id,
@@ -311,9 +312,10 @@ def set_deadline(slug: str, version_id: int):
 def discard(slug: str, version_id: int):
     """Delete a draft that will not be published, once confirmed (confirm=yes)."""
     found = load_version(slug, version_id)
-    if not EmptyForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
-    if request.form.get("confirm") != "yes":
+    if not form.confirmed():
         # The first press asks; works without JavaScript.
         services.discard_confirmation(current_user, found)
         return _private_if_draft(found, render_template(
@@ -329,10 +331,11 @@ def discard(slug: str, version_id: int):
 def cofacilitators(slug: str):
     """Assign a co-facilitator account to the consultation, or remove one (secretariat)."""
     found = services.get_consultation(slug)
-    if not EmptyForm().validate_on_submit():
+    form = CofacilitatorForm()
+    if not form.validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
-    services.change_cofacilitator(current_user, found, request.form.get("email", ""),
-                                  remove=request.form.get("action") == "remove")
+    services.change_cofacilitator(current_user, found, form.email.data or "",
+                                  remove=form.action.data == "remove")
     flash(_("The co-facilitators of this consultation were updated."), "success")
     return redirect(url_for("drafts.consultation", slug=slug) + "#staff")
 
@@ -352,13 +355,14 @@ def publish(slug: str, version_id: int):
     """Publish a draft version, once confirmed (confirm=yes, and confirm_numbering=yes
     when its numbering changes labels)."""
     found = load_version(slug, version_id)
-    if not EmptyForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
         raise Invalid(_("The form could not be read; nothing was changed."))
-    if request.form.get("confirm") != "yes":
+    if not form.confirmed():
         # The first press asks what publishing does; works without JavaScript.
         return _confirm_publish(found)
     services.publish_version(
-        current_user, found, confirm_numbering=request.form.get("confirm_numbering") == "yes")
+        current_user, found, confirm_numbering=form.confirm_numbering.data == "yes")
     flash(_("%(label)s is published.", label=found.label), "success")
     from consult.moderation.services import proposals_to_settle
     if any(group.changed for group in proposals_to_settle(current_user, found)):

@@ -22,10 +22,10 @@ from flask_login import current_user, login_required
 from consult.drafts import services as drafts
 from consult.errors import Invalid
 from consult.moderation import log_text, services
+from consult.moderation.forms import DeadlineChangeForm, DispositionsForm, ModerationForm
 from consult.pages import (load_submission, load_version, render_submission_page,
                            requested_page)
 from consult.routes import NO_STORE, Routes, build_blueprint
-from consult.urls import safe_local_path
 
 routes = Routes()
 
@@ -35,16 +35,9 @@ def blueprint() -> Blueprint:
     return build_blueprint("moderation", __name__, routes)
 
 
-def _back(default: str) -> str:
-    return safe_local_path(request.form.get("next"), default)
-
-
 def _sent_moderation() -> dict:
     """The moderation form as it was sent (echoed into the form if refused)."""
-    values = {name: request.form.get(name, "") for name in
-              ("reason_code", "reason", "disposition", "note", "next")}
-    values["next"] = safe_local_path(values["next"], "")  # only a path on this site
-    return values
+    return ModerationForm().values()
 
 
 def _moderate(slug: str, submission_id: int, action, done: str):
@@ -52,8 +45,9 @@ def _moderate(slug: str, submission_id: int, action, done: str):
     found = load_submission(slug, submission_id)
     action(found, _sent_moderation())
     flash(done, "success")
-    return redirect(_back(url_for("comments.submission", slug=slug, submission_id=found.id)),
-                    code=303)
+    back = _sent_moderation()["next"] or url_for("comments.submission", slug=slug,
+                                                  submission_id=found.id)
+    return redirect(back, code=303)
 
 
 def _refused_moderation(error, slug: str, submission_id: int):
@@ -121,12 +115,10 @@ def workbench(slug: str, version_id: int):
     return response
 
 
-def _ids_from_form() -> list[int]:
-    ids = []
-    for raw in request.form.getlist("ids"):
-        if not (raw.isascii() and raw.isdigit() and len(raw) < 11):
-            raise Invalid(_("The form could not be read; nothing was changed."))
-        ids.append(int(raw))
+def _ids_from_form(form: DispositionsForm) -> list[int]:
+    ids = form.submission_ids()
+    if ids is None:
+        raise Invalid(_("The form could not be read; nothing was changed."))
     return ids
 
 
@@ -139,8 +131,9 @@ def _settle_page(version, *, error=None, values=None, status: int = 200):
 
 
 def _refused_settle(error, slug: str, version_id: int):
-    values = {"disposition": request.form.get("disposition", ""),
-              "note": request.form.get("note", ""), "ids": request.form.getlist("ids")}
+    form = DispositionsForm()
+    values = {"disposition": form.disposition.data or "", "note": form.note.data or "",
+              "ids": form.ids.data or []}
     return _settle_page(load_version(slug, version_id), error=error.message, values=values,
                         status=error.status)
 
@@ -153,9 +146,9 @@ def settle(slug: str, version_id: int):
     version = load_version(slug, version_id)
     if request.method == "GET":
         return _settle_page(version)
-    changed = services.set_dispositions(current_user, version, _ids_from_form(),
-                                        request.form.get("disposition", ""),
-                                        request.form.get("note", ""))
+    form = DispositionsForm()
+    changed = services.set_dispositions(current_user, version, _ids_from_form(form),
+                                        form.disposition.data or "", form.note.data or "")
     flash(ngettext("%(num)d disposition recorded.", "%(num)d dispositions recorded.",
                    changed), "success")
     return redirect(url_for("moderation.settle", slug=slug, version_id=version.id), code=303)
@@ -172,10 +165,11 @@ def _refused_deadline(error, slug: str, version_id: int):
 def change_deadline(slug: str, version_id: int):
     """Close the comment period of a published version now, or move its deadline."""
     version = load_version(slug, version_id)
-    close_now = request.form.get("action") == "close"
+    form = DeadlineChangeForm()
+    close_now = form.action.data == "close"
     services.change_deadline(current_user, version,
-                             "now" if close_now else request.form.get("comments_close_at"),
-                             reason=request.form.get("reason", ""))
+                             "now" if close_now else form.comments_close_at.data,
+                             reason=form.reason.data or "")
     flash(_("Comments on %(label)s are closed.", label=version.label) if close_now
           else _("The comment deadline of %(label)s is changed.", label=version.label),
           "success")
