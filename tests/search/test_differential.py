@@ -17,7 +17,7 @@ engine's tie-break, and scores are compared with a float tolerance (the evaluato
 float32).
 
 CI runs a fixed-seed, modest size. A longer run:
-    CONSULT_SEARCH_DIFF_DOCS=20000 CONSULT_SEARCH_DIFF_EXAMPLES=2000 \
+    SEARCH_DIFF_DOCS=20000 SEARCH_DIFF_EXAMPLES=2000 \
         .venv/bin/python -m pytest tests/search/test_differential.py -q
 """
 
@@ -34,9 +34,9 @@ from consult.search.engine import SearchIndex
 from consult.search.fastpath import MAX_PREFIX_TERMS
 from consult.search.query import MIN_PREFIX, parse_query
 
-DOCS = int(os.environ.get("CONSULT_SEARCH_DIFF_DOCS", "3000"))
-EXAMPLES = int(os.environ.get("CONSULT_SEARCH_DIFF_EXAMPLES", "300"))
-SEED = int(os.environ.get("CONSULT_SEARCH_DIFF_SEED", "15"))
+DOCS = int(os.environ.get("SEARCH_DIFF_DOCS", "3000"))
+EXAMPLES = int(os.environ.get("SEARCH_DIFF_EXAMPLES", "300"))
+SEED = int(os.environ.get("SEARCH_DIFF_SEED", "15"))
 PAGE = 20
 
 # Word families sharing beginnings, so that prefixes expand to several words.
