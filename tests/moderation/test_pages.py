@@ -75,6 +75,18 @@ def test_a_refused_hide_comes_back_with_the_message_and_the_words(client, staff,
         LogEntry.action == "submission.hide")) == 0
 
 
+def test_a_hide_refused_for_want_of_a_reason_keeps_the_words_typed(client, staff, thread):
+    amendment = thread["amendment"]
+    login(client, staff.email)
+    response = client.post(submission_url(amendment) + "/hide", data={
+        "csrf_token": csrf_token(client, submission_url(amendment)),
+        "reason": "My careful explanation"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(r'<details class="hide-form" open>', page)
+    assert re.search(r'<textarea name="reason" [^>]*>My careful explanation</textarea>', page)
+
+
 def test_delegates_and_the_public_cannot_moderate(client, app, fra, nor, thread):
     amendment = thread["amendment"]
     anonymous = app.test_client()
