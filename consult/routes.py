@@ -106,6 +106,11 @@ class Routes:
         """Declare a DELETE view."""
         return self.route(rule, methods=["DELETE"], **options)
 
+    def declared(self):
+        """(rule, methods, view) of every declared view, as written (not yet wrapped)."""
+        for rule, options, view, *_rest in self._rules:
+            yield rule, [m for m in options.get("methods", ["GET"]) if m != "HEAD"], view
+
     def add_to(self, blueprint: Blueprint) -> None:
         """Add every declared view to `blueprint`, named as `Blueprint.route` names them."""
         for rule, options, view, refused, refused_reads, cache in self._rules:

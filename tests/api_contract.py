@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
-from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS31Validator
 
 PREFIX = "/api/v1"
 # Answers any route may give, whatever the operation declares: the framework's own.
@@ -25,9 +25,10 @@ def _document(app=None) -> dict:
     """The OpenAPI document, in English (built once per run, with the app at hand)."""
     if not _DOCUMENT:
         from consult.api.openapi import build_document
+        from consult.api.views import api_routes
 
         with app.test_request_context("/", headers={"Accept-Language": "en"}):
-            _DOCUMENT.update(build_document("http://localhost" + PREFIX))
+            _DOCUMENT.update(build_document("http://localhost" + PREFIX, api_routes()))
     return _DOCUMENT
 
 
@@ -79,6 +80,6 @@ def problems(app, method: str, path: str, status: int, content_type: str, body) 
     schema = (declared.get("content") or {}).get("application/json", {}).get("schema")
     if schema is None or not content_type.startswith("application/json") or body is None:
         return []
-    validator = OAS30Validator({**schema, "components": _document()["components"]})
+    validator = OAS31Validator({**schema, "components": _document()["components"]})
     return [f"{method} {path} {status}: {'/'.join(map(str, error.absolute_path))}: "
-            f"{error.message[:300]}" for error in validator.iter_errors(body)][:5]
+            f"{error.message[:300]}" for error in validator.iter_errors(body)][:40]

@@ -9,6 +9,7 @@ import hashlib
 
 from flask import current_app, request
 
+from consult.api.declare import NOT_MODIFIED, Reply, operation
 from consult.archive import feed as feed_export
 from consult.drafts.services import get_consultation
 from consult.routes import SHARED, Routes
@@ -21,6 +22,16 @@ CONTENT_TYPE = f"{feed_export.MEDIA_TYPE}; charset=utf-8"
 # The same public data for every caller, but it grows with every submission: shared caches
 # may keep it, always revalidated (a 304 costs the reader nothing).
 @routes.get("/consultations/<slug>/feed.atom", cache=SHARED)
+@operation("getConsultationFeed", "Atom feed of publications and submissions",
+           description="Atom 1.0, newest first: each published version, the newest "
+                       f"{feed_export.FEED_SIZE} public submissions (delegation, kind, "
+                       "paragraph, link to the permanent page, text as summary) and the "
+                       f"newest {feed_export.FEED_SIZE} dispositions. Hidden submissions, "
+                       "replies under them and draft versions never appear; authors are "
+                       "delegations.",
+           replies={200: Reply("The feed", media_type=feed_export.MEDIA_TYPE),
+                    304: NOT_MODIFIED},
+           errors={404: "No such consultation"})
 def consultation_feed(slug: str):
     """Atom feed of a consultation's publications, submissions and dispositions."""
     consultation = get_consultation(slug)
@@ -30,30 +41,3 @@ def consultation_feed(slug: str):
     # Titles are in the reader's language: shared caches keep one copy per language.
     response.vary.update(("Accept-Language", "Cookie"))
     return response.make_conditional(request)
-
-
-def openapi_schemas() -> dict:
-    """This module's schemas for the OpenAPI document."""
-    return {}
-
-
-def openapi_paths() -> dict:
-    """This module's paths for the OpenAPI document."""
-    return {"/consultations/{slug}/feed.atom": {"get": {
-        "summary": "Atom feed of publications and submissions",
-        "description": "Atom 1.0, newest first: each published version, the newest "
-                       f"{feed_export.FEED_SIZE} public submissions (delegation, kind, "
-                       "paragraph, link to the permanent page, text as summary) and the "
-                       f"newest {feed_export.FEED_SIZE} dispositions. Hidden submissions, "
-                       "replies under them and draft versions never appear; authors are "
-                       "delegations.",
-        "operationId": "getConsultationFeed",
-        "parameters": [{"name": "slug", "in": "path", "required": True,
-                        "description": "The consultation's short name",
-                        "schema": {"type": "string"}}],
-        "responses": {
-            "200": {"description": "The feed", "content": {
-                feed_export.MEDIA_TYPE: {"schema": {"type": "string"}}}},
-            "304": {"description": "Not modified (If-None-Match)"},
-            "404": {"description": "No such consultation", "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Error"}}}}}}}}

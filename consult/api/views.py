@@ -11,27 +11,37 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from pydantic import Field
+
+from consult.api.declare import (NOT_MODIFIED, Answer, Body, Day, Language, Query, Reply,
+                                 Timestamp, one_of, operation, read_body, read_query)
 from consult.api.errors import http_error_message, json_error
 from consult.api.openapi import build_document
 from consult.auth import services as auth_services
 from consult.comments import services as comment_services
 from consult.db import db
 from consult.drafts import services, translations
-from consult.errors import Invalid, ServiceError, Unauthorized
+from consult.drafts.models import (UN_LANGUAGES, ConsultationStatus, MatchStatus,
+                                   ParagraphKind, VersionStatus)
+from consult.errors import ServiceError, Unauthorized
 from consult.routes import ONE_MINUTE, REVALIDATED, Routes, build_blueprint, keep_private
 
 routes = Routes()
 
 
-
-def blueprint() -> Blueprint:
-    """The API: this module's routes and those of every module of the package."""
+def api_routes() -> list[Routes]:
+    """The routes of this module and of every module of the package."""
     from consult.api import (akn, compilation, diff, export, feed, moderation, participation,
                              search, translations)
 
-    bp = build_blueprint("api", __name__, routes, *(module.routes for module in (
+    return [routes] + [module.routes for module in (
         participation, search, diff, compilation, translations, moderation, export, akn,
-        feed)))
+        feed)]
+
+
+def blueprint() -> Blueprint:
+    """The API: this module's routes and those of every module of the package."""
+    bp = build_blueprint("api", __name__, *api_routes())
     bp.before_request(authenticate)
     bp.register_error_handler(ServiceError, service_error)
     bp.register_error_handler(CSRFError, csrf_error)
@@ -104,38 +114,6 @@ def http_error(exc: HTTPException):
     return json_error(exc.code or 400, code, http_error_message(exc.code or 400))
 
 
-def json_body() -> dict:
-    """The request's JSON object, or Invalid with a clear message."""
-    if not request.is_json:
-        raise Invalid(_("Send a JSON body with Content-Type: application/json."))
-    try:
-        data = json.loads(request.get_data(as_text=False).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise Invalid(_("The body is not valid JSON.")) from None
-    if not isinstance(data, dict):
-        raise Invalid(_("The body must be a JSON object."))
-    if any(_is_unstorable(value) for value in data.values()):
-        raise Invalid(_("Text must be valid Unicode without NUL characters."))
-    return data
-
-
-def _is_unstorable(value) -> bool:
-    """NUL or lone surrogates ("\\ud800"), which no database column can store."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return True
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(value, dict):
-        return any(_is_unstorable(k) or _is_unstorable(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_is_unstorable(v) for v in value)
-    return False
-
-
 def _cached_json(payload: dict, last_modified=None):
     """A JSON response with an ETag (and Last-Modified if given); 304 when the client has it."""
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -147,28 +125,140 @@ def _cached_json(payload: dict, last_modified=None):
     return response.make_conditional(request)
 
 
-# --- serialisers -----------------------------------------------------------------------
+# --- answers and bodies ------------------------------------------------------------------
 
-def _iso(value):
-    return value.isoformat() if value else None
+class ConsultationSummary(Answer):
+    """A consultation in the list."""
+
+    slug: str
+    title: str
+    status: ConsultationStatus
+    mandate: str
+    url: str
 
 
-def version_summary(version) -> dict:
+class ConsultationList(Answer):
+    """Every consultation."""
+
+    consultations: list[ConsultationSummary]
+
+
+class VersionSummary(Answer):
+    """A version in lists."""
+
+    id: int
+    label: str
+    symbol: str | None
+    status: VersionStatus
+    based_on: int | None
+    created_at: Timestamp
+    published_at: Timestamp | None
+    comments_close_at: Timestamp | None
+    original_language: Language = Field(description="The language the text was written in")
+    languages: list[Language] = Field(description="Languages the text can be read in "
+                                                  "(?lang=), the original first")
+    url: str
+
+
+class Consultation(Answer):
+    """A consultation and the versions the caller may see."""
+
+    slug: str
+    title: str
+    status: ConsultationStatus
+    mandate: str
+    cofacilitators: str
+    description: str
+    reference_date: Day | None
+    versions: list[VersionSummary]
+
+
+class Paragraph(Answer):
+    """A paragraph of a version."""
+
+    id: int
+    key: str = Field(description="Stable across versions")
+    label: str = Field(examples=["OP12(b)"])
+    kind: ParagraphKind
+    number: str | None
+    parent_label: str | None
+    text: str = Field(description="Markdown source")
+    html: str
+    language: Language = Field(description="The language of text and html: the one asked, "
+                                           "or the original where a paragraph has no "
+                                           "translation")
+    match: MatchStatus
+    previous_label: str | None
+    comment_count: int
+    url: str
+
+
+class Version(VersionSummary):
+    """A version with its paragraphs."""
+
+    consultation: str
+    language: Language = Field(description="The language asked with ?lang= (else the "
+                                           "original's)")
+    paragraphs: list[Paragraph]
+
+
+class NewVersion(Body):
+    """A new version, imported from Markdown."""
+
+    messages = {"based_on": lambda: _("'%(field)s' must be a version id (integer).",
+                                           field="based_on")}
+    label: str = Field(examples=["Rev.1"], json_schema_extra={"maxLength": 100})
+    text: str = Field(description="Markdown of the whole draft")
+    symbol: str | None = None
+    based_on: int | None = Field(None, description="Version id; default the newest "
+                                 "published. 409 if it is no longer the newest.")
+    comments_close_at: str | None = Field(None, description="ISO 8601 date-time (UTC if no "
+                                          "offset)", json_schema_extra={"format": "date-time"})
+    publish: bool = False
+    confirm_numbering: bool = Field(False, description="With publish: publish although the "
+                                    "numbering changes labels (409 numbering_unconfirmed "
+                                    "with warnings otherwise)")
+    # Any string: an unknown language is the service's to refuse, in its own words.
+    language: one_of(UN_LANGUAGES) | None = Field(
+        None, description="The language of the text; default that of the version before "
+                          "(English to begin with)")
+
+
+class PublishRequest(Body):
+    """Options of a publication (the body may be left out)."""
+
+    confirm_numbering: bool = Field(False, description="Publish although the numbering "
+                                    "changes labels")
+
+
+class VersionQuery(Query):
+    """?lang= of a version's text."""
+
+    lang: one_of(UN_LANGUAGES) | None = Field(
+        None, description="The text in this language where the version has it (see "
+                          "`languages`; else the original, each paragraph's `language` says "
+                          "which): the same paragraphs, ids and keys. Error messages follow "
+                          "it too.")
+
+
+def version_summary(version, model: type[VersionSummary] = VersionSummary,
+                    **more) -> VersionSummary:
     """The fields of a version in lists."""
-    return {
-        "id": version.id,
-        "label": version.label,
-        "symbol": version.symbol,
-        "status": version.status.value,
-        "based_on": version.based_on_id,
-        "created_at": _iso(version.created_at),
-        "published_at": _iso(version.published_at),
-        "comments_close_at": _iso(version.comments_close_at),
-        "original_language": version.language,
-        "languages": translations.text_languages(version),
-        "url": url_for("drafts.version", slug=version.consultation.slug, version_id=version.id,
-                       _external=True),
-    }
+    return model(
+        id=version.id,
+        label=version.label,
+        symbol=version.symbol,
+        status=version.status,
+        based_on=version.based_on_id,
+        created_at=version.created_at,
+        published_at=version.published_at,
+        comments_close_at=version.comments_close_at,
+        original_language=version.language,
+        languages=translations.text_languages(version),
+        url=url_for("drafts.version", slug=version.consultation.slug, version_id=version.id,
+                    _external=True),
+        **more,
+    )
 
 
 def paragraph_data(paragraph, slug: str, counts: dict[int, int] | None = None) -> dict:
@@ -177,13 +267,13 @@ def paragraph_data(paragraph, slug: str, counts: dict[int, int] | None = None) -
         "id": paragraph.id,
         "key": paragraph.key.key,
         "label": paragraph.label,
-        "kind": paragraph.kind.value,
+        "kind": paragraph.kind,
         "number": paragraph.number,
         "parent_label": paragraph.parent_label,
         "text": paragraph.text,
         "html": paragraph.html,
         "language": paragraph.version.language,
-        "match": paragraph.match_status.value,
+        "match": paragraph.match_status,
         "previous_label": paragraph.previous_label,
         "comment_count": (counts or {}).get(paragraph.id, 0),
         "url": url_for("comments.paragraph", slug=slug, version_id=paragraph.version_id,
@@ -191,71 +281,76 @@ def paragraph_data(paragraph, slug: str, counts: dict[int, int] | None = None) -
     }
 
 
-def consultation_data(consultation, user) -> dict:
+def consultation_data(consultation, user) -> Consultation:
     """The fields of a consultation with the versions the caller may see."""
-    return {
-        "slug": consultation.slug,
-        "title": consultation.title,
-        "status": consultation.status.value,
-        "mandate": consultation.mandate,
-        "cofacilitators": consultation.cofacilitators,
-        "description": consultation.description,
-        "reference_date": _iso(consultation.reference_date),
-        "versions": [version_summary(v) for v in services.visible_versions(user, consultation)],
-    }
+    return Consultation(
+        slug=consultation.slug,
+        title=consultation.title,
+        status=consultation.status,
+        mandate=consultation.mandate,
+        cofacilitators=consultation.cofacilitators,
+        description=consultation.description,
+        reference_date=consultation.reference_date,
+        versions=[version_summary(v) for v in services.visible_versions(user, consultation)],
+    )
 
 
 # --- endpoints -------------------------------------------------------------------------
 
 @routes.get("/openapi.json", cache=ONE_MINUTE)
+@operation("getOpenapi", "This document", replies={200: Reply("OpenAPI 3.1 document")})
 def openapi():
-    """The OpenAPI 3 document of this API."""
-    return jsonify(build_document(request.url_root.rstrip("/") + "/api/v1"))
+    """The OpenAPI document of this API."""
+    return jsonify(build_document(request.url_root.rstrip("/") + "/api/v1", api_routes()))
 
 
 @routes.get("/consultations", cache=ONE_MINUTE)
+@operation("listConsultations", "List consultations",
+           replies={200: Reply("Consultations", ConsultationList)})
 def list_consultations():
     """Every consultation: slug, title, status."""
-    return jsonify({"consultations": [
-        {"slug": c.slug, "title": c.title, "status": c.status.value, "mandate": c.mandate,
-         "url": url_for("drafts.consultation", slug=c.slug, _external=True)}
-        for c in services.list_consultations()]})
+    return jsonify(ConsultationList(consultations=[
+        ConsultationSummary(slug=c.slug, title=c.title, status=c.status, mandate=c.mandate,
+                            url=url_for("drafts.consultation", slug=c.slug, _external=True))
+        for c in services.list_consultations()]).dump())
 
 
 @routes.get("/consultations/<slug>", cache=ONE_MINUTE)
+@operation("getConsultation", "A consultation and its versions",
+           replies={200: Reply("The consultation", Consultation)}, errors=(404,))
 def get_consultation(slug: str):
     """One consultation and its versions."""
     consultation = services.get_consultation(slug)
-    return jsonify(consultation_data(consultation, api_user()))
+    return jsonify(consultation_data(consultation, api_user()).dump())
 
 
 @routes.post("/consultations/<slug>/versions")
+@operation("createVersion", "Import a new version (co-facilitators)", body=NewVersion,
+           replies={201: Reply("The new version", Version)},
+           errors=(400, 401, 403, 404, 409, 413), login=True)
 def create_version(slug: str):
     """Import a Markdown text as a new version (co-facilitators)."""
     user = require_login()
     consultation = services.get_consultation(slug)
-    data = json_body()
-    for field in ("label", "text"):
-        if not isinstance(data.get(field), str):
-            raise Invalid(_("'%(field)s' is required and must be a string.", field=field),
-                          field=field)
-    for field in ("symbol", "comments_close_at", "language"):
-        if data.get(field) is not None and not isinstance(data[field], str):
-            raise Invalid(_("'%(field)s' must be a string.", field=field), field=field)
-    based_on = data.get("based_on")
-    if based_on is not None and (not isinstance(based_on, int) or isinstance(based_on, bool)):
-        raise Invalid(_("'%(field)s' must be a version id (integer).", field="based_on"),
-                      field="based_on")
-    publish = _flag(data, "publish")
+    sent = read_body(NewVersion)
     version = services.create_version(
-        user, consultation, label=data["label"], text=data["text"], symbol=data.get("symbol"),
-        based_on_id=based_on, comments_close_at=data.get("comments_close_at"), publish=publish,
-        max_chars=current_app.config["MAX_DRAFT_CHARS"], language=data.get("language"),
-        confirm_numbering=_flag(data, "confirm_numbering"))
+        user, consultation, label=sent.label, text=sent.text, symbol=sent.symbol,
+        based_on_id=sent.based_on, comments_close_at=sent.comments_close_at,
+        publish=sent.publish, max_chars=current_app.config["MAX_DRAFT_CHARS"],
+        language=sent.language, confirm_numbering=sent.confirm_numbering)
     return _version_response(version, user), 201
 
 
 @routes.post("/versions/<int:version_id>/publish")
+@operation("publishVersion", "Publish a draft version (co-facilitators)",
+           description="A draft whose numbering changes labels (duplicate or out-of-order "
+                       "numbers, labels built otherwise than in the previous version) is "
+                       "refused with 409 numbering_unconfirmed and error.warnings (kind, "
+                       "number, previous, labels, lines, renames: from, to; message) until "
+                       "confirm_numbering is true.",
+           body=PublishRequest, body_required=False,
+           replies={200: Reply("The published version", Version)},
+           errors=(400, 401, 403, 404, 409), login=True)
 def publish_version(version_id: int):
     """Publish a draft version (co-facilitators).
 
@@ -264,35 +359,25 @@ def publish_version(version_id: int):
     """
     user = require_login()
     version = services.get_version(user, version_id)
-    data = json_body() if request.get_data() else {}
-    services.publish_version(user, version, confirm_numbering=_flag(data, "confirm_numbering"))
+    sent = read_body(PublishRequest, optional=True)
+    services.publish_version(user, version, confirm_numbering=sent.confirm_numbering)
     return _version_response(version, user)
 
 
-def _flag(data: dict, field: str) -> bool:
-    """An optional true/false field of a JSON body (false when absent)."""
-    value = data.get(field, False)
-    if not isinstance(value, bool):
-        raise Invalid(_("'%(field)s' must be true or false.", field=field), field=field)
-    return value
-
-
-def _version_payload(version, user, language: str | None = None) -> dict:
-    payload = version_summary(version)
-    payload["consultation"] = version.consultation.slug
+def _version_payload(version, user, language: str | None = None) -> Version:
     # What this caller may see (one query for the whole version, not one per paragraph).
     counts = comment_services.count_submissions(user, version)
-    payload["paragraphs"] = [paragraph_data(p, version.consultation.slug, counts)
-                             for p in version.paragraphs]
+    paragraphs = [paragraph_data(p, version.consultation.slug, counts)
+                  for p in version.paragraphs]
     if language and language != version.language:
         # The same paragraphs (ids, keys, labels, counts) with the text in that language.
         rows = translations.translated_paragraphs(version, language)
-        for item in payload["paragraphs"]:
+        for item in paragraphs:
             row = rows.get(item["id"])
             if row is not None:
                 item.update(text=row.text, html=row.html, language=language)
-    payload["language"] = language or version.language
-    return payload
+    return version_summary(version, Version, consultation=version.consultation.slug,
+                           paragraphs=paragraphs, language=language or version.language)
 
 
 def _text_language(version) -> str | None:
@@ -301,20 +386,23 @@ def _text_language(version) -> str | None:
     A code that is not one of the six is refused (400); one of the six the version has no
     text in gives the original, each paragraph saying its `language`.
     """
-    return translations.text_language_if_any(request.args.get("lang"), version)
+    return translations.text_language_if_any(read_query(VersionQuery).lang, version)
 
 
 def _version_response(version, user):
     db.session.expire(version, ["paragraphs"])
-    return jsonify(_version_payload(version, user))
+    return jsonify(_version_payload(version, user).dump())
 
 
 @routes.get("/versions/<int:version_id>", cache=REVALIDATED)
+@operation("getVersion", "A version with its paragraphs (drafts: co-facilitators only)",
+           query=VersionQuery, replies={200: Reply("The version", Version), 304: NOT_MODIFIED},
+           errors=(400, 404))
 def get_version(version_id: int):
     """One version with its paragraphs (drafts: co-facilitators only)."""
     user = api_user()
     version = services.get_version(user, version_id)
-    payload = _version_payload(version, user, _text_language(version))
+    payload = _version_payload(version, user, _text_language(version)).dump()
     if version.is_public:
         response = _cached_json(payload)
         # The text never changes, but comment counts do: revalidate (cheap, via the ETag).
