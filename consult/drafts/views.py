@@ -19,7 +19,7 @@ from consult import permissions
 from consult.auth.models import Role
 from consult.auth.services import count_member_states_on, list_users_with_role
 from consult.comments import services as comment_services
-from consult.drafts import services, translations
+from consult.drafts import services
 from consult.drafts.forms import (CofacilitatorForm, ConfirmForm, ConsultationForm, DeadlineForm,
                                   MatchForm, VersionForm)
 from consult.errors import Invalid
