@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from consult.db import db
 from consult.drafts import services as drafts
 from tests.conftest import SMALL_DRAFT
@@ -102,6 +104,7 @@ def test_a_403_for_a_cofacilitator_of_another_consultation(client, login_as, con
             "and publish its versions.") in response.get_data(as_text=True)
 
 
+@pytest.mark.fresh_app  # adds a route: an app of its own
 def test_a_server_error_is_the_same_page_and_json_in_the_api(app):
     def broken():
         raise RuntimeError("boom")

@@ -3,6 +3,7 @@ view returns, or changes nothing; a refusal is answered in one place."""
 
 import ast
 
+import pytest
 from flask import request
 from sqlalchemy import func, select
 
@@ -89,6 +90,7 @@ def _trial_routes(seen: dict) -> Routes:
     return routes
 
 
+@pytest.mark.fresh_app  # adds a route: an app of its own
 def test_a_view_that_returns_commits_and_one_that_is_refused_changes_nothing(app):
     seen = {}
     from consult.extensions import csrf

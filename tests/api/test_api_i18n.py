@@ -92,6 +92,7 @@ def test_service_refusals_are_translated_too(app, client, consultation):
     assert arabic["message"] != english["message"]
 
 
+@pytest.mark.fresh_app  # adds a route: an app of its own
 def test_nul_characters_and_server_errors_are_worded_in_the_readers_language(app, client):
     def fail():
         raise RuntimeError("boom")
