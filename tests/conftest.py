@@ -156,20 +156,19 @@ class SharedApp:
     """The app built once per test session, and what each test may change in it.
 
     A new app for each of some 1,400 tests cost more than its building (37 ms on an idle
-    machine): its Jinja environment compiled every template again at the test's first
-    pages (70 ms for the first page against 6 ms once compiled). Before each test, `reset`
-    puts back what a test (or the previous one) can change: the configuration
-    (tests set values such as POST_RATE_LIMIT), the instance and search index folders (one
-    of the test's own, as a new app would have), the WSGI stack (a test may wrap it in
-    ProxyFix), the extensions (a test may put in a background feed), the kept pages and
-    the page cache's reading of the change clock (the tables are emptied, so the clock
-    starts again and a stamp kept from the last test could name other rows), the test
-    client class, and the engine of `db` (a test that builds its own app rebinds it).
+    machine): its Jinja environment compiled every template again at the test's first pages
+    (70–100 ms for the first page against 6 ms once compiled). Before each test, `reset`
+    puts back what a test (or the previous one) can change: the configuration (tests set
+    values such as POST_RATE_LIMIT), the instance and search index folders (one of the
+    test's own, as a new app would have), the WSGI stack (a test may wrap it in ProxyFix),
+    the extensions (a test may put in a background feed), the kept pages and the page
+    cache's reading of the change clock (the tables are emptied, so the clock starts again
+    and a stamp kept from the last test could name other rows), the test client class, and
+    the engine of `db` (a test that builds its own app rebinds it).
 
     What cannot be put back is refused instead: a test that adds routes, blueprints or
     request hooks needs an app of its own (`@pytest.mark.fresh_app`); Flask refuses new
-    routes after the first request anyway, and `check` fails a test that added them
-    before.
+    routes after the first request anyway, and `check` fails a test that added them before.
     """
 
     def __init__(self, app, engine):
