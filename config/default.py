@@ -80,6 +80,11 @@ MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 # Largest draft text a co-facilitator may import (characters).
 MAX_DRAFT_CHARS = 500_000
 
+# The shortest notice of a silence procedure (hours between putting a text under silence
+# and its deadline). Delegations need time to consult their capitals: 24 hours is the
+# least the UN usually gives. 0 allows rehearsals and tests.
+SILENCE_MINIMUM_HOURS = 24
+
 # Cookies: never readable by scripts, not sent on cross-site posts. Production settings
 # (config/production.py) also mark them Secure, which needs HTTPS.
 SESSION_COOKIE_HTTPONLY = True

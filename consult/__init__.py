@@ -100,10 +100,12 @@ def _register_blueprints(app: Flask) -> None:
     from consult.drafts import views as drafts
     from consult.extensions import csrf
     from consult.moderation import views as moderation
+    from consult.negotiation import views as negotiation
     from consult.search import views as search
 
     api_bp = api.blueprint()
-    for package in (auth, drafts, comments, compilation, search, moderation, archive):
+    for package in (auth, drafts, comments, compilation, search, moderation, negotiation,
+                    archive):
         app.register_blueprint(package.blueprint())
     # The API authenticates writes with bearer tokens, or checks the CSRF header itself
     # when a browser session is used (see api.auth).

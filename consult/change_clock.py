@@ -103,23 +103,28 @@ def _forget(session):
 def _stamp_statement():
     # Built once: constructing the expression costs more than running it.
     from consult.drafts.models import Version
+    from consult.negotiation.models import SilenceProcedure, SilenceState
 
+    now = bindparam("now", type_=UTCDateTime())
     return select(
         select(ChangeClock.seq).where(ChangeClock.id == 1).scalar_subquery(),
-        select(func.count(Version.id))
-        .where(Version.comments_close_at <= bindparam("now", type_=UTCDateTime()))
+        select(func.count(Version.id)).where(Version.comments_close_at <= now)
+        .scalar_subquery(),
+        select(func.count(SilenceProcedure.id))
+        .where(SilenceProcedure.state == SilenceState.running, SilenceProcedure.until <= now)
         .scalar_subquery())
 
 
 def current_stamp(connection=None) -> str:
-    """The clock and how many comment deadlines have passed: what a public page depends on
-    besides its address and language (a deadline passing closes a form without any write).
+    """The clock and how many comment and silence deadlines have passed: what a public page
+    depends on besides its address and language (a deadline passing closes a form, or
+    adopts a text, without any write).
 
     Read on `connection` if given (the page cache, before any session exists), else in the
     request's session."""
     reader = db.session if connection is None else connection
     row = reader.execute(_stamp_statement(), {"now": utcnow()}).one()
-    return f"{row[0] or 0}.{row[1]}"
+    return f"{row[0] or 0}.{row[1] + row[2]}"
 
 
 class StampReader:
@@ -144,6 +149,7 @@ class StampReader:
     def stamp(self) -> str:
         """The same value as current_stamp(), read on a connection of its own."""
         from consult.drafts.models import Version
+        from consult.negotiation.models import SilenceProcedure, SilenceState
 
         last, now, advances = self._last, time.monotonic(), _local_advances
         if last is None or now - last[2] >= self.max_age or advances != last[3]:
@@ -152,9 +158,13 @@ class StampReader:
                 deadlines = last[1]
             else:
                 with self.engine.connect() as connection:
-                    deadlines = sorted(connection.scalars(
+                    # A silence deadline passing adopts a text: pages change as they do
+                    # when a comment period ends.
+                    deadlines = sorted(list(connection.scalars(
                         select(Version.comments_close_at)
-                        .where(Version.comments_close_at.is_not(None))))
+                        .where(Version.comments_close_at.is_not(None)))) + list(
+                        connection.scalars(select(SilenceProcedure.until).where(
+                            SilenceProcedure.state == SilenceState.running))))
             # One tuple, replaced whole: threads of `flask run` see the old or the new.
             self._last = last = (seq, deadlines, now, advances)
         return f"{last[0]}.{bisect.bisect_right(last[1], utcnow())}"

@@ -18,6 +18,17 @@ LABELS = {
     "moved": _l("moved"),
     "new": _l("new"),
     "removed": _l("removed"),
+    # what the co-facilitators recorded about a paragraph ("open" alone is the
+    # consultation's word, which some languages inflect otherwise)
+    "status.open": _l("still open"),
+    "agreed_ad_ref": _l("agreed ad referendum"),
+    "agreed": _l("agreed"),
+    "deleted": _l("deleted by agreement"),
+    # where a silence procedure stands
+    "running": _l("under silence procedure"),
+    "broken": _l("silence broken"),
+    "adopted": _l("adopted under silence procedure"),
+    "withdrawn": _l("silence procedure withdrawn"),
     # roles
     "delegate": _l("delegate"),
     "observer": _l("observer"),
@@ -49,6 +60,11 @@ LABELS = {
     "submission.restore": _l("submission restored"),
     "submission.disposition": _l("disposition recorded"),
     "submission.withdraw": _l("withdrawn by its author"),
+    "paragraph.status": _l("paragraph status recorded"),
+    "silence.start": _l("silence procedure started"),
+    "silence.break": _l("silence broken"),
+    "silence.withdraw": _l("silence procedure withdrawn"),
+    "silence.adopt": _l("adopted under silence procedure"),
     "system": _l("system"),
 }
 
@@ -57,6 +73,12 @@ def label(value) -> str:
     """The reader-facing word for an enum member or its value."""
     key = getattr(value, "value", value)
     return str(LABELS.get(key, key))
+
+
+def status_label(value) -> str:
+    """The word for a paragraph's status (open, agreed ad referendum, agreed, deleted)."""
+    key = getattr(value, "value", value)
+    return str(LABELS.get(f"status.{key}") or LABELS.get(key, key))
 
 
 # The comma between items of a short list, and the full stop, as each language writes them.

@@ -7,3 +7,4 @@ from consult.comments.models import Submission, SubmissionRevision  # noqa: F401
 from consult.audit.models import LogEntry  # noqa: F401
 from consult.search.models import SearchOutbox  # noqa: F401
 from consult.change_clock import ChangeClock  # noqa: F401
+from consult.negotiation.models import SilenceBreak, SilenceProcedure  # noqa: F401

@@ -11,7 +11,7 @@ from typing import Callable
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from consult.auth.models import Role
+from consult.auth.models import DelegationKind, Role
 from consult.errors import Conflict, Forbidden, NotFound, Unauthorized
 
 
@@ -192,6 +192,24 @@ def _change_deadline(user, version) -> bool:
     return _runs(user, version.consultation)
 
 
+def _set_paragraph_status(user, version) -> bool:
+    # Whether the version is still the one to record statuses in is a state check (409).
+    return _runs(user, version.consultation)
+
+
+def _run_silence(user, version) -> bool:
+    return _runs(user, version.consultation)
+
+
+def _break_silence(user, version) -> bool:
+    # Silence is broken by a State party to the consensus: a Member State's delegate. Not
+    # observer States, groups (whose members speak for themselves), IGOs, NGOs or UN
+    # entities, and not the co-facilitators, who run the procedure.
+    if _role(user) != Role.delegate or getattr(user, "delegation", None) is None:
+        return False
+    return user.delegation.kind == DelegationKind.member_state and version.is_public
+
+
 def _find_unlisted_submission(user, submission) -> bool:
     # Search lists hidden and withdrawn submissions (and replies under hidden ones) only to
     # their author and to the staff of their consultation.
@@ -222,6 +240,10 @@ RULES: dict[str, Callable] = {
     "set_disposition": _moderate_submission,
     "change_deadline": _change_deadline,
     "find_unlisted_submission": _find_unlisted_submission,
+    "set_paragraph_status": _set_paragraph_status,
+    "start_silence": _run_silence,
+    "withdraw_silence": _run_silence,
+    "break_silence": _break_silence,
 }
 
 # Who may, said to whoever is refused (403 pages and the API's message); a rule left out
@@ -258,6 +280,13 @@ WHO_MAY: dict[str, object] = {
                           "may decide on proposed amendments."),
     "change_deadline": _l("Only the co-facilitators of this consultation and the secretariat "
                           "may change a comment period."),
+    "set_paragraph_status": _l("Only the co-facilitators of this consultation and the "
+                               "secretariat may record the status of its paragraphs."),
+    "start_silence": _l("Only the co-facilitators of this consultation and the secretariat "
+                        "may put a text under silence procedure."),
+    "withdraw_silence": _l("Only the co-facilitators of this consultation and the secretariat "
+                           "may put a text under silence procedure."),
+    "break_silence": _l("Only a delegate of a Member State may break silence."),
 }
 
 # Rules whose refusal must not reveal that the object exists (drafts read as 404).

@@ -19,9 +19,10 @@ from werkzeug.exceptions import HTTPException
 from wtforms import StringField
 
 from consult import permissions
+from consult.negotiation import silence
 from consult.auth.services import set_language_preference
 from consult.errors import ServiceError
-from consult.labels import label, list_punctuation, sentence_list
+from consult.labels import label, list_punctuation, sentence_list, status_label
 from consult.languages import LANGUAGE_COOKIE
 from consult.moderation.services import HIDE_REASONS
 from consult.routes import unit_of_work
@@ -172,9 +173,13 @@ def init_app(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "path_without_lang": _path_without_lang,
             "list_punctuation": list_punctuation,
+            # The silence procedure of a version, and its state now (pages mark it).
+            "silence_of": silence.latest_silence,
+            "silence_state": silence.state_of,
         }
 
     app.add_template_filter(label, "label")
+    app.add_template_filter(status_label, "status_label")
 
     @app.template_filter("sentence_list")
     def sentence_list_filter(items) -> Markup:

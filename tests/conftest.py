@@ -29,10 +29,27 @@ def later_schema(engine):
         connection.execute(text("ALTER TABLE submission ADD COLUMN root_id INTEGER"))
         connection.execute(text("CREATE TABLE change_clock (id INTEGER PRIMARY KEY, "
                                 "seq BIGINT NOT NULL)"))
+        for column in ("status VARCHAR(20) NOT NULL DEFAULT 'open'",
+                       "status_note TEXT NOT NULL DEFAULT ''",
+                       "status_changed_at TIMESTAMP"):
+            connection.execute(text(f"ALTER TABLE paragraph ADD COLUMN {column}"))
+        connection.execute(text(
+            "CREATE TABLE silence_procedure (id INTEGER PRIMARY KEY, version_id INTEGER, "
+            "consultation_id INTEGER, state VARCHAR(20), until TIMESTAMP, message TEXT, "
+            "started_at TIMESTAMP, started_by_id INTEGER, ended_at TIMESTAMP, "
+            "ended_by_id INTEGER, withdraw_reason TEXT)"))
+        connection.execute(text(
+            "CREATE TABLE silence_break (id INTEGER PRIMARY KEY, procedure_id INTEGER, "
+            "delegation_id INTEGER, user_id INTEGER, statement TEXT, language VARCHAR(8), "
+            "at TIMESTAMP)"))
     yield
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE submission DROP COLUMN root_id"))
         connection.execute(text("DROP TABLE change_clock"))
+        for column in ("status", "status_note", "status_changed_at"):
+            connection.execute(text(f"ALTER TABLE paragraph DROP COLUMN {column}"))
+        connection.execute(text("DROP TABLE silence_break"))
+        connection.execute(text("DROP TABLE silence_procedure"))
 
 
 def _reset_postgres_schema(url: str) -> None:

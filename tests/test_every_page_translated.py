@@ -293,6 +293,13 @@ def _pages(site) -> list[tuple[str, str, str]]:
         ("workbench", "staff", f"{gpa}/versions/{rev1}/workbench"),
         ("moderation queue", "staff", f"{gpa}/moderation"),
         ("dispositions", "staff", f"{gpa}/versions/{rev1}/dispositions"),
+        ("paragraph statuses", "staff", f"{gpa}/versions/{rev1}/statuses"),
+        ("silence procedure form", "staff", f"{gpa}/versions/{rev1}/silence"),
+        ("version narrowed to open paragraphs", "public", f"{gpa}/versions/{rev1}?status=open"),
+        # No silence runs here: the refusal, in the reader's language (the forms themselves
+        # are checked in French and Arabic by tests/negotiation/test_pages_i18n.py).
+        ("error 409 (break silence when none runs)", "delegate", f"{gpa}/versions/{rev1}/silence/break"),
+        ("error 409 (withdraw silence when none runs)", "staff", f"{gpa}/versions/{rev1}/silence/withdraw"),
     ]
 
 

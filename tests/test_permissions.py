@@ -49,6 +49,12 @@ MATRIX = {
     "restore_submission (hidden)": STAFF,
     "set_disposition": STAFF,
     "change_deadline": STAFF,
+    # The road to consensus, on the published version (issue 16). Breaking silence is a
+    # Member State's act: the delegate here speaks for France; observers (UNODC) may not.
+    "set_paragraph_status": STAFF,
+    "start_silence": STAFF,
+    "withdraw_silence": STAFF,
+    "break_silence": {"delegate"},
 }
 # The rule each row checks, where the row's name is not the rule's.
 RULE_OF = {"view_draft_version": "view_version", "view_published_version": "view_version"}
@@ -94,7 +100,8 @@ def _allowed(world, actor, action):
                 "set_disposition"):
         return permissions.can(actor, rule,
                                world["hidden"] if case.startswith("hidden") else world["comment"])
-    if rule == "change_deadline":
+    if rule in ("change_deadline", "set_paragraph_status", "start_silence",
+                "withdraw_silence", "break_silence"):
         return permissions.can(actor, rule, world["published"])
     if rule in ("add_translation", "moderate_submissions"):
         return permissions.can(actor, rule, consultation)

@@ -14,6 +14,7 @@ from pydantic import Field
 from consult.api.declare import NOT_MODIFIED, Query, Reply, operation, read_query
 from consult.api.views import api_user
 from consult.archive import akn as akn_export
+from consult.negotiation import silence
 from consult.drafts import translations
 from consult.drafts.services import get_version
 from consult.routes import FIVE_MINUTES_SHARED, Routes, keep_private
@@ -52,11 +53,13 @@ def version_akn(version_id: int):
     """The version as Akoma Ntoso XML (AKN4UN); drafts only for those who run it."""
     version = get_version(api_user(), version_id)
     language = translations.require_text_language(read_query(AknQuery).lang, version)
+    adopted = silence.adoption_of(version)
     body = akn_export.version_akn(version, language=language)
     response = current_app.response_class(body, content_type=CONTENT_TYPE)
     if not version.is_public:
         keep_private()  # a draft: seen only by the consultation's staff
         return response
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    response.last_modified = version.published_at  # the text has not changed since
+    # The text has not changed since (an adoption made it final once, at its deadline).
+    response.last_modified = adopted.until if adopted else version.published_at
     return response.make_conditional(request)

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -22,7 +23,9 @@ from consult.comments import services as comment_services
 from consult.db import db
 from consult.drafts import services, translations
 from consult.drafts.models import (UN_LANGUAGES, ConsultationStatus, MatchStatus,
-                                   ParagraphKind, VersionStatus)
+                                   ParagraphKind, ParagraphStatus, VersionStatus)
+from consult.negotiation import silence as silence_services
+from consult.negotiation.models import SilenceState
 from consult.errors import ServiceError, Unauthorized
 from consult.routes import ONE_MINUTE, REVALIDATED, Routes, build_blueprint, keep_private
 
@@ -31,12 +34,12 @@ routes = Routes()
 
 def api_routes() -> list[Routes]:
     """The routes of this module and of every module of the package."""
-    from consult.api import (akn, compilation, diff, export, feed, moderation, participation,
-                             search, translations)
+    from consult.api import (akn, compilation, diff, export, feed, moderation, negotiation,
+                             participation, search, translations)
 
     return [routes] + [module.routes for module in (
-        participation, search, diff, compilation, translations, moderation, export, akn,
-        feed)]
+        participation, search, diff, compilation, translations, moderation, negotiation,
+        export, akn, feed)]
 
 
 def blueprint() -> Blueprint:
@@ -189,13 +192,42 @@ class Paragraph(Answer):
                                            "translation")
     match: MatchStatus
     previous_label: str | None
+    status: ParagraphStatus = Field(description="Recorded by the co-facilitators: open, "
+                                    "agreed_ad_ref, agreed or deleted (by agreement)")
+    status_note: str
     comment_count: int
     url: str
+
+
+class SilenceBreak(Answer):
+    """A Member State's statement breaking silence."""
+
+    delegation: str = Field(description="Delegation code", examples=["FRA"])
+    delegation_name: str
+    statement: str
+    language: Language | None
+    at: Timestamp
+
+
+class Silence(Answer):
+    """A version's (latest) silence procedure and where it stands now."""
+
+    until: Timestamp
+    state: SilenceState = Field(description="running, broken, adopted (the deadline passed "
+                                            "unbroken) or withdrawn")
+    message: str
+    started_at: Timestamp
+    ended_at: Timestamp | None = Field(description="The first break, the withdrawal, or the "
+                                                   "deadline of an adopted text")
+    withdraw_reason: str
+    breaks: list[SilenceBreak]
 
 
 class Version(VersionSummary):
     """A version with its paragraphs."""
 
+    silence: Silence | None = Field(None, description="Its latest silence procedure, if it "
+                                                      "ever had one")
     consultation: str
     language: Language = Field(description="The language asked with ?lang= (else the "
                                            "original's)")
@@ -275,6 +307,8 @@ def paragraph_data(paragraph, slug: str, counts: dict[int, int] | None = None) -
         "language": paragraph.version.language,
         "match": paragraph.match_status,
         "previous_label": paragraph.previous_label,
+        "status": paragraph.status,
+        "status_note": paragraph.status_note,
         "comment_count": (counts or {}).get(paragraph.id, 0),
         "url": url_for("comments.paragraph", slug=slug, version_id=paragraph.version_id,
                        label=paragraph.anchor, _external=True),
@@ -377,7 +411,29 @@ def _version_payload(version, user, language: str | None = None) -> Version:
             if row is not None:
                 item.update(text=row.text, html=row.html, language=language)
     return version_summary(version, Version, consultation=version.consultation.slug,
-                           paragraphs=paragraphs, language=language or version.language)
+                           paragraphs=paragraphs, language=language or version.language,
+                           silence=silence_data(silence_services.latest_silence(version))
+                           if version.is_public else None)
+
+
+def silence_data(procedure) -> Silence | None:
+    """The public fields of a silence procedure (None for none)."""
+    if procedure is None:
+        return None
+    locale = _locale()
+    return Silence(
+        until=procedure.until, state=silence_services.state_of(procedure),
+        message=procedure.message, started_at=procedure.started_at,
+        ended_at=procedure.until if silence_services.state_of(procedure) == SilenceState.adopted
+        else procedure.ended_at, withdraw_reason=procedure.withdraw_reason,
+        breaks=[SilenceBreak(delegation=b.delegation.code,
+                             delegation_name=b.delegation.name(locale),
+                             statement=b.statement, language=b.language, at=b.at)
+                for b in procedure.breaks])
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
 
 
 def _text_language(version) -> str | None:

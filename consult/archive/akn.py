@@ -38,7 +38,9 @@ translation, see drafts/translations.py) is asked for; FRBRlanguage and the expr
 carry it as the three-letter ISO 639-2/T code AKN URIs use (eng, fra, zho…).
 
 Only what never changes once a version is published goes into the file (no status, no
-deadline, no counts), so the same version always gives the same bytes and ETags hold.
+deadline, no counts), so the same version always gives the same bytes and ETags hold; the
+one exception is a text adopted under silence procedure, which becomes once, at its
+deadline, the final expression (FRBRauthoritative, the adoption in the lifecycle).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from lxml import etree
 
 from consult.drafts.models import ParagraphKind
 from consult.drafts.translations import ISO_639_2, paragraphs_in
+from consult.negotiation.silence import adoption_of
 
 AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 MEDIA_TYPE = "application/akn+xml"
@@ -403,7 +406,7 @@ def _iso_date(value) -> str:
     return value.strftime("%Y-%m-%d")
 
 
-def _meta(document, version, language: str, date: str) -> None:
+def _meta(document, version, language: str, date: str, adopted_on=None) -> None:
     meta = _el(document, "meta")
     identification = _el(meta, "identification", source="#consult")
     number = version.symbol or f"{version.consultation.slug}-{version.label}"
@@ -427,6 +430,9 @@ def _meta(document, version, language: str, date: str) -> None:
     _el(frbr_expression, "FRBRdate", date=date, name="publication")
     _el(frbr_expression, "FRBRauthor", href="#cofacilitators", **{"as": "#author"})
     _el(frbr_expression, "FRBRversionNumber", value=version.label)
+    if adopted_on is not None:
+        # Adopted under silence procedure: the final, authoritative expression.
+        _el(frbr_expression, "FRBRauthoritative", value="true")
     _el(frbr_expression, "FRBRlanguage", language=language)
 
     frbr_manifestation = _el(identification, "FRBRManifestation")
@@ -437,7 +443,21 @@ def _meta(document, version, language: str, date: str) -> None:
     _el(frbr_manifestation, "FRBRauthor", href="#consult", **{"as": "#editor"})
     _el(frbr_manifestation, "FRBRformat", value=MEDIA_TYPE)
 
+    if adopted_on is not None:
+        lifecycle = _el(meta, "lifecycle", source="#consult")
+        _el(lifecycle, "eventRef", eId="evt_publication", date=date, source="#original",
+            refersTo="#publication")
+        _el(lifecycle, "eventRef", eId="evt_adoption", date=_iso_date(adopted_on),
+            source="#original", refersTo="#adoptionUnderSilence")
     references = _el(meta, "references", source="#consult")
+    if adopted_on is not None:
+        _el(references, "original", eId="original", href=f"{work}/!main",
+            showAs=version.label)
+        _el(references, "TLCEvent", eId="publication",
+            href="/akn/ontology/event/un/publication", showAs="Publication")
+        _el(references, "TLCEvent", eId="adoptionUnderSilence",
+            href="/akn/ontology/event/un/adoptionUnderSilenceProcedure",
+            showAs="Adoption under silence procedure")
     _el(references, "TLCOrganization", eId="consult",
         href="/akn/ontology/organization/un/consult", showAs="Consult")
     # Named as a body, never as accounts: no person's details leave the platform here.
@@ -453,8 +473,12 @@ def version_akn(version, *, language: str | None = None) -> bytes:
     """The version as an Akoma Ntoso 3.0 document (AKN4UN), UTF-8, the same bytes each time.
 
     In `language` (one of the version's texts; default its original), paragraph for
-    paragraph; a paragraph without a translation keeps the original's words.
+    paragraph; a paragraph without a translation keeps the original's words. A version
+    adopted under silence procedure is the final, authoritative expression, its adoption
+    (the procedure's deadline) in the lifecycle.
     """
+    adoption = adoption_of(version)
+    adopted_on = adoption.until if adoption is not None else None
     paragraphs = paragraphs_in(version, language)
     language = ISO_639_2.get(language or version.language, "eng")
     date = _iso_date(version.published_at or version.created_at)
@@ -462,7 +486,7 @@ def version_akn(version, *, language: str | None = None) -> bytes:
 
     root = etree.Element(f"{{{AKN_NS}}}akomaNtoso", nsmap={None: AKN_NS})
     document = _el(root, "statement", name="resolution")
-    _meta(document, version, language, date)
+    _meta(document, version, language, date, adopted_on)
     title, preamble_paragraphs, body = _split(paragraphs)
 
     preface = _el(document, "preface")
@@ -477,7 +501,8 @@ def version_akn(version, *, language: str | None = None) -> bytes:
         _heading_inline(heading, _el(container, "p", **{"class": "heading"}))
     if version.symbol:
         _el(_el(preface, "p"), "docNumber", version.symbol)
-    _el(_el(preface, "p"), "docStatus", version.label)
+    _el(_el(preface, "p"), "docStatus", version.label if adopted_on is None
+        else f"{version.label}: adopted under silence procedure")
     _el(_el(preface, "p"), "docDate", date, date=date)
 
     if preamble_paragraphs:

@@ -53,8 +53,10 @@ from consult.drafts.models import (
     Consultation,
     Paragraph,
     ParagraphKey,
+    ParagraphStatus,
     Version,
 )
+from consult.negotiation.models import SilenceProcedure
 from consult.errors import Invalid
 from consult.moderation.services import log_reason_text
 
@@ -146,6 +148,13 @@ VERSIONS = Table(
         C("published_at", "datetime", _l("When it was published."), True),
         C("comments_close_at", "datetime", _l("Deadline for comments."), True),
         C("paragraph_count", "integer", _l("How many paragraphs it has.")),
+        C("paragraphs_open", "integer", _l("How many of them are still open.")),
+        C("paragraphs_agreed_ad_ref", "integer", _l("How many are agreed ad referendum.")),
+        C("paragraphs_agreed", "integer", _l("How many are agreed.")),
+        C("paragraphs_deleted", "integer", _l("How many are deleted by agreement.")),
+        C("silence", "string", _l("Its latest silence procedure: running, broken, adopted or "
+                                  "withdrawn; empty if it never had one."), True),
+        C("silence_until", "datetime", _l("The deadline of that silence procedure."), True),
         C("url", "string", _l("The version's page.")),
     ))
 
@@ -167,6 +176,9 @@ PARAGRAPHS = Table(
         C("match", "string", _l("Compared with the version it was based on: kept, edited, "
                                 "moved or new.")),
         C("previous_label", "string", _l("Its number in that earlier version."), True),
+        C("status", "string", _l("What the co-facilitators recorded: open, agreed_ad_ref "
+                                 "(agreed ad referendum), agreed or deleted (by agreement).")),
+        C("status_note", "string", _l("Their note on that status."), True),
         C("url", "string", _l("The paragraph's page.")),
     ))
 
@@ -354,11 +366,39 @@ def _version_rows(conn, ex: _Export) -> list[dict]:
         .where(Version.consultation_id == ex.consultation_id,
                visibility.public_versions())
         .order_by(Version.seq))
+    rows = list(rows)
+    statuses = {}
+    for version_id, status, count in conn.execute(
+            select(Paragraph.version_id, Paragraph.status, func.count(Paragraph.id))
+            .join(Version, Version.id == Paragraph.version_id)
+            .where(Version.consultation_id == ex.consultation_id)
+            .group_by(Paragraph.version_id, Paragraph.status)):
+        statuses[(version_id, getattr(status, "value", status))] = count
+    silences = {}
+    for version_id, state, until in conn.execute(
+            select(SilenceProcedure.version_id, SilenceProcedure.state, SilenceProcedure.until)
+            .where(SilenceProcedure.consultation_id == ex.consultation_id)
+            .order_by(SilenceProcedure.started_at, SilenceProcedure.id)):
+        silences[version_id] = (state, until)  # the latest wins
+    now = utcnow()
+
+    def silence_state(version_id):
+        found = silences.get(version_id)
+        if found is None:
+            return None
+        state = getattr(found[0], "value", found[0])
+        # A deadline passed unbroken is an adoption, recorded or not yet.
+        return "adopted" if state == "running" and found[1] <= now else state
+
     return [{"id": v.id, "consultation": ex.slug, "seq": v.seq, "label": v.label,
              "symbol": v.symbol, "status": v.status.value, "based_on": v.based_on_id,
              "published_at": _iso(v.published_at),
              "comments_close_at": _iso(v.comments_close_at),
              "paragraph_count": counts.get(v.id, 0),
+             **{f"paragraphs_{s.value}": statuses.get((v.id, s.value), 0)
+                for s in ParagraphStatus},
+             "silence": silence_state(v.id),
+             "silence_until": _iso(silences[v.id][1]) if v.id in silences else None,
              "url": ex.links.by_id("drafts.version", "version_id", v.id, slug=ex.slug)}
             for v in rows]
 
@@ -367,13 +407,15 @@ def _paragraph_rows(conn, ex: _Export, version: dict) -> list[dict]:
     """The paragraphs of one published version, in order."""
     rows = conn.execute(select(
         Paragraph.id, Paragraph.position, Paragraph.label, Paragraph.kind, Paragraph.text,
-        Paragraph.match_status, Paragraph.previous_label, ParagraphKey.key)
+        Paragraph.match_status, Paragraph.previous_label, Paragraph.status,
+        Paragraph.status_note, ParagraphKey.key)
         .join(ParagraphKey, ParagraphKey.id == Paragraph.key_id)
         .where(Paragraph.version_id == version["id"]).order_by(Paragraph.position))
     return [{"id": p.id, "version_id": version["id"], "version_label": version["label"],
              "position": p.position, "key": p.key, "label": p.label, "kind": p.kind.value,
              "text": p.text, "match": p.match_status.value,
              "previous_label": p.previous_label,
+             "status": getattr(p.status, "value", p.status), "status_note": p.status_note,
              # Paragraph.anchor is the page's own rule for a label in an address.
              "url": ex.links.url("comments.paragraph", slug=ex.slug, version_id=version["id"],
                                  label=Paragraph.anchor.fget(p))}

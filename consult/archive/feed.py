@@ -199,6 +199,50 @@ def _dispositions(consultation, links: _Links) -> list[_Entry]:
     return entries
 
 
+_SILENCE_ACTIONS = ("silence.start", "silence.break", "silence.withdraw", "silence.adopt")
+
+
+def _silence_events(consultation, links: _Links, locale: str) -> list[_Entry]:
+    """Silence procedures started, broken, withdrawn and texts adopted (from the log)."""
+    from consult.auth.models import Delegation
+
+    rows = db.session.scalars(
+        select(LogEntry).where(LogEntry.consultation_id == consultation.id,
+                               LogEntry.action.in_(_SILENCE_ACTIONS),
+                               LogEntry.target_type == "version")
+        .order_by(LogEntry.at.desc(), LogEntry.id.desc()).limit(FEED_SIZE)).all()
+    codes = {(e.details or {}).get("delegation") for e in rows} - {None}
+    delegations = {d.code: d for d in db.session.scalars(
+        select(Delegation).where(Delegation.code.in_(codes)))} if codes else {}
+    entries = []
+    for entry in rows:
+        details = entry.details or {}
+        version = (details.get("target") or {}).get("version_label") or ""
+        author, summary = str(STAFF_AUTHOR), reason_plain(entry)
+        if entry.action == "silence.start":
+            until = dt.datetime.fromisoformat(details["until"]) if details.get("until") else None
+            title = _("%(version)s put under silence procedure until %(date)s",
+                      version=version, date=_timestamp(until) if until else "?")
+        elif entry.action == "silence.break":
+            found = delegations.get(details.get("delegation"))
+            author = found.name(locale) if found else details.get("delegation") or "?"
+            title = _("%(delegation)s broke silence on %(version)s", delegation=author,
+                      version=version)
+        elif entry.action == "silence.withdraw":
+            title = _("Silence procedure on %(version)s withdrawn", version=version)
+        else:
+            title = _("%(version)s adopted under silence procedure", version=version)
+            summary = _("Silence was not broken before the deadline: %(version)s is the "
+                        "final text.", version=version)
+        entries.append(_Entry(
+            id=links.tag(consultation, f"log/{entry.id}"), title=title, updated=entry.at,
+            published=entry.at, author=author,
+            link=links.url("drafts.version", slug=consultation.slug,
+                           version_id=entry.target_id),
+            category=entry.action.replace(".", "-"), summary=_shorten(summary or "")))
+    return entries
+
+
 def _add(parent, tag: str, text: str | None = None, **attributes):
     element = etree.SubElement(parent, f"{{{ATOM_NS}}}{tag}")
     for name, value in attributes.items():
@@ -231,7 +275,8 @@ def consultation_feed(consultation, *, base_url: str) -> bytes:
     links = _Links(base_url)
     locale = str(get_locale() or "en")
     entries = (_publications(consultation, links) + _submissions(consultation, links, locale)
-               + _dispositions(consultation, links))
+               + _dispositions(consultation, links)
+               + _silence_events(consultation, links, locale))
     # Newest first; ties in a fixed order, so that the same record gives the same bytes.
     entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
 

@@ -32,6 +32,7 @@ from consult.comments.wording import is_unchanged, marked_html, wording_runs
 from consult.db import db, utcnow
 from consult.drafts.models import Paragraph, Version
 from consult.drafts.services import is_open_for_comment
+from consult.negotiation.silence import require_not_under_silence
 from consult.errors import Conflict, Invalid, NotFound, ServiceError, TooMany
 from consult.markdown import render_user_markdown
 from consult.paging import Paged, require_page_exists, require_page_number
@@ -128,6 +129,7 @@ def _check_rate(actor, now: dt.datetime) -> None:
 
 
 def _require_open(version: Version, now: dt.datetime) -> None:
+    require_not_under_silence(version, now)
     if is_open_for_comment(version, now):
         return
     if version.comments_close_at is not None and now >= version.comments_close_at:

@@ -35,6 +35,15 @@ class VersionStatus(str, enum.Enum):
     final = "final"  # public; the agreed text
 
 
+class ParagraphStatus(str, enum.Enum):
+    """How far the negotiation of one paragraph of one version has come."""
+
+    open = "open"  # still under negotiation (the default)
+    agreed_ad_ref = "agreed_ad_ref"  # agreed ad referendum: pending capitals' confirmation
+    agreed = "agreed"  # agreed
+    deleted = "deleted"  # deleted by agreement: kept visible, struck through
+
+
 class ParagraphKind(str, enum.Enum):
     """What a paragraph is in UN drafting."""
 
@@ -171,6 +180,12 @@ class Paragraph(Base):
     match_similarity: Mapped[Optional[float]] = mapped_column(Float)
     # The predecessor's label, kept so the review and diffs can say "was OP3".
     previous_label: Mapped[Optional[str]] = mapped_column(String(100))
+    # Set by the co-facilitators (consult/negotiation/status.py); carried into the next
+    # version while the text stays the same. Its history is the public log.
+    status: Mapped[ParagraphStatus] = mapped_column(
+        _enum(ParagraphStatus), default=ParagraphStatus.open, server_default="open")
+    status_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
     version: Mapped[Version] = relationship(back_populates="paragraphs")
     key: Mapped[ParagraphKey] = relationship(lazy="joined")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -26,6 +27,7 @@ from consult.drafts.models import (
     Paragraph,
     ParagraphKey,
     ParagraphKind,
+    ParagraphStatus,
     UN_LANGUAGES,
     ParagraphTranslation,
     Version,
@@ -44,6 +46,9 @@ from consult.drafts.parsing import (
     scheme_change,
 )
 from consult.errors import Conflict, Invalid, NotFound
+from consult.negotiation.models import SilenceProcedure, SilenceState
+from consult.negotiation.silence import running_silence, settle_due
+from consult.negotiation.status import carried_status
 from consult.markdown import render_draft_markdown as render_html
 from consult.search.outbox import record_version_change
 from consult.urls import MAX_ID
@@ -186,7 +191,10 @@ def versions_open_for_comment(now: dt.datetime | None = None) -> dict[int, Versi
         select(Version).join(Consultation, Consultation.id == Version.consultation_id)
         .where(Consultation.status == ConsultationStatus.open,
                Version.status == VersionStatus.published,
-               Version.comments_close_at.is_(None) | (Version.comments_close_at > now))
+               Version.comments_close_at.is_(None) | (Version.comments_close_at > now),
+               ~select(SilenceProcedure.id).where(
+                   SilenceProcedure.version_id == Version.id,
+                   SilenceProcedure.state == SilenceState.running).exists())
         .order_by(Version.seq))
     return {version.consultation_id: version for version in rows}
 
@@ -196,6 +204,8 @@ def get_consultation(slug: str) -> Consultation:
     consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
     if consultation is None:
         raise NotFound(_("No consultation named %(slug)s.", slug=slug))
+    # A silence deadline that passed unbroken is recorded by the first reader to see it.
+    settle_due(consultation.id)
     return consultation
 
 
@@ -227,6 +237,7 @@ def get_version(user, version_id: int) -> Version:
     )
     if version is None:
         raise NotFound(_("Not found."))
+    settle_due(version.consultation_id)
     permissions.require(user, "view_version", version)
     return version
 
@@ -275,7 +286,10 @@ def is_open_for_comment(version: Version, now: dt.datetime | None = None) -> boo
     if version.consultation.status != ConsultationStatus.open:
         return False
     now = now or utcnow()
-    return version.comments_close_at is None or now < version.comments_close_at
+    if version.comments_close_at is not None and now >= version.comments_close_at:
+        return False
+    # Under silence the text is put to the delegations as it stands.
+    return running_silence(version) is None
 
 
 # --- creating versions -----------------------------------------------------------------
@@ -469,11 +483,22 @@ def _clear_draft_paragraphs(version: Version) -> None:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class _StatusKept:
+    """A draft paragraph's recorded status, kept across a rebuild of the draft."""
+
+    text: str
+    status: ParagraphStatus
+    status_note: str
+
+
 def _build_paragraphs(
     version: Version, parsed: list[ParsedParagraph], explicit: dict[int, str | None]
 ) -> None:
     """(Re)create the paragraphs of a draft version, matched to its predecessor."""
     consultation = version.consultation
+    drafted = {p.text.strip(): _StatusKept(p.text, p.status, p.status_note)
+               for p in _old_paragraphs(version)}
     # A draft's paragraphs and the keys it minted are rebuilt whole; nothing else refers
     # to them before publication.
     _clear_draft_paragraphs(version)
@@ -502,10 +527,15 @@ def _build_paragraphs(
         if match.old_key is None:
             key = _new_key(consultation, version)
             status, previous_label = MatchStatus.new, None
+            predecessor = None
         else:
             predecessor = old_by_key[match.old_key]
             key = predecessor.key
             status, previous_label = MatchStatus(match.status), predecessor.label
+        # What the co-facilitators recorded in this draft before its text was edited again,
+        # else what the previous version had, while the words are the same.
+        agreed, note = carried_status(drafted.get(source.text.strip()) or predecessor,
+                                      source.text)
         db.session.add(
             Paragraph(
                 version_id=version.id,
@@ -521,6 +551,8 @@ def _build_paragraphs(
                 match_status=status,
                 match_similarity=match.similarity,
                 previous_label=previous_label,
+                status=agreed,
+                status_note=note,
             )
         )
     db.session.flush()
@@ -944,6 +976,9 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None, *,
             raise NumberingUnconfirmed(
                 _("The numbering of %(label)s changes paragraph labels. Check each change "
                   "and confirm it before publishing.", label=version.label), report)
+    if version.based_on is not None and running_silence(version.based_on) is not None:
+        raise Conflict(_("%(label)s is under silence procedure: withdraw the procedure before "
+                         "publishing a new version.", label=version.based_on.label))
     expected = version.based_on.seq if version.based_on is not None else 0
     # Compare-and-set: if someone published since this draft was started, nothing changes.
     moved = db.session.execute(

@@ -23,6 +23,8 @@ from consult.drafts import services
 from consult.drafts.forms import (CofacilitatorForm, ConfirmForm, ConsultationForm, DeadlineForm,
                                   MatchForm, VersionForm)
 from consult.errors import Invalid
+from consult.negotiation import silence
+from consult.negotiation import status as negotiation_status
 from consult.pages import EmptyForm, jump_request, load_version, text_choice
 from consult.routes import NO_STORE, Routes, build_blueprint, keep_private
 
@@ -110,6 +112,7 @@ def consultation(slug: str):
     versions = services.visible_versions(current_user, found)
     members = count_member_states_on(found.reference_date) if found.reference_date else None
     return render_template("drafts/consultation.html", consultation=found, versions=versions,
+                           silences=silence.silences_of(v.id for v in versions if v.is_public),
                            member_count=members, head=services.head_version(found),
                            staff_form=EmptyForm(),
                            cofacilitator_accounts=list_users_with_role(Role.cofacilitator)
@@ -124,9 +127,12 @@ def version(slug: str, version_id: int):
     target, jump_error = jump_request(found)  # ?to=op4: "Jump to paragraph"
     if target:
         return redirect(target)
+    shown, status_error = paragraphs_with_status(found)  # ?status=open: the open ones only
     response = _private_if_draft(found, render_template(
         "drafts/version.html", version=found, consultation=found.consultation,
-        texts=text_choice(found), jump_error=jump_error,
+        texts=text_choice(found), jump_error=jump_error, status_error=status_error,
+        paragraphs=shown, status_filter=request.args.get("status") if not status_error
+        else None, status_counts=negotiation_status.count_statuses([found.id])[found.id],
         is_open=services.is_open_for_comment(found),
         counts=comment_services.count_submissions(current_user, found),
         earlier_counts=comment_services.count_earlier_submissions(current_user, found),
@@ -134,7 +140,21 @@ def version(slug: str, version_id: int):
         detached=comment_services.detached_threads(current_user, found)))
     if jump_error:
         response.status_code = 404  # no such paragraph: said beside the form
+    elif status_error:
+        response.status_code = 400
     return response
+
+
+def paragraphs_with_status(version):
+    """The paragraphs ?status= narrows the version to, and what was wrong with it."""
+    wanted = request.args.get("status")
+    if not wanted:
+        return version.paragraphs, None
+    if wanted not in {s.value for s in negotiation_status.STATUSES}:
+        return version.paragraphs, _("Unknown status; choose one of: %(statuses)s.",
+                                     statuses=", ".join(s.value for s in
+                                                        negotiation_status.STATUSES))
+    return [p for p in version.paragraphs if p.status.value == wanted], None
 
 
 def _private_if_draft(version, html: str):

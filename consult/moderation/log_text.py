@@ -116,6 +116,16 @@ def deadline_change(entry) -> tuple[dt.datetime | None, dt.datetime | None]:
     return parse(details.get("from")), parse(details.get("to"))
 
 
+def silence_deadline(entry) -> dt.datetime | None:
+    """The deadline a silence procedure was started with, as a datetime."""
+    value = (entry.details or {}).get("until")
+    try:
+        found = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return found.astimezone(dt.UTC) if found and found.tzinfo else found
+
+
 def actor_text(entry) -> str:
     """Who acted: the name recorded then, or "system" (in the reader's language) for none."""
     if entry.actor_id is None and entry.actor_role == "system":

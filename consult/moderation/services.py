@@ -21,6 +21,7 @@ from consult import permissions
 from consult.audit.models import LogEntry
 from consult.audit.services import record_action, submission_facts, version_facts
 from consult.db import db, utcnow
+from consult.negotiation.silence import require_not_under_silence
 from consult.errors import Conflict, Invalid, NotFound
 from consult.paging import Paged, require_page_exists, require_page_number
 from consult.urls import MAX_ID
@@ -57,7 +58,9 @@ class LogPage(Paged):
     per_page: int
 
 LOG_ACTIONS = ("version.publish", "version.deadline", "version.translation", "submission.hide",
-               "submission.restore", "submission.disposition", "submission.withdraw")
+               "submission.restore", "submission.disposition", "submission.withdraw",
+               "paragraph.status", "silence.start", "silence.break", "silence.withdraw",
+               "silence.adopt")
 
 
 def list_log(*, consultation=None, action: str | None = None, page: int = 1,
@@ -284,6 +287,7 @@ def set_disposition(actor, submission, disposition, note="", *,
                     now: dt.datetime | None = None):
     """Record what the co-facilitators decided about one proposed amendment."""
     permissions.require(actor, "set_disposition", submission)
+    require_not_under_silence(submission.version)
     disposition = _clean_disposition(disposition)
     note = _clean_note(disposition, note)
     if not _apply_disposition(actor, submission, disposition, note, now or utcnow()):
@@ -317,6 +321,7 @@ def set_dispositions(actor, version, submission_ids, disposition, note="", *,
     changed = 0
     for submission in found:
         permissions.require(actor, "set_disposition", submission)
+        require_not_under_silence(submission.version, now)
         changed += _apply_disposition(actor, submission, disposition, note, now, bulk=True)
     return changed
 

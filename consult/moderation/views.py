@@ -188,13 +188,15 @@ def _render_log(consultation=None, *, error=None, status: int = 200):
                for e in log.entries}
     deadlines = {e.id: log_text.deadline_change(e)[1] for e in log.entries
                  if e.action == "version.deadline"}
+    silence_deadlines = {e.id: log_text.silence_deadline(e) for e in log.entries
+                         if e.action == "silence.start"}
     actors = {e.id: log_text.actor_text(e) for e in log.entries}
     # The moderator's words rendered ("now reads *Urges*" in italics), never as source.
     reasons_html = {e.id: log_text.reason_html(e) for e in log.entries}
     response = make_response(render_template(
         "moderation/log.html", log=log, consultation=consultation, action=action,
         actions=services.LOG_ACTIONS, consultations=consultations,
-        reasons=services.HIDE_REASONS, error=error, targets=targets, deadlines=deadlines,
+        reasons=services.HIDE_REASONS, error=error, targets=targets, deadlines=deadlines, silence_deadlines=silence_deadlines,
         actors=actors, reasons_html=reasons_html, hidden_targets=services.hidden_targets(log.entries)), status)
     return response
 

@@ -1,0 +1,1 @@
+"""The road to consensus: paragraph statuses, progress and the silence procedure."""
