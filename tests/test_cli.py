@@ -72,8 +72,18 @@ def test_demo_loads_both_consultations_and_is_safe_to_rerun(runner):
     assert [v.label for v in gpa.versions] == ["Zero draft", "Rev.1"]
     cop = db.session.scalar(select(Consultation).where(Consultation.slug == "cop21-paris"))
     assert len(cop.versions) == 4
+    record = db.session.scalar(select(Consultation).where(Consultation.slug == "gpa-consensus"))
+    assert [(v.label, v.status.value) for v in record.versions] == [
+        ("Zero draft", "superseded"), ("Rev.1", "superseded"), ("Rev.2", "final")]
+    assert record.status.value == "closed"
     assert db.session.scalar(select(func.count(LogEntry.id)).where(
-        LogEntry.action == "version.publish")) == 6
+        LogEntry.action == "version.publish")) == 9
+    # Once each, however often the demo is loaded: Egypt broke silence on the open
+    # consultation's Rev.1 and on the record's Rev.1; Rev.2 was adopted.
+    assert db.session.scalar(select(func.count(LogEntry.id)).where(
+        LogEntry.action == "silence.break")) == 2
+    assert db.session.scalar(select(func.count(LogEntry.id)).where(
+        LogEntry.action == "silence.adopt")) == 1
 
 
 def test_demo_revision_follows_the_zero_draft(runner):

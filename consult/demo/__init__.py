@@ -12,6 +12,7 @@ from consult.auth.models import User
 from consult.comments import services as comments
 from consult.comments.models import Submission
 from consult.db import db, utcnow
+from consult.demo import consensus
 from consult.drafts import services as drafts
 from consult.drafts.models import Consultation, ConsultationStatus
 from consult.drafts.translations import add_translation
@@ -213,9 +214,14 @@ def load_demo(log=print) -> None:
                                      publish=True)
         _comment_on_rev1(rev1)
         _moderate(cofacilitator, zero, rev1)
+        consensus.record_statuses_and_a_broken_silence(cofacilitator, rev1, _delegate("EGY"))
         count = db.session.scalar(select(func.count(Submission.id)).where(
             Submission.consultation_id == gpa.id))
         log(f"consultation {GPA_SLUG}: Zero draft and Rev.1, {count} submissions")
+
+    if db.session.scalar(select(Consultation.id).where(
+            Consultation.slug == consensus.RECORD_SLUG)) is None:
+        consensus.load_consensus_record(cofacilitators, _delegate("EGY"), read_text, log=log)
 
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == COP21_SLUG)) is None:
         cop = drafts.create_consultation(

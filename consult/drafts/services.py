@@ -48,7 +48,7 @@ from consult.drafts.parsing import (
 from consult.errors import Conflict, Invalid, NotFound
 from consult.negotiation.models import SilenceProcedure, SilenceState
 from consult.negotiation.silence import running_silence, settle_due
-from consult.negotiation.status import carried_status
+from consult.negotiation.status import carried_status, reopened_paragraphs
 from consult.markdown import render_draft_markdown as render_html
 from consult.search.outbox import record_version_change
 from consult.urls import MAX_ID
@@ -766,6 +766,7 @@ def get_draft_review(actor, version: Version) -> dict:
         "counts": counts,
         "renamed": renamed,
         "numbering": numbering_report(version),
+        "reopened": reopened_paragraphs(version),
         "stamp": draft_stamp(version),
     }
 
@@ -845,7 +846,7 @@ def publish_confirmation(actor, version: Version) -> dict:
     """What the page asking "Publish this draft?" states: its numbering problems."""
     permissions.require(actor, "publish_version", version.consultation)
     _require_draft(version)
-    return {"numbering": numbering_report(version)}
+    return {"numbering": numbering_report(version), "reopened": reopened_paragraphs(version)}
 
 
 def discard_confirmation(actor, version: Version) -> None:

@@ -167,9 +167,12 @@ def carried_status(predecessor: Paragraph | None, text: str) -> tuple[ParagraphS
     return predecessor.status, predecessor.status_note
 
 
-def reopened_paragraphs(version: Version) -> list[Paragraph]:
-    """Paragraphs of a draft whose predecessor was agreed (or deleted) but whose text
-    changed: they go back to open, and the co-facilitator is told before publishing."""
+def reopened_paragraphs(version: Version) -> list[tuple[Paragraph, Paragraph]]:
+    """(paragraph, predecessor) for each paragraph of a draft whose predecessor was agreed
+    (or deleted) but whose text changed: it goes back to open, and the co-facilitator is
+    told before publishing."""
+    if version.status != VersionStatus.draft:
+        return []
     if version.based_on_id is None:
         return []
     previous = {p.key_id: p for p in db.session.scalars(

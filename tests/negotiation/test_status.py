@@ -164,3 +164,21 @@ def test_delegates_see_no_status_form_and_are_refused(client, login_as, publishe
                           data={"csrf_token": token, "status": "agreed"})
     assert refused.status_code == 403
     assert _status_of(published, "OP1") == ParagraphStatus.open
+
+
+def test_the_co_facilitator_is_told_which_agreed_paragraphs_reopen(client, login_as,
+                                                                   published, staff,
+                                                                   consultation):
+    status.set_paragraph_statuses(staff, published, ["OP1", "OP3"], "agreed")
+    db.session.commit()
+    text = SMALL_DRAFT.replace("to review the plan", "to review the plan every five years")
+    draft = services.create_version(staff, consultation, label="Rev.1", text=text)
+    db.session.commit()
+    login_as("cofacilitator", delegation="MEX")
+    base = f"/consultations/gpa/versions/{draft.id}"
+    review = client.get(base + "/review").get_data(as_text=True)
+    assert "1 agreed paragraph goes back to open" in review
+    assert "was agreed in Zero draft as OP3" in review and "as OP1" not in review
+    asked = client.post(base + "/publish", data={"csrf_token": csrf_token(client, base +
+                                                                          "/review")})
+    assert "1 agreed paragraph goes back to open" in asked.get_data(as_text=True)
