@@ -29,10 +29,15 @@ def later_schema(engine):
         connection.execute(text("ALTER TABLE submission ADD COLUMN root_id INTEGER"))
         connection.execute(text("CREATE TABLE change_clock (id INTEGER PRIMARY KEY, "
                                 "seq BIGINT NOT NULL)"))
+        connection.execute(text("ALTER TABLE paragraph ADD COLUMN brackets INTEGER DEFAULT 0"))
+        connection.execute(text("ALTER TABLE paragraph_translation ADD COLUMN brackets "
+                                "INTEGER DEFAULT 0"))
     yield
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE submission DROP COLUMN root_id"))
         connection.execute(text("DROP TABLE change_clock"))
+        connection.execute(text("ALTER TABLE paragraph DROP COLUMN brackets"))
+        connection.execute(text("ALTER TABLE paragraph_translation DROP COLUMN brackets"))
 
 
 def _reset_postgres_schema(url: str) -> None:
