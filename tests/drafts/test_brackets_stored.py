@@ -299,6 +299,8 @@ def test_a_bis_paragraph_renumbered_later_keeps_its_key(client, staff, consultat
     version_page = page(client, f"/consultations/gpa/versions/{first.id}")
     assert '<span class="num" dir="ltr">2 bis.</span>' in version_page
     assert 'id="OP2bis_a"' in version_page
+    jump = client.get(f"/consultations/gpa/versions/{first.id}?to=2 bis(a)")
+    assert jump.status_code == 302 and jump.headers["Location"].endswith("#OP2bis_a")
     # The record prints the number as the UN does.
     akn = client.get(f"/api/v1/versions/{first.id}/akn.xml").get_data(as_text=True)
     assert 'eId="para_2bis"' in akn and "<num>2 bis.</num>" in akn
