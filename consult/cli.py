@@ -251,7 +251,8 @@ def assign_command(slug, email, remove):
 @click.option("--publish", is_flag=True)
 @click.option("--accept-numbering", is_flag=True,
               help="With --publish: publish even though the numbering changes labels "
-                   "(duplicate or out-of-order numbers, a new label scheme), once checked.")
+                   "(duplicate or out-of-order numbers, a new label scheme) or brackets do "
+                   "not balance, once checked.")
 @click.option("--language", default=None,
               help="The language the text is written in (ar, zh, en, fr, ru or es); "
                    "default that of the version before, English to begin with.")
@@ -277,9 +278,9 @@ def import_draft_command(slug, label, symbol, comments_close_at, publish, accept
                 click.echo(f"  {warning['message']}", err=True)
                 for rename in warning["renames"]:
                     click.echo(f"    {rename['from']} -> {rename['to']}", err=True)
-            _fail("The numbering changes paragraph labels (above); nothing was imported. "
-                  "Correct the text, or check each change and import again with "
-                  "--accept-numbering.")
+            _fail("The numbering changes paragraph labels, or brackets do not balance "
+                  "(above); nothing was imported. Correct the text, or check each warning "
+                  "and import again with --accept-numbering.")
     click.echo(f"{version.label}: version {version.id}, {len(version.paragraphs)} paragraphs, "
                f"{version.status.value}.")
 

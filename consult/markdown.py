@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from markdown_it import MarkdownIt
+
+from consult.drafts.brackets import Brackets, bracket_plugin, brackets_of
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
@@ -32,10 +36,16 @@ def _make_renderer(*, user_content: bool) -> MarkdownIt:
 
 _user = _make_renderer(user_content=True)
 _draft = _make_renderer(user_content=False)
+# The draft's own pages mark its bracketed passages (consult/drafts/brackets.py).
+_draft_marked = _make_renderer(user_content=False).use(bracket_plugin)
 # The same renderers for code that reads their tokens (consult/comments/wording.py): text
-# styled exactly as the HTML they render, with the same links refused.
+# styled exactly as the HTML they render, with the same links refused. Proposed wording,
+# the .docx and search read the draft unmarked: plain brackets.
 user_renderer = _user
 draft_renderer = _draft
+
+# A line that may be a link reference definition: "[ref]: url".
+_DEFINITION_LINE = re.compile(r"^ {0,3}\[[^\]\n]+\]:", re.MULTILINE)
 
 
 def render_user_markdown(text: str) -> str:
@@ -43,10 +53,48 @@ def render_user_markdown(text: str) -> str:
     return _user.render(text or "")
 
 
-def render_draft_markdown(text: str) -> str:
-    """Render one paragraph of an official draft to HTML (inline when it is one block)."""
-    html = _draft.render(text or "").strip()
+def draft_references(texts) -> dict:
+    """The link reference definitions ("[ref]: url") of a document's paragraphs.
+
+    A draft is rendered paragraph by paragraph, so a reference link in one paragraph
+    ("[the text][source]") needs the definitions of the others to be a link.
+    """
+    found: dict = {}
+    for text in texts:
+        if text and _DEFINITION_LINE.search(text):
+            env: dict = {}
+            _draft.parse(text, env)
+            for label, definition in env.get("references", {}).items():
+                found.setdefault(label, definition)
+    return found
+
+
+def _inline(html: str) -> str:
+    html = html.strip()
     # A single paragraph renders as <p>…</p>; the page supplies its own block element.
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return html
+
+
+def render_draft(text: str, references: dict | None = None) -> tuple[str, Brackets]:
+    """One paragraph of an official draft as HTML, bracketed passages marked, and its
+    brackets (`references`: the version's link definitions, see `draft_references`)."""
+    env: dict = {"references": dict(references)} if references else {}
+    html = _inline(_draft_marked.render(text or "", env))
+    return html, brackets_of(env)
+
+
+def render_draft_markdown(text: str, references: dict | None = None) -> str:
+    """Render one paragraph of an official draft to HTML (inline when it is one block)."""
+    return render_draft(text, references)[0]
+
+
+def render_draft_unmarked(text: str) -> str:
+    """A paragraph's HTML as it was rendered before brackets were marked (migrations)."""
+    return _inline(_draft.render(text or ""))
+
+
+def draft_brackets(text: str, references: dict | None = None) -> Brackets:
+    """The bracketed passages of one paragraph of a draft (see consult/drafts/brackets.py)."""
+    return render_draft(text, references)[1]

@@ -21,6 +21,8 @@ from wtforms import StringField
 from consult import permissions
 from consult.negotiation import silence
 from consult.auth.services import set_language_preference
+from consult.drafts.brackets import CLOSE_MARK, OPEN_MARK
+from consult.drafts.parsing import printed_number
 from consult.errors import ServiceError
 from consult.labels import label, list_punctuation, sentence_list, status_label
 from consult.languages import LANGUAGE_COOKIE
@@ -180,6 +182,23 @@ def init_app(app: Flask) -> None:
 
     app.add_template_filter(label, "label")
     app.add_template_filter(status_label, "status_label")
+    app.add_template_filter(printed_number, "printed_number")
+
+    @app.template_filter("draft_html")
+    def draft_html(html) -> Markup:
+        # A paragraph's HTML is stored once for readers of every language, so it marks its
+        # brackets without words; what a screen reader says around a bracketed passage is
+        # added here, in the reader's language.
+        html = str(html or "")
+        if OPEN_MARK not in html and CLOSE_MARK not in html:
+            return Markup(html)
+        locale = str(get_locale() or "en")
+        direction = "rtl" if locale in RTL_LANGUAGES else "ltr"
+        hidden = Markup('<span class="visually-hidden" lang="%s" dir="%s">%s</span>')
+        start = str(hidden % (locale, direction, _("bracketed text:") + " "))
+        end = str(hidden % (locale, direction, " " + _("end of bracketed text")))
+        return Markup(html.replace(OPEN_MARK, start + OPEN_MARK)
+                      .replace(CLOSE_MARK, CLOSE_MARK + end))
 
     @app.template_filter("sentence_list")
     def sentence_list_filter(items) -> Markup:

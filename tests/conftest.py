@@ -42,6 +42,9 @@ def later_schema(engine):
             "CREATE TABLE silence_break (id INTEGER PRIMARY KEY, procedure_id INTEGER, "
             "delegation_id INTEGER, user_id INTEGER, statement TEXT, language VARCHAR(8), "
             "at TIMESTAMP)"))
+        connection.execute(text("ALTER TABLE paragraph ADD COLUMN brackets INTEGER DEFAULT 0"))
+        connection.execute(text("ALTER TABLE paragraph_translation ADD COLUMN brackets "
+                                "INTEGER DEFAULT 0"))
     yield
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE submission DROP COLUMN root_id"))
@@ -50,6 +53,8 @@ def later_schema(engine):
             connection.execute(text(f"ALTER TABLE paragraph DROP COLUMN {column}"))
         connection.execute(text("DROP TABLE silence_break"))
         connection.execute(text("DROP TABLE silence_procedure"))
+        connection.execute(text("ALTER TABLE paragraph DROP COLUMN brackets"))
+        connection.execute(text("ALTER TABLE paragraph_translation DROP COLUMN brackets"))
 
 
 def _reset_postgres_schema(url: str) -> None:

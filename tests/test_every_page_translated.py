@@ -41,8 +41,9 @@ TRANSLATIONS = ROOT / "consult" / "translations"
 # Interface phrases (catalog messages) written into user content: a page that shows that
 # content without its `lang` shows them as if they were untranslated interface.
 PLANTED = ("General statements", "Compare two versions")
-DRAFT = SMALL_DRAFT + "\n4. *Decides* to publish the General statements every year.\n"
-DRAFT_REV1 = REV1 + "\n4. *Decides* to publish the General statements each year.\n"
+# Bracketed text, counted and announced on every page that shows the draft.
+DRAFT = SMALL_DRAFT + "\n4. *Decides* to publish the General statements [every year][yearly].\n"
+DRAFT_REV1 = REV1 + "\n4. *Decides* to publish the General statements [each year].\n"
 
 # Pages that are not HTML, or are checked below in their own way.
 NOT_PAGES = {"static", "compilation.docx", "choose_language"}
@@ -230,7 +231,8 @@ def site(app, consultation, staff, make_user):
                                reason="Compare two versions elsewhere.")
     db.session.commit()
     draft = drafts.create_version(staff, consultation, label="Rev.2",
-                                  text=DRAFT_REV1 + "\n5. *Requests* General statements.\n")
+                                  text=DRAFT_REV1 + "\n5. *Requests* General statements "
+                                                    "[by 2012.\n")  # to confirm: brackets
     db.session.commit()
     return {"zero": zero, "rev1": rev1, "draft": draft, "amendment": amendment,
             "reply": reply, "on_zero": on_zero, "key": op1.key.key, "fra": fra,

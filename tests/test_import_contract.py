@@ -38,6 +38,7 @@ LAYER_OF = [
     ("consult.textdiff", "base"), ("consult.urls", "base"), ("consult.languages", "base"),
     ("consult.code_stamp", "base"), ("consult.migrate", "base"),
     ("consult.comments.wording", "base"),  # amendment wording as text: Markdown and diffs
+    ("consult.drafts.brackets", "base"),  # what counts as a bracket: Markdown tokens only
     ("consult.api.errors", "base"),  # the JSON error body, also used by the web hooks
     # models
     ("consult.*.models", "models"), ("consult.change_clock", "models"),

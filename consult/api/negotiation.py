@@ -1,17 +1,17 @@
-"""JSON API v1: paragraph statuses and the silence procedure (API.md)."""
+"""JSON API v1: paragraph statuses, progress and the silence procedure (API.md)."""
 
 from __future__ import annotations
 
 from flask import jsonify
 from pydantic import Field
 
-from consult.api.declare import Body, Reply, one_of, operation, read_body
+from consult.api.declare import Answer, Body, Reply, one_of, operation, read_body
 from consult.api.views import Paragraph, Silence, paragraph_data, require_login, silence_data
 from consult.comments import services as comment_services
 from consult.drafts import services as drafts
 from consult.drafts.models import UN_LANGUAGES, ParagraphStatus
-from consult.negotiation import silence, status
-from consult.routes import NO_STORE, Routes
+from consult.negotiation import progress, silence, status
+from consult.routes import NO_STORE, REVALIDATED, Routes
 
 routes = Routes()
 NOTE = {"json_schema_extra": {"maxLength": status.MAX_NOTE_CHARS}}
@@ -46,6 +46,30 @@ class WithdrawRequest(Body):
     reason: str
 
 
+class StatusCounts(Answer):
+    """Paragraphs by status."""
+
+    open: int
+    agreed_ad_ref: int
+    agreed: int
+    deleted: int
+
+
+class VersionProgress(Answer):
+    """One published version's figures."""
+
+    id: int
+    label: str
+    brackets: int = Field(description="Bracketed passages left (nested pairs counted)")
+    paragraphs: StatusCounts
+
+
+class Progress(Answer):
+    """How close the consultation is to consensus, version by version (oldest first)."""
+
+    versions: list[VersionProgress]
+
+
 @routes.post("/versions/<int:version_id>/paragraphs/<label>/status", cache=NO_STORE)
 @operation("setParagraphStatus", "Record a paragraph's status (co-facilitators; logged "
            "for published versions)", body=StatusRequest,
@@ -61,6 +85,18 @@ def set_paragraph_status(version_id: int, label: str):
     counts = comment_services.count_submissions(user, version)
     return jsonify(Paragraph(**paragraph_data(paragraph, version.consultation.slug,
                                               counts)).dump())
+
+
+@routes.get("/consultations/<slug>/progress", cache=REVALIDATED)
+@operation("getProgress", "Paragraphs by status and brackets left, for each published "
+           "version", replies={200: Reply("The figures", Progress)}, errors=(404,))
+def get_progress(slug: str):
+    """Paragraphs by status and brackets left in each published version."""
+    consultation = drafts.get_consultation(slug)
+    figures = progress.consultation_progress(consultation)
+    return jsonify(Progress(versions=[
+        VersionProgress(id=f.id, label=f.label, brackets=f.brackets,
+                        paragraphs=StatusCounts(**f.paragraphs)) for f in figures]).dump())
 
 
 def _silence_answer(version, code: int = 200):

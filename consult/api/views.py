@@ -186,7 +186,9 @@ class Paragraph(Answer):
     number: str | None
     parent_label: str | None
     text: str = Field(description="Markdown source")
-    html: str
+    html: str = Field(description="The text rendered: each bracketed passage in "
+                                  "<span class=\"bracketed\">, each of its brackets in "
+                                  "<span class=\"bracket\">")
     language: Language = Field(description="The language of text and html: the one asked, "
                                            "or the original where a paragraph has no "
                                            "translation")
@@ -196,6 +198,9 @@ class Paragraph(Answer):
                                     "agreed_ad_ref, agreed or deleted (by agreement)")
     status_note: str
     comment_count: int
+    brackets: int = Field(description="Bracketed passages (unagreed text) in the original "
+                                      "text, nested ones included: [a [b]] is two; links, "
+                                      "footnote marks and escaped brackets are not brackets")
     url: str
 
 
@@ -231,6 +236,8 @@ class Version(VersionSummary):
     consultation: str
     language: Language = Field(description="The language asked with ?lang= (else the "
                                            "original's)")
+    brackets: int = Field(description="Bracketed passages in the whole text: the sum of "
+                                      "its paragraphs' `brackets`")
     paragraphs: list[Paragraph]
 
 
@@ -248,8 +255,8 @@ class NewVersion(Body):
                                           "offset)", json_schema_extra={"format": "date-time"})
     publish: bool = False
     confirm_numbering: bool = Field(False, description="With publish: publish although the "
-                                    "numbering changes labels (409 numbering_unconfirmed "
-                                    "with warnings otherwise)")
+                                    "numbering changes labels or brackets do not balance "
+                                    "(409 numbering_unconfirmed with warnings otherwise)")
     # Any string: an unknown language is the service's to refuse, in its own words.
     language: one_of(UN_LANGUAGES) | None = Field(
         None, description="The language of the text; default that of the version before "
@@ -260,7 +267,7 @@ class PublishRequest(Body):
     """Options of a publication (the body may be left out)."""
 
     confirm_numbering: bool = Field(False, description="Publish although the numbering "
-                                    "changes labels")
+                                    "changes labels or brackets do not balance")
 
 
 class VersionQuery(Query):
@@ -310,6 +317,7 @@ def paragraph_data(paragraph, slug: str, counts: dict[int, int] | None = None) -
         "status": paragraph.status,
         "status_note": paragraph.status_note,
         "comment_count": (counts or {}).get(paragraph.id, 0),
+        "brackets": paragraph.brackets,
         "url": url_for("comments.paragraph", slug=slug, version_id=paragraph.version_id,
                        label=paragraph.anchor, _external=True),
     }
@@ -378,10 +386,12 @@ def create_version(slug: str):
 @routes.post("/versions/<int:version_id>/publish")
 @operation("publishVersion", "Publish a draft version (co-facilitators)",
            description="A draft whose numbering changes labels (duplicate or out-of-order "
-                       "numbers, labels built otherwise than in the previous version) is "
-                       "refused with 409 numbering_unconfirmed and error.warnings (kind, "
-                       "number, previous, labels, lines, renames: from, to; message) until "
-                       "confirm_numbering is true.",
+                       "numbers, labels built otherwise than in the previous version) or "
+                       "whose brackets do not balance in a paragraph is refused with 409 "
+                       "numbering_unconfirmed and error.warnings (kind, number, previous, "
+                       "labels, lines, renames: from, to; message; kind \"brackets\" names "
+                       "one paragraph in labels, with unclosed, stray, closes_in and "
+                       "opened_in) until confirm_numbering is true.",
            body=PublishRequest, body_required=False,
            replies={200: Reply("The published version", Version)},
            errors=(400, 401, 403, 404, 409), login=True)
@@ -389,7 +399,8 @@ def publish_version(version_id: int):
     """Publish a draft version (co-facilitators).
 
     Optional JSON body: `confirm_numbering` (true to publish a draft whose numbering changes
-    labels; without it such a draft gets 409 `numbering_unconfirmed` with `warnings`).
+    labels or whose brackets do not balance; without it such a draft gets 409
+    `numbering_unconfirmed` with `warnings`).
     """
     user = require_login()
     version = services.get_version(user, version_id)
@@ -412,6 +423,7 @@ def _version_payload(version, user, language: str | None = None) -> Version:
                 item.update(text=row.text, html=row.html, language=language)
     return version_summary(version, Version, consultation=version.consultation.slug,
                            paragraphs=paragraphs, language=language or version.language,
+                           brackets=sum(item["brackets"] for item in paragraphs),
                            silence=silence_data(silence_services.latest_silence(version))
                            if version.is_public else None)
 

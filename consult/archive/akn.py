@@ -52,6 +52,7 @@ import lxml.html
 from lxml import etree
 
 from consult.drafts.models import ParagraphKind
+from consult.drafts.parsing import number_parts, printed_number
 from consult.drafts.translations import ISO_639_2, paragraphs_in
 from consult.negotiation.silence import adoption_of
 
@@ -346,8 +347,8 @@ def _paragraph_eid(paragraph, ids: _Ids) -> str:
 def _num(paragraph) -> str:
     number = (paragraph.number or "").strip()
     if paragraph.kind == ParagraphKind.operative:
-        return f"{number}."
-    return f"{number}." if number.isdigit() else f"({number})"
+        return f"{printed_number(number)}."  # "7 bis."
+    return f"{printed_number(number)}." if number_parts(number) else f"({number})"
 
 
 def _parent_of(paragraph, numbered: dict):

@@ -148,6 +148,8 @@ VERSIONS = Table(
         C("published_at", "datetime", _l("When it was published."), True),
         C("comments_close_at", "datetime", _l("Deadline for comments."), True),
         C("paragraph_count", "integer", _l("How many paragraphs it has.")),
+        C("brackets", "integer", _l("Bracketed passages left in its text (nested pairs "
+                                    "counted).")),
         C("paragraphs_open", "integer", _l("How many of them are still open.")),
         C("paragraphs_agreed_ad_ref", "integer", _l("How many are agreed ad referendum.")),
         C("paragraphs_agreed", "integer", _l("How many are agreed.")),
@@ -176,6 +178,8 @@ PARAGRAPHS = Table(
         C("match", "string", _l("Compared with the version it was based on: kept, edited, "
                                 "moved or new.")),
         C("previous_label", "string", _l("Its number in that earlier version."), True),
+        C("brackets", "integer", _l("Bracketed passages in its text (nested pairs "
+                                    "counted).")),
         C("status", "string", _l("What the co-facilitators recorded: open, agreed_ad_ref "
                                  "(agreed ad referendum), agreed or deleted (by agreement).")),
         C("status_note", "string", _l("Their note on that status."), True),
@@ -355,11 +359,14 @@ def _consultation_row(conn, ex: _Export) -> dict:
 
 def _version_rows(conn, ex: _Export) -> list[dict]:
     """The published versions, oldest first (a handful: kept in memory)."""
-    counts = dict(conn.execute(
-        select(Paragraph.version_id, func.count(Paragraph.id))
-        .join(Version, Version.id == Paragraph.version_id)
-        .where(Version.consultation_id == ex.consultation_id)
-        .group_by(Paragraph.version_id)).all())
+    counts, brackets = {}, {}
+    for version_id, count, bracketed in conn.execute(
+            select(Paragraph.version_id, func.count(Paragraph.id),
+                   func.coalesce(func.sum(Paragraph.brackets), 0))
+            .join(Version, Version.id == Paragraph.version_id)
+            .where(Version.consultation_id == ex.consultation_id)
+            .group_by(Paragraph.version_id)):
+        counts[version_id], brackets[version_id] = count, int(bracketed)
     rows = conn.execute(select(
         Version.id, Version.seq, Version.label, Version.symbol, Version.status,
         Version.based_on_id, Version.published_at, Version.comments_close_at)
@@ -395,6 +402,7 @@ def _version_rows(conn, ex: _Export) -> list[dict]:
              "published_at": _iso(v.published_at),
              "comments_close_at": _iso(v.comments_close_at),
              "paragraph_count": counts.get(v.id, 0),
+             "brackets": brackets.get(v.id, 0),
              **{f"paragraphs_{s.value}": statuses.get((v.id, s.value), 0)
                 for s in ParagraphStatus},
              "silence": silence_state(v.id),
@@ -407,14 +415,14 @@ def _paragraph_rows(conn, ex: _Export, version: dict) -> list[dict]:
     """The paragraphs of one published version, in order."""
     rows = conn.execute(select(
         Paragraph.id, Paragraph.position, Paragraph.label, Paragraph.kind, Paragraph.text,
-        Paragraph.match_status, Paragraph.previous_label, Paragraph.status,
+        Paragraph.match_status, Paragraph.previous_label, Paragraph.brackets, Paragraph.status,
         Paragraph.status_note, ParagraphKey.key)
         .join(ParagraphKey, ParagraphKey.id == Paragraph.key_id)
         .where(Paragraph.version_id == version["id"]).order_by(Paragraph.position))
     return [{"id": p.id, "version_id": version["id"], "version_label": version["label"],
              "position": p.position, "key": p.key, "label": p.label, "kind": p.kind.value,
              "text": p.text, "match": p.match_status.value,
-             "previous_label": p.previous_label,
+             "previous_label": p.previous_label, "brackets": p.brackets,
              "status": getattr(p.status, "value", p.status), "status_note": p.status_note,
              # Paragraph.anchor is the page's own rule for a label in an address.
              "url": ex.links.url("comments.paragraph", slug=ex.slug, version_id=version["id"],

@@ -35,6 +35,7 @@ from consult.comments.wording import (
 )
 from consult.compilation.services import Compilation, Proposal, Summary, parts_of
 from consult.drafts.models import ParagraphKind
+from consult.drafts.parsing import printed_number
 from consult.labels import label, list_punctuation, sentence_list
 
 # XML 1.0 allows tab, newline, carriage return and these ranges; anything else (control
@@ -131,7 +132,7 @@ def _paragraph_number(kind: ParagraphKind, number: str | None) -> str:
     if not number:
         return ""
     if kind == ParagraphKind.operative:
-        return f"{number}.\t"
+        return f"{printed_number(number)}.\t"  # "7 bis."
     if kind == ParagraphKind.subparagraph:
         return f"({number})\t"
     return ""

@@ -17,16 +17,30 @@ RECORD = {
                "paragraph 8",
     "cofacilitators": "The Permanent Representative of Portugal and the Permanent "
                       "Representative of Cabo Verde to the United Nations",
-    "description": "A rehearsal of the end of the negotiation on the same texts: the "
-                   "co-facilitators record each paragraph as agreed, put Rev.1 under silence "
-                   "procedure, Egypt breaks silence on operative paragraph 9, and Rev.2, "
-                   "amended accordingly, is adopted under silence procedure.",
+    "description": "A rehearsal of the end of the negotiation on the same texts: Rev.1 "
+                   "still brackets three proposals; the co-facilitators record the other "
+                   "paragraphs as agreed and put Rev.1 under silence procedure; Egypt breaks "
+                   "silence on operative paragraph 9; Rev.2 settles the brackets and is "
+                   "adopted under silence procedure.",
     "reference_date": dt.date(2010, 3, 1),
 }
-# The words Egypt objected to, and those Rev.2 puts in their place.
-OP9_BEFORE = "are not detained, charged or punished"
-OP9_AFTER = ("are not detained, charged or punished, in accordance with the basic principles "
-             "of their domestic legal systems,")
+# Rev.1 of the record carries the proposals still bracketed; Rev.2 settles them. (before,
+# Rev.1, Rev.2) for each change of the shared demo text.
+CHANGES = [
+    ("are not detained, charged or punished",
+     "are not detained, charged or punished[, in accordance with the basic principles of "
+     "their domestic legal systems,]",
+     "are not detained, charged or punished, in accordance with the basic principles of "
+     "their domestic legal systems,"),
+    ("15. *Decides* to establish a United Nations voluntary trust fund",
+     "15. [*Decides* to establish][*Recommends* the establishment of] a United Nations "
+     "voluntary trust fund",
+     "15. *Decides* to establish a United Nations voluntary trust fund"),
+    ("and other donors to contribute to the fund",
+     "and other donors to contribute [generously] to the fund",
+     "and other donors to contribute generously to the fund"),
+]
+OPEN_IN_REV1 = ("OP7", "OP9", "OP15")
 EGYPT_STATEMENT = ("Egypt cannot join consensus on operative paragraph 9 as drafted: the "
                    "principle of non-punishment of victims must be applied in accordance with "
                    "the basic principles of each State's legal system. We stand ready to "
@@ -72,11 +86,15 @@ def load_consensus_record(cofacilitators, objector, read_text, log=print) -> Non
         return version
 
     publish("Zero draft", read_text("gpa-zero-draft.md"), 0)
-    rev1_text = read_text("gpa-rev1.md")
+    rev1_text = rev2_text = read_text("gpa-rev1.md")
+    for before, bracketed, settled in CHANGES:
+        assert before in rev1_text, before  # the shared demo text still reads so
+        rev1_text = rev1_text.replace(before, bracketed)
+        rev2_text = rev2_text.replace(before, settled)
     rev1 = publish("Rev.1", rev1_text, 10)
-    # Everything but OP7 and OP9 (and OP9's sub-paragraphs) is agreed before the silence.
+    # Everything but the bracketed paragraphs and OP7 is agreed before the silence.
     everything_else = [p.label for p in rev1.paragraphs
-                       if p.label != "OP7" and not p.label.startswith("OP9")]
+                       if not p.label.startswith(OPEN_IN_REV1)]
     status.set_paragraph_statuses(cofacilitator, rev1, everything_else, "agreed",
                                   "Agreed in informal consultations.",
                                   now=start + dt.timedelta(days=14))
@@ -90,10 +108,10 @@ def load_consensus_record(cofacilitators, objector, read_text, log=print) -> Non
                           message=SILENCE_MESSAGE, now=start + dt.timedelta(days=15))
     silence.break_silence(objector, rev1, statement=EGYPT_STATEMENT, language="en",
                           now=start + dt.timedelta(days=16, hours=3))
-    rev2 = publish("Rev.2", rev1_text.replace(OP9_BEFORE, OP9_AFTER), 22)
+    rev2 = publish("Rev.2", rev2_text, 22)
     status.set_paragraph_statuses(cofacilitator, rev2,
                                   [p.label for p in rev2.paragraphs
-                                   if p.label.startswith("OP9")], "agreed",
+                                   if p.label.startswith(("OP9", "OP15"))], "agreed",
                                   "Agreed as amended after the silence was broken.",
                                   now=start + dt.timedelta(days=24))
     silence.start_silence(cofacilitator, rev2, until=start + dt.timedelta(days=28),

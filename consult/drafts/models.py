@@ -141,6 +141,11 @@ class Version(Base):
         """Whether the public may read this version."""
         return self.status != VersionStatus.draft
 
+    @property
+    def brackets(self) -> int:
+        """Bracketed passages in the whole text: the sum of its paragraphs' counts."""
+        return sum(paragraph.brackets for paragraph in self.paragraphs)
+
 
 class ParagraphKey(Base):
     """The identity of a paragraph across versions of one consultation."""
@@ -176,6 +181,9 @@ class Paragraph(Base):
     heading_level: Mapped[Optional[int]] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
+    # Bracketed passages (unagreed text) in `text`, nested ones included: counted when the
+    # paragraph is saved (consult/drafts/brackets.py), so pages and the API only read it.
+    brackets: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     match_status: Mapped[MatchStatus] = mapped_column(_enum(MatchStatus), default=MatchStatus.new)
     match_similarity: Mapped[Optional[float]] = mapped_column(Float)
     # The predecessor's label, kept so the review and diffs can say "was OP3".
@@ -244,5 +252,7 @@ class ParagraphTranslation(Base):
     language: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
+    # Bracketed passages in this translation's text (pages show the original's count).
+    brackets: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     translation: Mapped[VersionTranslation] = relationship(back_populates="paragraphs")

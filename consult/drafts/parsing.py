@@ -19,7 +19,19 @@ headings, tables, bullet lists, fenced code), then each block is classified:
   numbering skips or restarts. ``number`` holds the number in ASCII digits (``"12"``); the
   marker is stripped from ``text``. As in CommonMark, a number other than 1 at the start of
   a line inside an unnumbered paragraph is text ("…held in\n2005. …"), unless it is the
-  next paragraph number.
+  next paragraph number (or a bis/ter of the last one).
+* **Inserted paragraphs** ("bis", "ter"…): ``7 bis.``, ``7bis.``, ``7-bis.``, ``7 bis)``
+  and the Latin ordinal adverbs up to ``duodecies`` (``ter``, ``quater``, ``quinquies``,
+  ``sexies``, ``septies``, ``octies``, ``novies``/``nonies``, ``decies``, ``undecies``),
+  as English, French and Spanish UN texts print them; Russian ``7 бис.``, ``7-бис.``,
+  ``7 тер.``, ``7 кватер.`` (and the Latin words); Arabic ``7 مكررا -`` for bis and
+  ``7 مكررا ثانيا -`` for ter, ``ثالثا`` for quater… (with or without tanwin); Chinese
+  ``7之二.``, ``7 之二``, ``７之二．`` for bis, ``之三`` for ter… (Rome Statute article 8
+  bis is 第八条之二). They are operative paragraphs numbered ``"7bis"`` and labelled
+  ``OP7bis`` in every language, so the labels of translations line up; their
+  sub-paragraphs are ``OP7bis(a)``; ``render_draft_markdown`` writes them ``7 bis.``.
+  The numbering check expects ``8`` or ``7bis`` after ``7``, ``8`` or ``7ter`` after
+  ``7bis``. Lettered sub-paragraphs inserted as "(a bis)" are not recognised.
 * **Sub-paragraphs** inside an operative paragraph: ``(a)``, ``(b)``… (also ``（a）``,
   ``(aa)``, ``a)``, Cyrillic and Arabic letters) are kind ``"subparagraph"`` labelled
   ``OP9(a)``; ``(i)``, ``(ii)``… after a
@@ -82,7 +94,9 @@ __all__ = [
     "ParsedParagraph",
     "label_scheme",
     "numbering_warnings",
+    "number_parts",
     "parse_draft",
+    "printed_number",
     "render_draft_markdown",
     "HEADING",
     "PREAMBULAR",
@@ -141,11 +155,43 @@ _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 
 # Markers, matched at the start of a line's content (after its indentation).
 _DIGITS = "0-9０-９٠-٩۰-۹"
+# A paragraph inserted after paragraph 7 is "7 bis", then "7 ter"…: the Latin ordinal
+# adverbs, written so in English, French and Spanish (and often in Russian), "7 бис" in
+# Russian, "7 مكررا" ("مكررا ثانيا" for ter…) in Arabic, "7之二" ("之三" for ter…) in Chinese.
+# The number keeps the Latin word in every language ("7bis"), so labels line up.
+SUFFIXES = ("", "", "bis", "ter", "quater", "quinquies", "sexies", "septies", "octies",
+            "novies", "decies", "undecies", "duodecies")
+_LATIN_SUFFIX = {word: index for index, word in enumerate(SUFFIXES) if word}
+_LATIN_SUFFIX["nonies"] = 9
+_RUSSIAN_SUFFIX = {"бис": 2, "тер": 3, "кватер": 4, "квинквиес": 5, "сексиес": 6,
+                   "септиес": 7, "октиес": 8, "новиес": 9, "дециес": 10}
+_ARABIC_ORDINAL = {"ثاني": 3, "ثالث": 4, "رابع": 5, "خامس": 6, "سادس": 7, "سابع": 8,
+                   "ثامن": 9, "تاسع": 10}
+_CN_SUFFIX = {"二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _alternatives(words) -> str:
+    # Longest first, so that "quinquies" is not read as a shorter word.
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+# "7 bis", "7bis", "7-bis", "7 бис", "7-бис": the word ends the number (no letter after it).
+_WORD_SUFFIX = (rf"(?:[ \u00a0\-\u2011])?(?P<word>(?i:{_alternatives(_LATIN_SUFFIX)}"
+                rf"|{_alternatives(_RUSSIAN_SUFFIX)}))(?![^\W\d_])")
 _NUMBER_RE = re.compile(
-    rf"^(?P<num>[{_DIGITS}]{{1,9}})(?:[.)](?={_SPACE}|$)|[．）、]){_SPACE}*")
-# Arabic UN documents number paragraphs "1 - يقرر".
+    rf"^(?P<num>[{_DIGITS}]{{1,9}})(?:{_WORD_SUFFIX})?"
+    rf"(?:[.)](?={_SPACE}|$)|[．）、]){_SPACE}*")
+# Chinese "7之二." or "7 之二" (the full stop may be left out before a space).
+_CN_SUFFIX_NUMBER_RE = re.compile(
+    rf"^(?P<num>[{_DIGITS}]{{1,9}}){_SPACE}?之(?P<cn>[{''.join(_CN_SUFFIX)}])"
+    rf"(?:[.．、]|(?={_SPACE}|$)){_SPACE}*")
+# Arabic UN documents number paragraphs "1 - يقرر", and "7 مكررا - " (bis), "7 مكررا ثانيا - "
+# (ter)…, the final alif written with or without its tanwin.
+_ALIF = "(?:اً|ًا|ا)"
 _ARABIC_NUMBER_RE = re.compile(
-    rf"^(?P<num>[{_DIGITS}]{{1,9}}) ?[-–—]{_SPACE}+(?=[\u0600-\u06ff])")
+    rf"^(?P<num>[{_DIGITS}]{{1,9}})"
+    rf"(?: (?P<mukarrar>مكرر{_ALIF}?)(?: (?P<ordinal>{_alternatives(_ARABIC_ORDINAL)}){_ALIF})?)?"
+    rf" ?[-–—]{_SPACE}+(?=[\u0600-\u06ff])")
 _CN_NUMBER_RE = re.compile(
     rf"^(?P<num>[一二三四五六七八九十百〇零两]{{1,5}})(?:[、．]|\.(?={_SPACE}|$)){_SPACE}*")
 _PAREN_TOKEN = "[a-z]{1,7}|[0-9]{1,3}|[а-яё]{1,2}|[\u0621-\u064a]"
@@ -207,12 +253,54 @@ class _Marker:
     empty: bool  # nothing follows the marker on its line
 
 
+def _suffix_of(match: re.Match) -> int:
+    """The ordinal a number marker's bis/ter word stands for (0: none; bis is 2)."""
+    found = match.groupdict()
+    if found.get("word"):
+        word = found["word"].lower()
+        return _LATIN_SUFFIX.get(word) or _RUSSIAN_SUFFIX[word]
+    if found.get("cn"):
+        return _CN_SUFFIX[found["cn"]]
+    if found.get("mukarrar"):
+        return _ARABIC_ORDINAL[found["ordinal"]] if found.get("ordinal") else 2
+    return 0
+
+
+_NUMBER_VALUE_RE = re.compile(r"([0-9]{1,9})([a-z]*)")
+
+
+def number_parts(number: str | None) -> tuple[int, int] | None:
+    """"7" → (7, 1), "7bis" → (7, 2), "7ter" → (7, 3); None for anything else ("a", "ii")."""
+    match = _NUMBER_VALUE_RE.fullmatch(number or "")
+    if match is None:
+        return None
+    suffix = match.group(2)
+    if not suffix:
+        return int(match.group(1)), 1
+    if suffix not in _LATIN_SUFFIX or suffix == "nonies":
+        return None
+    return int(match.group(1)), _LATIN_SUFFIX[suffix]
+
+
+def _number_text(parts: tuple[int, int]) -> str:
+    return f"{parts[0]}{SUFFIXES[parts[1]] if parts[1] > 1 else ''}"
+
+
+def printed_number(number: str | None) -> str:
+    """A paragraph number as UN documents print it: "7bis" → "7 bis"; others unchanged."""
+    parts = number_parts(number)
+    if parts is None or parts[1] == 1:
+        return number or ""
+    return f"{parts[0]} {SUFFIXES[parts[1]]}"
+
+
 def _match_marker(content: str) -> _Marker | None:
     """The list marker at the start of a line's content (indentation already removed)."""
-    match = _NUMBER_RE.match(content) or _ARABIC_NUMBER_RE.match(content)
+    match = (_NUMBER_RE.match(content) or _ARABIC_NUMBER_RE.match(content)
+             or _CN_SUFFIX_NUMBER_RE.match(content))
     if match:
         num = match.group("num")
-        value = num if num.isascii() else str(int(num))
+        value = (num if num.isascii() else str(int(num))) + SUFFIXES[_suffix_of(match)]
         return _Marker("number", value, match.end(), match.end() == len(content))
     match = _CN_NUMBER_RE.match(content)
     if match:
@@ -383,17 +471,20 @@ def _segment(lines: list[str], line_mode: bool = False) -> list[_Block]:
             close(index)
         if marker is not None:
             interrupts = not marker.empty
+            parts = number_parts(marker.value) if marker.style == "number" else None
             if cur is not None and cur.kind == "plain" and marker.style == "number" \
                     and marker.value not in ("1", "01") and not (
-                        indent < 4 and marker.value.isdigit()
-                        and int(marker.value) == last_number + 1):
+                        indent < 4 and parts is not None
+                        and (parts[0] == last_number + 1
+                             or (parts[1] > 1 and parts[0] == last_number))):
                 # "2015." at the start of a wrapped line is text, unless it is the next
-                # paragraph number (PDF extracts put a footnote number just before it).
+                # paragraph number (PDF extracts put a footnote number just before it), or
+                # the bis/ter of the last one.
                 interrupts = False
             if cur is None or interrupts:
                 close(index)
-                if marker.style == "number" and indent < 4 and marker.value.isdigit():
-                    last_number = int(marker.value)
+                if parts is not None and indent < 4:
+                    last_number = parts[0]
                 kind = "list" if marker.style == "bullet" else "item"
                 cur = _Block(kind, indent, [line], index, marker=marker)
                 continue
@@ -661,7 +752,8 @@ class NumberingWarning:
     * ``"duplicate"``: the printed ``number`` appears more than once in one run of
       numbering; ``labels`` are the labels those paragraphs got, ``lines`` where they start.
     * ``"out_of_order"``: paragraph ``number`` follows paragraph ``previous`` (a gap, a step
-      back, or a restart not preceded by a heading or an unnumbered paragraph).
+      back, or a restart not preceded by a heading or an unnumbered paragraph). After
+      ``7`` come ``8`` or ``7bis``, after ``7bis`` come ``8`` or ``7ter``.
     * ``"prefixed"``: numbers repeat only because of such slips, so the operative paragraphs
       are labelled with their section; ``labels`` are those labels.
     * ``"scheme_change"``: against the previous version (``scheme_change``): ``renames``
@@ -718,32 +810,34 @@ def numbering_warnings(paragraphs: list[ParsedParagraph]) -> list[NumberingWarni
     2:" chapeaux). The first paragraph may start at any number (an excerpt).
     """
     warnings: list[NumberingWarning] = []
-    runs: list[dict[int, list[ParsedParagraph]]] = [{}]
-    previous: ParsedParagraph | None = None
+    # Numbers as (number, ordinal): 7 is (7, 1), 7bis (7, 2), 7ter (7, 3).
+    runs: list[dict[tuple[int, int], list[ParsedParagraph]]] = [{}]
+    previous: tuple[int, int] | None = None
     broken = False  # a heading or an unnumbered paragraph since the previous operative one
     restarted = False
     for paragraph in paragraphs:
         if paragraph.kind in (HEADING, PREAMBULAR):
             broken = previous is not None
             continue
-        if paragraph.kind != OPERATIVE or not (paragraph.number or "").isdigit():
+        number = number_parts(paragraph.number) if paragraph.kind == OPERATIVE else None
+        if number is None:
             continue
-        number = int(paragraph.number)
-        if previous is not None and number != int(previous.number) + 1:
-            if number == 1 and broken:
+        if previous is not None and number not in ((previous[0] + 1, 1),
+                                                   (previous[0], previous[1] + 1)):
+            if number == (1, 1) and broken:
                 runs.append({})
                 restarted = True
             elif number not in runs[-1]:
                 warnings.append(NumberingWarning(
-                    "out_of_order", str(number), str(int(previous.number)),
+                    "out_of_order", _number_text(number), _number_text(previous),
                     (paragraph.label,), (paragraph.line,) if paragraph.line else ()))
         runs[-1].setdefault(number, []).append(paragraph)
-        previous, broken = paragraph, False
+        previous, broken = number, False
     for run in runs:
         for number, found in run.items():
             if len(found) > 1:
                 warnings.append(NumberingWarning(
-                    "duplicate", str(number), None, tuple(p.label for p in found),
+                    "duplicate", _number_text(number), None, tuple(p.label for p in found),
                     tuple(p.line for p in found if p.line)))
     warnings.sort(key=lambda w: (w.lines or (0,))[0])
     if warnings and not restarted:
@@ -796,17 +890,19 @@ def _marker_for(paragraph: ParsedParagraph) -> tuple[str, int]:
     """The marker that re-creates a paragraph's kind and number, and its nesting depth."""
     number = (paragraph.number or "").strip()
     if paragraph.kind == OPERATIVE:
-        if not re.fullmatch(r"[0-9]{1,9}", number):
-            found = re.search(r"OP(\d+)", paragraph.label or "")
-            number = found.group(1) if found else "1"
-        return f"{number}. ", 0
+        if number_parts(number) is None:
+            # The number from the label (OP7bis, else OP7), else 1.
+            found = re.search(r"OP((\d+)[a-z]*)", paragraph.label or "")
+            number = next((c for c in (found.groups() if found else ())
+                           if number_parts(c)), "1")
+        return f"{printed_number(number)}. ", 0
     if paragraph.kind == SUBPARAGRAPH:
         rest = paragraph.label or ""
         if paragraph.parent_label and rest.startswith(paragraph.parent_label):
             rest = rest[len(paragraph.parent_label):]
         depth = max(1, rest.count("("))
-        if re.fullmatch(r"[0-9]{1,9}", number):
-            return f"{number}. ", depth
+        if number_parts(number) is not None:
+            return f"{printed_number(number)}. ", depth
         if not re.fullmatch(r"[^\s()（）]{1,7}", number):
             number = "a"
         return f"({number}) ", depth

@@ -10,6 +10,7 @@ import secrets
 
 from flask_babel import format_number
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +21,7 @@ from consult.auth.services import get_user_by_email
 from consult.db import db, utcnow
 from consult.drafts.matching import OldParagraph, match_paragraphs
 from consult.drafts.alignment import misalignments, parse_translation
+from consult.drafts.brackets import Brackets, Unbalanced, version_brackets
 from consult.drafts.models import (
     Consultation,
     ConsultationStatus,
@@ -49,14 +51,15 @@ from consult.errors import Conflict, Invalid, NotFound
 from consult.negotiation.models import SilenceProcedure, SilenceState
 from consult.negotiation.silence import running_silence, settle_due
 from consult.negotiation.status import carried_status, reopened_paragraphs
-from consult.markdown import render_draft_markdown as render_html
+from consult.markdown import draft_brackets, draft_references, render_draft
 from consult.search.outbox import record_version_change
 from consult.urls import MAX_ID
 
 class NumberingUnconfirmed(Conflict):
-    """Publishing was refused: the draft's numbering changed labels and nobody confirmed it.
+    """Publishing was refused: the draft's numbering changed labels, or its brackets do not
+    balance, and nobody confirmed it.
 
-    `warnings` are the problems, as `numbering_report` gives them.
+    `warnings` are the problems, as `numbering_report` and `bracket_report` give them.
     """
 
     code = "numbering_unconfirmed"
@@ -448,14 +451,14 @@ def _new_key(consultation: Consultation, version: Version) -> ParagraphKey:
     return key
 
 
-def _old_paragraphs(version: Version | None) -> list[Paragraph]:
+def _old_paragraphs(version: Version | None, *, fresh: bool = False) -> list[Paragraph]:
     if version is None:
         return []
-    return list(
-        db.session.scalars(
-            select(Paragraph).where(Paragraph.version_id == version.id).order_by(Paragraph.position)
-        )
-    )
+    query = select(Paragraph).where(Paragraph.version_id == version.id) \
+        .order_by(Paragraph.position)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return list(db.session.scalars(query))
 
 
 def _clear_draft_paragraphs(version: Version) -> None:
@@ -503,7 +506,9 @@ def _build_paragraphs(
     # to them before publication.
     _clear_draft_paragraphs(version)
 
-    old = _old_paragraphs(version.based_on)
+    # Read afresh: their statuses, which carry over, may have changed since this session
+    # first loaded them (a long-lived session: the command line, the demo, a test).
+    old = _old_paragraphs(version.based_on, fresh=True)
     old_by_key = {p.key.key: p for p in old}
     # Markers that name a key the predecessor does not have (a typo, or a key minted by
     # this draft before) cannot be honoured; those paragraphs are matched by text.
@@ -520,6 +525,7 @@ def _build_paragraphs(
     except ValueError as exc:
         raise Invalid(_("The paragraph matches cannot be applied: %(exc)s", exc=exc)) from None
 
+    references = draft_references(p.text for p in parsed)
     for match in matches:
         if match.new_index is None:
             continue
@@ -532,6 +538,7 @@ def _build_paragraphs(
             predecessor = old_by_key[match.old_key]
             key = predecessor.key
             status, previous_label = MatchStatus(match.status), predecessor.label
+        html, brackets = render_draft(source.text, references)
         # What the co-facilitators recorded in this draft before its text was edited again,
         # else what the previous version had, while the words are the same.
         agreed, note = carried_status(drafted.get(source.text.strip()) or predecessor,
@@ -547,7 +554,8 @@ def _build_paragraphs(
                 parent_label=source.parent_label,
                 heading_level=source.heading_level,
                 text=source.text,
-                html=render_html(source.text),
+                html=html,
+                brackets=brackets.count,
                 match_status=status,
                 match_similarity=match.similarity,
                 previous_label=previous_label,
@@ -563,10 +571,13 @@ def _build_paragraphs(
 def attach_translated_paragraphs(translation: VersionTranslation, paragraphs: list[Paragraph],
                                  parsed: list[ParsedParagraph]) -> None:
     """Write one translated row per paragraph (the caller checked that they line up)."""
+    references = draft_references(p.text for p in parsed)
     for paragraph, source in zip(paragraphs, parsed):
+        html, brackets = render_draft(source.text, references)
         db.session.add(ParagraphTranslation(
             translation_id=translation.id, paragraph_id=paragraph.id,
-            language=translation.language, text=source.text, html=render_html(source.text)))
+            language=translation.language, text=source.text, html=html,
+            brackets=brackets.count))
     db.session.flush()
 
 
@@ -767,6 +778,7 @@ def get_draft_review(actor, version: Version) -> dict:
         "renamed": renamed,
         "numbering": numbering_report(version),
         "reopened": reopened_paragraphs(version),
+        "brackets": bracket_report(version),
         "stamp": draft_stamp(version),
     }
 
@@ -832,21 +844,90 @@ def numbering_report(version: Version) -> list[dict]:
     from dataclasses import replace
 
     paragraphs = sorted(version.paragraphs, key=lambda p: p.position)
-    try:
-        lines = {p.label: p.line for p in parse_draft(version.source_text or "")}
-    except DraftError:
-        lines = {}
+    lines = _source_lines(version)
     parsed = [replace(_as_parsed(p), line=lines.get(p.label)) for p in paragraphs]
     pairs = [(p.previous_label, p.label) for p in paragraphs
              if p.match_status != MatchStatus.new]
     return _numbering(parsed, pairs)
 
 
+def _source_lines(version: Version) -> dict[str, int | None]:
+    """Where each paragraph starts in the version's Markdown, by label."""
+    try:
+        return {p.label: p.line for p in parse_draft(version.source_text or "")}
+    except DraftError:
+        return {}
+
+
+# --- bracket checks ---------------------------------------------------------------------
+
+
+def _bracket_warning(found: Unbalanced, line: int | None) -> dict:
+    """A paragraph whose brackets do not balance, for pages and the API (kind "brackets")."""
+    parts = []
+    if found.unclosed:
+        parts.append(ngettext(
+            "%(label)s: %(num)d opening bracket is not closed in this paragraph.",
+            "%(label)s: %(num)d opening brackets are not closed in this paragraph.",
+            found.unclosed, label=found.label))
+    if found.stray:
+        parts.append(ngettext(
+            "%(label)s: %(num)d closing bracket has no opening bracket in this paragraph.",
+            "%(label)s: %(num)d closing brackets have no opening bracket in this paragraph.",
+            found.stray, label=found.label))
+    # A passage over several paragraphs is legitimate: say where its other end is.
+    if found.closes_in:
+        parts.append(_("A closing bracket follows in %(labels)s.",
+                       labels=", ".join(found.closes_in)))
+    if found.opened_in:
+        parts.append(_("An opening bracket comes before, in %(labels)s.",
+                       labels=", ".join(found.opened_in)))
+    return {
+        "kind": "brackets",
+        "number": None,
+        "previous": None,
+        "labels": [found.label],
+        "lines": [line] if line else [],
+        "renames": [],
+        "unclosed": found.unclosed,
+        "stray": found.stray,
+        "closes_in": list(found.closes_in),
+        "opened_in": list(found.opened_in),
+        "message": " ".join(parts),
+    }
+
+
+def _brackets_of(labelled: list[tuple[str, str]], references: dict
+                 ) -> list[tuple[str, Brackets]]:
+    # Only a text with a bracket character can have brackets to check.
+    return [(label, draft_brackets(text, references) if ("[" in text or "]" in text)
+             else Brackets()) for label, text in labelled]
+
+
+def bracket_report(version: Version) -> list[dict]:
+    """The paragraphs of a version whose square brackets do not balance (an opening bracket
+    not closed in the paragraph, a closing one with nothing open), in reading order.
+
+    Each item is shaped as `numbering_report`'s, with `kind` "brackets", the paragraph in
+    `labels`, and `unclosed`, `stray`, `closes_in` and `opened_in` (the paragraphs where
+    a passage over several paragraphs seems to end or begin). Empty when all balance.
+    """
+    paragraphs = sorted(version.paragraphs, key=lambda p: p.position)
+    references = draft_references(p.text for p in paragraphs)
+    found = version_brackets(_brackets_of([(p.label, p.text) for p in paragraphs], references))
+    if not found.unbalanced:
+        return []
+    lines = _source_lines(version)
+    return [_bracket_warning(item, lines.get(item.label)) for item in found.unbalanced]
+
+
 def publish_confirmation(actor, version: Version) -> dict:
-    """What the page asking "Publish this draft?" states: its numbering problems."""
+    """What the page asking "Publish this draft?" states: its numbering problems and the
+    paragraphs whose brackets do not balance."""
     permissions.require(actor, "publish_version", version.consultation)
     _require_draft(version)
-    return {"numbering": numbering_report(version), "reopened": reopened_paragraphs(version)}
+    return {"numbering": numbering_report(version), "brackets": bracket_report(version),
+            "reopened": reopened_paragraphs(version)}
 
 
 def discard_confirmation(actor, version: Version) -> None:
@@ -973,10 +1054,10 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None, *,
         raise Invalid(_("This draft has no paragraphs."))
     if not confirm_numbering:
         report = numbering_report(version)
-        if report:
-            raise NumberingUnconfirmed(
-                _("The numbering of %(label)s changes paragraph labels. Check each change "
-                  "and confirm it before publishing.", label=version.label), report)
+        brackets = bracket_report(version)
+        if report or brackets:
+            raise NumberingUnconfirmed(_unconfirmed_message(version, report, brackets),
+                                       report + brackets)
     if version.based_on is not None and running_silence(version.based_on) is not None:
         raise Conflict(_("%(label)s is under silence procedure: withdraw the procedure before "
                          "publishing a new version.", label=version.based_on.label))
@@ -1035,6 +1116,25 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None, *,
     return version
 
 
+def _unconfirmed_message(version: Version, numbering: list[dict], brackets: list[dict]
+                         ) -> str:
+    """Why publishing waits for a confirmation: the numbering, the brackets, or both."""
+    parts = []
+    if numbering:
+        parts.append(_("The numbering of %(label)s changes paragraph labels. Check each "
+                       "change and confirm it before publishing.", label=version.label))
+    if brackets:
+        labels = [w["labels"][0] for w in brackets]
+        named = ", ".join(labels[:10]) + ("…" if len(labels) > 10 else "")
+        parts.append(ngettext(
+            "Brackets do not balance in %(num)d paragraph of %(label)s (%(labels)s). Check "
+            "it and confirm before publishing.",
+            "Brackets do not balance in %(num)d paragraphs of %(label)s (%(labels)s). Check "
+            "them and confirm before publishing.",
+            len(labels), label=version.label, labels=named))
+    return " ".join(parts)
+
+
 def editable_text(version: Version) -> str:
     """The Markdown of a version with key markers, to start the next version from."""
     blocks = []
@@ -1054,8 +1154,10 @@ def preview_draft(text: str, max_chars: int = 500_000, previous: Version | None 
                   ) -> dict:
     """Parse a draft without saving it: what the co-facilitator will get.
 
-    `paragraphs`: kind, label, number, html; `warnings`: its numbering problems, against
-    `previous` (the version it will follow) too, as `numbering_report` gives them.
+    `paragraphs`: kind, label, number, html, brackets (bracketed passages); `warnings`:
+    its numbering problems, against `previous` (the version it will follow) too, as
+    `numbering_report` gives them; `brackets`: the paragraphs whose brackets do not
+    balance, as `bracket_report` gives them.
     """
     parsed, _clean, markers = _parse(text, max_chars)
     pairs: list[tuple[str | None, str | None]] = []
@@ -1071,8 +1173,16 @@ def preview_draft(text: str, max_chars: int = 500_000, previous: Version | None 
             matches = []
         pairs = [(m.old_label, m.new_label) for m in matches
                  if m.old_key is not None and m.new_index is not None]
+    references = draft_references(p.text for p in parsed)
+    rendered = [render_draft(p.text, references) for p in parsed]
+    lines = {p.label: p.line for p in parsed}
+    found = version_brackets([(p.label, brackets) for p, (_html, brackets)
+                              in zip(parsed, rendered)])
     return {
-        "paragraphs": [{"kind": p.kind, "label": p.label, "number": p.number,
-                        "html": render_html(p.text)} for p in parsed],
+        "paragraphs": [{"kind": p.kind, "label": p.label, "number": p.number, "html": html,
+                        "brackets": brackets.count}
+                       for p, (html, brackets) in zip(parsed, rendered)],
         "warnings": _numbering(parsed, pairs),
+        "brackets": [_bracket_warning(item, lines.get(item.label))
+                     for item in found.unbalanced],
     }

@@ -23,6 +23,7 @@ from consult.drafts import services
 from consult.drafts.forms import (CofacilitatorForm, ConfirmForm, ConsultationForm, DeadlineForm,
                                   MatchForm, VersionForm)
 from consult.errors import Invalid
+from consult.negotiation import progress as negotiation_progress
 from consult.negotiation import silence
 from consult.negotiation import status as negotiation_status
 from consult.pages import EmptyForm, jump_request, load_version, text_choice
@@ -113,6 +114,7 @@ def consultation(slug: str):
     members = count_member_states_on(found.reference_date) if found.reference_date else None
     return render_template("drafts/consultation.html", consultation=found, versions=versions,
                            silences=silence.silences_of(v.id for v in versions if v.is_public),
+                           progress=negotiation_progress.consultation_progress(found),
                            member_count=members, head=services.head_version(found),
                            staff_form=EmptyForm(),
                            cofacilitator_accounts=list_users_with_role(Role.cofacilitator)

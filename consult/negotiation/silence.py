@@ -16,6 +16,7 @@ import datetime as dt
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import event, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from consult import permissions
@@ -330,28 +331,42 @@ def settle_due(consultation_id: int | None = None, *, now: dt.datetime | None = 
         query = query.where(SilenceProcedure.consultation_id == consultation_id)
     adopted = []
     for procedure_id in list(db.session.scalars(query)):
-        changed = db.session.execute(
-            update(SilenceProcedure)
-            .where(SilenceProcedure.id == procedure_id,
-                   SilenceProcedure.state == SilenceState.running,
-                   SilenceProcedure.until <= now)
-            .values(state=SilenceState.adopted)
-            .execution_options(synchronize_session=False)).rowcount
-        if changed != 1:
-            continue  # another request recorded it (or a break came first)
-        procedure = db.session.get(SilenceProcedure, procedure_id, populate_existing=True)
-        procedure.ended_at = procedure.until
-        version = db.session.get(Version, procedure.version_id)
-        version.status = VersionStatus.final
-        version.consultation.status = ConsultationStatus.closed
-        db.session.flush()
-        record_version_change(version.id)
-        record_action(permissions.COMMAND_LINE, "silence.adopt", "version", version.id,
-                      consultation_id=version.consultation_id,
-                      target_facts=version_facts(version), at=procedure.until,
-                      details={"procedure": procedure.id, "until": procedure.until.isoformat()})
-        adopted.append(procedure)
+        try:
+            with db.session.begin_nested():
+                procedure = _adopt(procedure_id, now)
+        except OperationalError:
+            # SQLite: a reader's transaction cannot start writing once another writer has
+            # committed since it began. The state already reads as adopted; the next
+            # request records it.
+            continue
+        if procedure is not None:
+            adopted.append(procedure)
     return adopted
+
+
+def _adopt(procedure_id: int, now: dt.datetime) -> SilenceProcedure | None:
+    """Record one adoption, if the procedure is still running past its deadline."""
+    changed = db.session.execute(
+        update(SilenceProcedure)
+        .where(SilenceProcedure.id == procedure_id,
+               SilenceProcedure.state == SilenceState.running,
+               SilenceProcedure.until <= now)
+        .values(state=SilenceState.adopted)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        return None  # another request recorded it (or a break came first)
+    procedure = db.session.get(SilenceProcedure, procedure_id, populate_existing=True)
+    procedure.ended_at = procedure.until
+    version = db.session.get(Version, procedure.version_id)
+    version.status = VersionStatus.final
+    version.consultation.status = ConsultationStatus.closed
+    db.session.flush()
+    record_version_change(version.id)
+    record_action(permissions.COMMAND_LINE, "silence.adopt", "version", version.id,
+                  consultation_id=version.consultation_id,
+                  target_facts=version_facts(version), at=procedure.until,
+                  details={"procedure": procedure.id, "until": procedure.until.isoformat()})
+    return procedure
 
 
 @event.listens_for(Session, "after_commit")

@@ -6,7 +6,7 @@ history is the public log. `silence_procedure` and `silence_break` record silenc
 procedures on published versions and the Member States' statements breaking them.
 
 Revision ID: e7f8a9b0c1d2
-Revises: c3d4e5f60712
+Revises: d1b2c3a4e5f6
 Create Date: 2026-12-06 19:20:00.000000
 """
 from alembic import op
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from consult.db import UTCDateTime
 
 revision = 'e7f8a9b0c1d2'
-down_revision = 'c3d4e5f60712'
+down_revision = 'd1b2c3a4e5f6'
 branch_labels = None
 depends_on = None
 
