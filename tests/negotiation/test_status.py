@@ -182,3 +182,12 @@ def test_the_co_facilitator_is_told_which_agreed_paragraphs_reopen(client, login
     asked = client.post(base + "/publish", data={"csrf_token": csrf_token(client, base +
                                                                           "/review")})
     assert "1 agreed paragraph goes back to open" in asked.get_data(as_text=True)
+
+
+def test_a_refusal_is_said_once_on_the_page(client, login_as, published):
+    login_as("cofacilitator", delegation="MEX")
+    base = f"/consultations/gpa/versions/{published.id}"
+    token = csrf_token(client, base + "/statuses")
+    page = client.post(base + "/statuses", data={"csrf_token": token, "status": "agreed"})
+    assert page.status_code == 400
+    assert page.get_data(as_text=True).count("Choose at least one paragraph.") == 1
