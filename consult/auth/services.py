@@ -280,6 +280,9 @@ def set_user_disabled(actor, user: User, disabled: bool) -> User:
     user.is_disabled = disabled
     if disabled:
         revoke_all_sessions(user)
+        # Not merely refused while disabled: enabling the account again must not bring
+        # back tokens that may have leaked with whatever got it disabled.
+        revoke_all_tokens(user)
     db.session.flush()
     return user
 
@@ -291,6 +294,8 @@ def reset_password(actor, user: User, password: str) -> User:
     _check_password(password)
     user.password_hash = _hasher.hash(password)
     revoke_all_sessions(user)
+    # A token is a credential too: one taken with the old password must stop working.
+    revoke_all_tokens(user)
     db.session.flush()
     return user
 
@@ -447,6 +452,15 @@ def revoke_all_sessions(user: User) -> None:
 
 
 # --- API tokens ------------------------------------------------------------------------
+
+
+def revoke_all_tokens(user: User) -> None:
+    """Revoke every live API token of this user (password changed or reset, disabled)."""
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def _hash_token(token: str) -> str:

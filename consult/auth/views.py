@@ -14,10 +14,11 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from consult.auth import services
+from consult.auth.login import begin_login
 from consult.auth.delegation_page import PER_PAGE, delegation_submissions
 from consult.auth.forms import (
     ChangePasswordForm,
@@ -63,8 +64,7 @@ def login():
         if user is None:  # the failure is kept (committed) for throttling
             error, status = _("Wrong e-mail address or password."), 401
         else:
-            services.start_session(user)
-            login_user(user)
+            begin_login(user)
             flash(_("You are logged in."), "success")
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
@@ -117,11 +117,10 @@ def account():
         services.change_own_password(current_user, password_form.current.data,
                                      password_form.password.data)
         # Changing the password ends every session, including this one: start afresh.
-        services.start_session(current_user)
         # The user, not the proxy: a proxy stored as the user would resolve to itself.
-        login_user(current_user._get_current_object())
-        flash(_("Your password has been changed; your other sessions were logged out."),
-              "success")
+        begin_login(current_user._get_current_object())
+        flash(_("Your password has been changed; your other sessions were logged out and "
+                "your API tokens revoked."), "success")
         return redirect(url_for("auth.account"))
     if request.method == "POST":
         return _account_page(token_form, password_form, status=400,
@@ -216,11 +215,13 @@ def user(user_id: int):
         message = _("The account was updated.")
     elif action in ("disable", "enable") and EmptyForm().validate_on_submit():
         services.set_user_disabled(current_user, account, action == "disable")
-        message = (_("The account was disabled and logged out everywhere.")
+        message = (_("The account was disabled, logged out everywhere and its API tokens "
+                     "revoked.")
                    if action == "disable" else _("The account was enabled."))
     elif action == "password" and password_form.validate_on_submit():
         services.reset_password(current_user, account, password_form.password.data)
-        message = _("The password was reset; the account was logged out everywhere.")
+        message = _("The password was reset; the account was logged out everywhere and its "
+                    "API tokens revoked.")
     else:
         raise ServiceError(_("The form could not be read; nothing was changed."))
     flash(message, "success")
