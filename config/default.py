@@ -101,6 +101,16 @@ LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "UTC"
 
+# The site's address, scheme and host only (e.g. "https://consult.example.org"): every
+# absolute link (feeds, exports, Akoma Ntoso, the API, the archive) is built with it,
+# whatever Host header a request names. Set it in production. Empty: links follow the
+# request, and the API's answers are then not offered to shared caches.
+PUBLIC_URL = ""
+
+# The host names the site answers to (e.g. "consult.example.org"; ".example.org" for every
+# sub-domain); a request naming another gets 400. Empty: any host (development).
+TRUSTED_HOSTS = ()
+
 # Send Strict-Transport-Security (only behind HTTPS).
 HSTS = False
 

@@ -20,6 +20,12 @@ def create_app(test_config: dict | None = None, instance: str | Path | None = No
                 template_folder=str(ROOT / "templates"),
                 static_folder=str(Path(__file__).parent / "static"))
     app.config.update(settings)
+    from consult.public_url import check_public_url
+    try:
+        app.config["PUBLIC_URL"] = check_public_url(app.config["PUBLIC_URL"])
+    except ValueError as error:
+        from consult.settings import ConfigError
+        raise ConfigError(str(error)) from None
     from consult.urls import BoundedIntConverter
     app.url_map.converters["int"] = BoundedIntConverter
     if app.config["TRUSTED_PROXIES"]:
@@ -37,6 +43,8 @@ def create_app(test_config: dict | None = None, instance: str | Path | None = No
     security.init_app(app)
     web.init_app(app)
     page_cache.init_app(app)  # after web: see its docstring
+    from consult import public_url
+    public_url.install(app)  # after the page cache: a foreign host never reaches kept pages
 
     from consult.cli import register_commands
     register_commands(app)

@@ -24,6 +24,7 @@ from flask_login import current_user
 
 from consult.db import db
 from consult.errors import ServiceError
+from consult.public_url import shared_caching_allowed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,7 +132,12 @@ def unit_of_work(view, refused=None, refused_reads: bool = False,
         shown = response.status_code < 300 or response.status_code == 304
         policy = NO_STORE if g.pop("consult_keep_private", False) else cache if shown else None
         if policy is not None:
-            response.headers["Cache-Control"] = policy.header()
+            header = policy.header()
+            if header.startswith("public") and request.blueprint == "api" \
+                    and not shared_caching_allowed():
+                # Its links were built from the request's Host: not for a shared cache.
+                header = "private" + header[len("public"):]
+            response.headers["Cache-Control"] = header
         return response
 
     def _run(**url_values):

@@ -170,8 +170,9 @@ def _check_api_contract(app, response) -> None:
 
 def _test_config(database_url: str) -> dict:
     # Searches catch the index up themselves: no background thread racing the test.
+    # The hosts the test client and the live server use: trusted, as a deployment's own.
     return {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
-            "SEARCH_UPDATES": "request"}
+            "SEARCH_UPDATES": "request", "TRUSTED_HOSTS": ("localhost", "127.0.0.1")}
 
 
 class SharedApp:
@@ -198,7 +199,10 @@ class SharedApp:
         self.engine = engine
         self.config = copy.deepcopy(dict(app.config))
         self.extensions = dict(app.extensions)
-        self.wsgi_app = app.wsgi_app  # the page cache layer
+        self.wsgi_app = app.wsgi_app  # the host guard, in front of the page cache layer
+        self.page_layer = self.wsgi_app
+        while not hasattr(self.page_layer, "pages"):
+            self.page_layer = self.page_layer.app
         self.shape = _shape(app)
 
     def reset(self, instance) -> None:
@@ -211,7 +215,8 @@ class SharedApp:
         (instance / "search").mkdir(parents=True)
         app.extensions.clear()
         app.extensions.update(self.extensions)
-        app.wsgi_app = layer = self.wsgi_app
+        app.wsgi_app = self.wsgi_app
+        layer = self.page_layer
         layer.pages = RenderedPages(app.config["PAGE_CACHE_BYTES"])
         app.extensions["consult_rendered_pages"] = layer.pages
         # The clock's last reading: the emptied tables start the clock again, so a seq

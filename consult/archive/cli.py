@@ -20,7 +20,8 @@ archive_cli = AppGroup("archive", help="The public archive: a static copy of the
 @archive_cli.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--site-url", default="", help="Address of the live site, for links to what "
-              "the archive does not hold (search, log in); e.g. https://consult.example")
+              "the archive does not hold (search, log in); e.g. https://consult.example. "
+              "Default: the PUBLIC_URL setting.")
 @click.option("--made-on", default="", help="The date and time to stamp (ISO 8601, UTC); "
               "the same record stamped the same way gives byte-identical files. Default: "
               "SOURCE_DATE_EPOCH if set, else now.")
@@ -41,7 +42,8 @@ def export_command(directory: Path, site_url: str, made_on: str, update: bool):
     made_on = now.strftime("%Y-%m-%d %H:%M UTC")
     try:
         result = export_archive(current_app._get_current_object(), directory,
-                                live_site=site_url, made_on=made_on, generated_at=now,
+                                live_site=site_url or current_app.config["PUBLIC_URL"],
+                                made_on=made_on, generated_at=now,
                                 progress=lambda message: click.echo(message, err=True),
                                 update=update)
     except ArchiveError as exc:
