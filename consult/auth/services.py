@@ -309,14 +309,27 @@ def set_language_preference(user: User, language: str) -> User:
     return user
 
 
-def change_own_password(user: User, current: str, new: str) -> User:
-    """Change one's own password after proving the current one; other sessions end."""
+def change_own_password(user: User, current: str, new: str, *, address: str,
+                        config) -> User | None:
+    """Change one's own password after proving the current one; other sessions end.
+
+    A wrong current password is a failed log-in: recorded (the caller commits it, so None
+    is returned rather than an error raised) and throttled like one, so that a session
+    left open is not a way to guess the password without limit.
+    """
+    if _too_many_failures(user.email, address, config):
+        minutes = max(1, config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60)
+        raise TooMany(
+            _("Too many failed log-in attempts. Try again in %(minutes)s minutes.", minutes=minutes)
+        )
     try:
         ok = bool(user.password_hash) and _hasher.verify(user.password_hash, current or "")
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        raise Invalid(_("The current password is not right."), field="current")
+        db.session.add(LoginFailure(email=user.email, address=address[:64]))
+        db.session.flush()
+        return None
     return reset_password(user, user, new)
 
 

@@ -114,8 +114,12 @@ def account():
                                                    token_form.name.data)
         return _account_page(token_form, password_form, new_secret=new_secret)
     if action == "password" and password_form.validate_on_submit():
-        services.change_own_password(current_user, password_form.current.data,
-                                     password_form.password.data)
+        changed = services.change_own_password(
+            current_user, password_form.current.data, password_form.password.data,
+            address=request.remote_addr or "-", config=current_app.config)
+        if changed is None:  # the failure is kept (committed) for throttling
+            return _account_page(token_form, password_form, status=400,
+                                 error=_("The current password is not right."))
         # Changing the password ends every session, including this one: start afresh.
         # The user, not the proxy: a proxy stored as the user would resolve to itself.
         begin_login(current_user._get_current_object())

@@ -71,3 +71,27 @@ def test_a_form_token_from_before_log_in_is_refused_after_it(client, make_user):
     made = client.post("/account", data={"csrf_token": after, "action": "create_token",
                                          "token-name": "mine"})
     assert made.status_code == 200 and "cst_" in made.get_data(as_text=True)
+
+
+def test_guessing_the_current_password_from_a_session_is_throttled(app, client, make_user):
+    app.config["LOGIN_MAX_FAILURES"] = 3
+    make_user("delegate", delegation="FRA", email="d@example.org")
+    login(client, "d@example.org")
+    token = csrf_token(client, "/account")
+
+    def change(current):
+        return client.post("/account", data={
+            "csrf_token": token, "action": "password", "password-current": current,
+            "password-password": "a brand new passphrase"})
+
+    for guess in ("guess one", "guess two", "guess three"):
+        wrong = change(guess)
+        assert wrong.status_code == 400
+        assert "current password is not right" in wrong.get_data(as_text=True)
+    # The fourth try is refused before the password is even checked, the right one too.
+    refused = change("correct horse battery")
+    assert refused.status_code == 429
+    assert "Too many failed log-in attempts" in refused.get_data(as_text=True)
+    # And the guesses count against logging in from this address as well.
+    other = app.test_client()
+    assert login(other, "d@example.org").status_code == 429
