@@ -47,9 +47,13 @@ PAGE_CACHE_BYTES = 32 * 1024 * 1024
 # 0 reads the clock on every request.
 PAGE_CLOCK_MAX_AGE = 0.25
 
-# How many submissions one user may post, in Flask-Limiter notation ("30 per minute",
+# How many submissions one user may post or edit, in Flask-Limiter notation ("30 per minute",
 # "200/hour"). Counted in the database, so it holds across any number of app processes.
 POST_RATE_LIMIT = "30 per minute"
+
+# Edits of one submission (each keeps the earlier text, shown in its history): at most this
+# many, so that one submission's history stays readable and costs little to serve.
+MAX_SUBMISSION_EDITS = 20
 
 # Longest comment, reply, explanation or statement, and longest proposed wording
 # (characters). Longer text is refused with 413 and nothing is stored.

@@ -119,6 +119,11 @@ def _check_rate(actor, now: dt.datetime) -> None:
     posted = db.session.scalar(
         select(func.count(Submission.id)).where(
             Submission.author_id == actor.id, Submission.created_at > since))
+    # An edit is sent like a post (and keeps a revision): it counts the same.
+    posted += db.session.scalar(
+        select(func.count(SubmissionRevision.id))
+        .join(Submission, Submission.id == SubmissionRevision.submission_id)
+        .where(Submission.author_id == actor.id, SubmissionRevision.replaced_at > since))
     if posted >= item.amount:
         raise TooMany(ngettext("You have sent %(num)d submission in a short time, the most "
                                "allowed. Please wait a minute and send again; nothing was "
@@ -384,6 +389,14 @@ def edit_submission(actor, submission: Submission, *, body=None, proposed_text=N
     if submission.is_concealed:
         raise Conflict(_("A hidden submission cannot be edited."))
     _require_open(submission.version, now)
+    most = _config("MAX_SUBMISSION_EDITS")
+    if submission.revision >= most:
+        raise Conflict(ngettext(
+            "This submission has been edited %(num)d time, the most allowed. To say more, "
+            "reply to it or write a new one; nothing was saved.",
+            "This submission has been edited %(num)d times, the most allowed. To say more, "
+            "reply to it or write a new one; nothing was saved.", most))
+    _check_rate(actor, now)
     is_amendment = submission.kind == SubmissionKind.amendment
     if proposed_text is not None and not is_amendment:
         raise Invalid(_("Only an amendment has proposed wording."), field="proposed_text")
