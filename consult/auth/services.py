@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
+from zxcvbn import zxcvbn
 
 from consult import permissions
 from consult.auth import reference_data
@@ -32,6 +33,9 @@ _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
+# A password must need at least this many guesses by zxcvbn's estimate (its "score 2":
+# safe from online guessing, which log-in throttling limits further).
+GUESSES_NEEDED = 10**6
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Roles that speak for a delegation and so must belong to one.
 SPEAKING_ROLES = (Role.delegate, Role.observer)
@@ -157,7 +161,17 @@ def count_member_states_on(day: dt.date) -> int:
 # --- accounts --------------------------------------------------------------------------
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, context: tuple[str, ...] = ()) -> None:
+    """Refuse a password that is short, blank or easy to guess (OWASP ASVS 5.0, V6).
+
+    One policy wherever a password is set: at least MIN_PASSWORD_LENGTH characters, not
+    only spaces, and not guessable in fewer than GUESSES_NEEDED tries by zxcvbn, which
+    knows the 30,000 most common passwords, words, names, dates, keyboard rows, repeats and
+    sequences, and the account's own name and address (`context`). No rule on character
+    classes: a long passphrase of ordinary words passes.
+    """
+    if password is not None and password and not password.strip():
+        raise Invalid(_("The password cannot be only spaces."), field="password")
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Invalid(
             _(
@@ -168,6 +182,12 @@ def _check_password(password: str) -> None:
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise Invalid(_("The password is too long."), field="password")
+    # zxcvbn's cost grows with the length; past 100 characters, guessing is out of reach.
+    if len(password) <= 100 and \
+            zxcvbn(password, user_inputs=[c for c in context if c])["guesses"] < GUESSES_NEEDED:
+        raise Invalid(_("This password is too easy to guess: it is a common password, or "
+                        "made from a name, a date, a keyboard row or a repeated pattern. "
+                        "A few unrelated words make a good one."), field="password")
 
 
 def _parse_role(role) -> Role:
@@ -211,7 +231,7 @@ def create_user(
     role_value = _parse_role(role)
     delegation = _resolve_delegation(role_value, delegation_code)
     if password is not None:
-        _check_password(password)
+        _check_password(password, (email, email.split("@")[0], name))
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(_("An account for %(email)s already exists.", email=email), field="email")
     user = User(
@@ -291,7 +311,7 @@ def reset_password(actor, user: User, password: str) -> User:
     """Set a new password and end the account's other sessions."""
     if actor is None or actor.id != user.id:  # one's own: no rule; nobody: refused
         permissions.require(actor, "manage_users", user)
-    _check_password(password)
+    _check_password(password, (user.email, user.email.split("@")[0], user.name))
     user.password_hash = _hasher.hash(password)
     revoke_all_sessions(user)
     # A token is a credential too: one taken with the old password must stop working.
