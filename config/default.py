@@ -63,8 +63,10 @@ MAX_PROPOSED_CHARS = 20_000
 # Failed log-ins allowed inside the window before further attempts are refused until the
 # window has passed: for one account from one client address; from one address for any
 # account (looser: a mission's delegates may share one address); for one account from
-# anywhere (an address with no failures of its own still gets through, so nobody can lock
-# a delegate out by failing on purpose).
+# anywhere (beyond it, an address with no failures of its own still gets through, after a
+# wait that doubles with each further failure, at most the window: guessing spread over
+# many addresses slows down, and nobody can lock a delegate out for good by failing on
+# purpose). IPv6 addresses are counted by their /64.
 LOGIN_MAX_FAILURES = 5
 LOGIN_MAX_FAILURES_PER_ADDRESS = 50
 LOGIN_MAX_FAILURES_PER_ACCOUNT = 50

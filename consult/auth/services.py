@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import re
 import secrets
 import unicodedata
@@ -337,6 +338,7 @@ def change_own_password(user: User, current: str, new: str, *, address: str,
     is returned rather than an error raised) and throttled like one, so that a session
     left open is not a way to guess the password without limit.
     """
+    address = client_key(address)
     if _too_many_failures(user.email, address, config):
         minutes = max(1, config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60)
         raise TooMany(
@@ -347,7 +349,7 @@ def change_own_password(user: User, current: str, new: str, *, address: str,
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        db.session.add(LoginFailure(email=user.email, address=address[:64]))
+        db.session.add(LoginFailure(email=user.email, address=address[:64], at=utcnow()))
         db.session.flush()
         return None
     return reset_password(user, user, new)
@@ -407,7 +409,39 @@ def _too_many_failures(email: str, address: str, config) -> bool:
     if by_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
         return True
     by_email = db.session.scalar(recent.where(LoginFailure.email == email))
-    return by_email >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] and by_pair > 0
+    over = by_email - config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    if over < 0:
+        return False
+    if by_pair > 0:
+        return True
+    # Guessed at from many addresses: each new one is let through only after a wait that
+    # doubles with every further failure (never longer than the window), so guessing
+    # spread over addresses slows to a crawl while the owner can still get in.
+    return _account_wait(email, over, config) > 0
+
+
+def _account_wait(email: str, over: int, config) -> float:
+    """Seconds before the next attempt on an account guessed at from many addresses."""
+    last = db.session.scalar(select(func.max(LoginFailure.at)).where(LoginFailure.email == email))
+    if last is None:
+        return 0
+    wait = min(2.0 ** min(over, 20), config["LOGIN_FAILURE_WINDOW_SECONDS"])
+    return max(0.0, wait - (utcnow() - last).total_seconds())
+
+
+def client_key(address: str) -> str:
+    """How failures are counted for a client address: an IPv6 address by its /64 (one
+    household or machine holds a whole /64), an IPv4 address (or one mapped into IPv6)
+    as itself."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return (address or "-")[:64]
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def authenticate(email: str, password: str, address: str, config) -> User | None:
@@ -416,6 +450,7 @@ def authenticate(email: str, password: str, address: str, config) -> User | None
     Raises TooMany while the e-mail address or client address has failed too often.
     """
     email = (email or "").strip().lower()[:254]
+    address = client_key(address)
     if _too_many_failures(email, address, config):
         minutes = max(1, config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60)
         raise TooMany(
@@ -434,7 +469,7 @@ def authenticate(email: str, password: str, address: str, config) -> User | None
         # Spend the same time as a real check so response times do not reveal accounts.
         _hasher.hash(password or "x")
     if not ok:
-        db.session.add(LoginFailure(email=email, address=address[:64]))
+        db.session.add(LoginFailure(email=email, address=address[:64], at=utcnow()))
         db.session.flush()
         return None
     # Forget only this address's failures: the owner logging in must not reset the count
