@@ -56,6 +56,11 @@ _SAFE_SEGMENT = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9_.()\-]{1,100}$")
 _LINK = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 # Scripts are not needed, and forms cannot work from disk (search, filters, choosers).
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.DOTALL)
+# An image a draft embeds from elsewhere. The site's Content-Security-Policy keeps it from
+# loading there; a page opened from disk has no such header, and would fetch it (telling
+# its owner who reads the archive, and when). The archive replaces it with a link to it.
+_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r'\s(src|alt)="([^"]*)"')
 _FORM = re.compile(r"<form\b[^>]*>.*?</form>\s*", re.DOTALL)
 
 
@@ -135,7 +140,18 @@ def _rewrite(html: str, page_file: str, *, data_links: dict[str, str], live_site
         return match.group(1) + _relative(file_for(address), page_file) + anchor + \
             match.group(3)
 
-    return _LINK.sub(replace, _FORM.sub("", _SCRIPT.sub("", html)))
+    return _LINK.sub(replace, _IMAGE.sub(_image_as_link, _FORM.sub("", _SCRIPT.sub("", html))))
+
+
+def _image_as_link(match: re.Match) -> str:
+    """An image from elsewhere as a link to it (its alternative text, else its address);
+    the site's own images (under /static/) stay."""
+    found = dict(_ATTRIBUTE.findall(match.group(0)))
+    src = found.get("src", "")
+    if src.startswith("/static/"):
+        return match.group(0)
+    words = found.get("alt") or src  # already escaped in the page's HTML
+    return f'<a class="image-link" href="{src}" rel="nofollow noopener">{words}</a>'
 
 
 def _write(root: Path, relative: str, data: bytes) -> None:

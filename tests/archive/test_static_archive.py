@@ -152,3 +152,21 @@ def test_links_in_user_text_cannot_steer_the_archive(app, planted, tmp_path):  #
     # What the archive cannot hold is linked on the live site, not left as a dead link.
     assert f'href="https://live.example/consultations/gpa/submissions/{planted["hidden"].id}"' \
         in html
+
+
+def test_images_from_elsewhere_become_links_in_the_archive(app, staff, consultation, tmp_path):
+    from consult.db import db
+    from consult.drafts import services as drafts
+
+    drafts.create_version(staff, consultation, label="Zero draft", publish=True,
+                          text="# Plan\n\n1. *Calls upon* States to act "
+                               "![the map](https://tracker.example/pixel.png);\n")
+    db.session.commit()
+    root = tmp_path / "archive"
+    export_archive(app, root, made_on="2026-11-29 08:00 UTC")
+    pages = [p for p in every_file(root) if p.suffix == ".html"]
+    html = "\n".join(p.read_text(encoding="utf-8") for p in pages)
+    assert "tracker.example" in html  # still said where it was
+    assert not re.search(r"<img\b[^>]*tracker\.example", html)  # never fetched on opening
+    assert '<a class="image-link" href="https://tracker.example/pixel.png" ' \
+           'rel="nofollow noopener">the map</a>' in html
