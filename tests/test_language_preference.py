@@ -85,3 +85,19 @@ def test_a_language_outside_the_six_is_refused_with_a_message(client):
     assert response.status_code == 400
     assert "six languages" in response.get_data(as_text=True)
     assert "Set-Cookie" not in response.headers
+
+
+def test_a_cross_site_language_switch_cannot_log_anyone_out(app, client, make_user):
+    """Issue 17: a form on another site posting to /language arrives without the session
+    cookie (SameSite=Lax); the answer must set no session cookie, or it would replace the
+    visitor's own and log them out."""
+    from tests.conftest import login
+
+    make_user("delegate", delegation="FRA", email="d@example.org")
+    login(client, "d@example.org")
+    cross_site = app.test_client()  # what the browser sends: no session cookie
+    answer = cross_site.post("/language", data={"lang": "fr", "next": "/account"})
+    assert answer.status_code == 302
+    cookies = answer.headers.getlist("Set-Cookie")
+    assert [c.split("=")[0] for c in cookies] == ["lang"]
+    assert client.get("/account").status_code == 200  # still logged in
