@@ -341,8 +341,43 @@ def db_revision_command(message):
         command.revision(alembic_config(connection), message=message, autogenerate=True)
 
 
+@click.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(directory: Path):
+    """Write a consistent backup of the database into DIRECTORY (new or empty), online."""
+    from consult.backup import BackupError, backup
+
+    try:
+        manifest = backup(directory)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup of the {manifest['database']} database written to {directory} "
+               f"(schema {manifest['schema_revision']}, sha256 {manifest['sha256'][:16]}…).")
+
+
+@click.command("restore")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@with_appcontext
+def restore_command(directory: Path):
+    """Restore a backup into this instance's empty database, then rebuild the search index."""
+    from consult.backup import BackupError, restore
+    from consult.migrate import upgrade_to_head
+    from consult.search import services as search
+
+    try:
+        manifest = restore(directory)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    upgrade_to_head(get_engine())  # a backup of an older release is brought up to date
+    db.session.remove()
+    count = search.reindex()
+    click.echo(f"Restored the backup made {manifest['made_at']}; search index rebuilt "
+               f"({count} documents).")
+
+
 def register_commands(app: Flask) -> None:
     """Attach every command to the app."""
     for command in (init_command, demo_command, users_cli, tokens_cli, consultations_cli,
-                    drafts_cli, db_cli):
+                    drafts_cli, db_cli, backup_command, restore_command):
         app.cli.add_command(command)
