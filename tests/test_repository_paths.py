@@ -12,7 +12,7 @@ OUTSIDE = re.compile(r"^(/work/|/home/|/Users/|/root/)|\.\./shared\b|(^|/)work/s
 
 
 def _python_files():
-    for folder in ("consult", "tests", "bench", "migrations", "config"):
+    for folder in ("consult", "tests", "bench", "deploy", "migrations", "config"):
         yield from (ROOT / folder).rglob("*.py")
     yield ROOT / "app.py"
 
