@@ -1,0 +1,175 @@
+"""Fault: kill -9 an app worker, then a whole node, in the middle of 200 posts from 10
+clients against two nodes on one database (issue 17, part 2).
+
+Every post that got a 201 must be in the database once, and, after the node is restarted,
+in the search index of both nodes (`search check` clean). Posts that got no answer (the
+connection died with the process) may or may not be stored: they are counted apart.
+
+    .venv/bin/python bench/fault_kill.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/consult_fault
+
+The database is emptied first (DROP SCHEMA / a new SQLite file). Everything listens on
+127.0.0.1 and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from deploy.two_nodes import start_node, start_two_nodes  # noqa: E402
+
+DRAFT = "# Plan\n\n*Recalling* the Charter,\n\n1. *Calls upon* States to act;\n"
+
+
+def _reset(url: str) -> None:
+    if url.startswith("sqlite"):
+        Path(url.split("///", 1)[1]).unlink(missing_ok=True)
+        return
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _post(url: str, token: str, body: str) -> int | None:
+    request = urllib.request.Request(
+        url, data=json.dumps({"kind": "comment", "body": body}).encode(), method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None  # no answer: the process died with the request
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--posts", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=10)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="consult-fault-"))
+    _reset(args.database_url)
+    a, b = start_two_nodes(args.database_url, folder,
+                           extra_env={"CONSULT_POST_RATE_LIMIT": "100000 per minute"})
+    try:
+        draft = folder / "draft.md"
+        draft.write_text(DRAFT, encoding="utf-8")
+        tokens = []
+        for n in range(args.clients):
+            email = f"delegate{n}@example.org"
+            assert a.flask("users", "create", "--email", email, "--name", f"Delegate {n}",
+                           "--role", "delegate", "--delegation", "FRA", "--password-stdin",
+                           input="ferry lantern orchid\n").returncode == 0
+            made = a.flask("tokens", "create", "--email", email)
+            tokens.append(made.stdout.strip().split()[-1])
+        assert a.flask("consultations", "create", "--slug", "gpa", "--title", "GPA").returncode == 0
+        assert a.flask("drafts", "import", "--consultation", "gpa", "--label", "Zero",
+                       "--publish", str(draft)).returncode == 0
+        paragraph = json.load(urllib.request.urlopen(f"{a.url}/api/v1/versions/1"))[
+            "paragraphs"][-1]["id"]
+
+        results: dict[str, int | None] = {}
+        counter = iter(range(args.posts))
+        lock = threading.Lock()
+        events = []
+
+        def client(n: int) -> None:
+            while True:
+                with lock:
+                    number = next(counter, None)
+                if number is None:
+                    return
+                node = (a, b)[number % 2]
+                body = f"fault post {number:04d}"
+                results[body] = _post(f"{node.url}/api/v1/paragraphs/{paragraph}/comments",
+                                      tokens[n], body)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        while len(results) < args.posts * 0.3:
+            time.sleep(0.01)
+        worker = _children(a.processes[0].pid)[0]
+        os.kill(worker, signal.SIGKILL)
+        events.append(f"{len(results)} posts answered: kill -9 of node A's worker {worker}")
+        while len(results) < args.posts * 0.6:
+            time.sleep(0.01)
+        gunicorn = a.processes[0]
+        for pid in _children(gunicorn.pid) + [gunicorn.pid]:
+            os.kill(pid, signal.SIGKILL)
+        events.append(f"{len(results)} posts answered: kill -9 of node A (master and workers)")
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        a.stop()
+        a = start_node("a", args.database_url, a.instance, a.env["CONSULT_SECRET_KEY"],
+                       extra_env={"CONSULT_POST_RATE_LIMIT": "100000 per minute"})
+        events.append("node A restarted")
+
+        engine = create_engine(args.database_url)
+        with engine.connect() as connection:
+            stored = Counter(row[0] for row in connection.execute(text(
+                "SELECT body FROM submission WHERE body LIKE 'fault post %'")))
+        engine.dispose()
+        statuses = Counter(results.values())
+        acknowledged = [body for body, status in results.items() if status == 201]
+        lost = [body for body in acknowledged if stored[body] == 0]
+        twice = [body for body, count in stored.items() if count > 1]
+        unanswered = [body for body, status in results.items() if status is None]
+        checks = {}
+        for node in (a, b):
+            deadline = time.monotonic() + 30
+            while (done := node.flask("search", "check")).returncode != 0 and \
+                    time.monotonic() < deadline:
+                time.sleep(0.5)
+            checks[node.name] = (done.stdout + done.stderr).strip()
+        report = {
+            "posts": args.posts, "clients": args.clients, "seconds": round(elapsed, 1),
+            "answers": {str(k): v for k, v in statuses.items()},
+            "acknowledged (201)": len(acknowledged), "lost after a 201": len(lost),
+            "stored twice": len(twice), "no answer": len(unanswered),
+            "no answer but stored": sum(1 for body in unanswered if stored[body]),
+            "events": events, "search check": checks,
+        }
+        print(json.dumps(report, indent=2))
+        sys.exit(0 if not lost and not twice and all("agrees" in c for c in checks.values())
+                 else 1)
+    finally:
+        a.stop()
+        b.stop()
+
+
+if __name__ == "__main__":
+    main()
