@@ -79,7 +79,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def make_engine(url: str) -> Engine:
     """Create the engine for a database URL."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        # A database that cannot be reached fails a request within seconds (a 503 that says
+        # so), rather than holding it until the operating system gives up on the socket.
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
 
     @event.listens_for(engine, "connect")

@@ -82,7 +82,12 @@ class PageCache:
         reader = Request(environ)
         if not _anonymous_read(reader):
             return self.wsgi_app(environ, start_response)
-        key = self.key(reader)
+        try:
+            key = self.key(reader)
+        except Exception:  # noqa: BLE001 - the clock's database is away
+            # The kept pages are a shortcut, never why a page fails: Flask answers, and
+            # says the database cannot be reached if it cannot.
+            return self.wsgi_app(environ, start_response)
         environ[_KEY] = key
         if reader.if_none_match.contains(key):
             start_response("304 NOT MODIFIED", [("ETag", f'"{key}"'), *_shared(reader)])

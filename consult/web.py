@@ -6,8 +6,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import Flask, render_template, request, session
-from flask_babel import get_locale, get_translations
+from flask import Flask, current_app, render_template, request, session
+from flask_babel import force_locale, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +15,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from markupsafe import Markup, escape
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from wtforms import StringField
 
@@ -25,7 +27,7 @@ from consult.drafts.brackets import CLOSE_MARK, OPEN_MARK
 from consult.drafts.parsing import printed_number
 from consult.errors import ServiceError
 from consult.labels import label, list_punctuation, sentence_list, status_label
-from consult.languages import LANGUAGE_COOKIE
+from consult.languages import LANGUAGE_COOKIE, reader_locale
 from consult.moderation.services import HIDE_REASONS
 from consult.routes import unit_of_work
 from consult.urls import safe_local_path
@@ -77,7 +79,10 @@ ERROR_TITLES = {
     413: _l("Too large"),
     429: _l("Too many requests"),
     500: _l("Server error"),
+    503: _l("Briefly unavailable"),
 }
+# How long a client should wait before trying again when the database cannot be reached.
+RETRY_AFTER_SECONDS = 30
 
 
 class LanguageChoiceForm(FlaskForm):
@@ -301,6 +306,29 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
         return error_page(exc.status, exc.message)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(exc):
+        # The database is away (restarting, failing over, unreachable) or, on SQLite, busy
+        # beyond the wait: say so at once, never hang or show a stack trace. Nothing here
+        # may need the database: the language comes from the request alone.
+        current_app.logger.warning("database unavailable: %s", exc)
+        locale = reader_locale(request, app.config["LANGUAGES"])
+        with force_locale(locale):
+            message = _("The site cannot reach its database for a moment. Nothing was saved; "
+                        "please try again in a minute.")
+            if _wants_json():
+                from consult.api.errors import json_error
+                response = json_error(503, "unavailable", message)
+            else:
+                response = current_app.make_response((render_template(
+                    "unavailable.html", locale=locale, title=str(ERROR_TITLES[503]),
+                    message=message), 503))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.errorhandler(500)
     def internal_error(exc):
