@@ -70,9 +70,10 @@ class Node:
 
 
 def start_node(name: str, database_url: str, instance: Path, secret_key: str, *,
-               workers: int = 2, extra_env: dict | None = None, log_dir: Path | None = None
-               ) -> Node:
-    """Start one node (gunicorn and its search follower); returns once it answers."""
+               workers: int = 2, extra_env: dict | None = None, log_dir: Path | None = None,
+               wait: bool = True) -> Node:
+    """Start one node (gunicorn and its search follower); returns once it answers (with
+    `wait`; else at once, to wait with `wait_until_answering`)."""
     port = free_port()
     env = {**os.environ, "CONSULT_DATABASE_URL": database_url,
            "CONSULT_INSTANCE_PATH": str(instance), "CONSULT_SECRET_KEY": secret_key,
@@ -90,11 +91,12 @@ def start_node(name: str, database_url: str, instance: Path, secret_key: str, *,
     node.processes.append(subprocess.Popen(
         [str(BIN / "flask"), "--app", "app", "search", "sync", "--follow",
          "--interval", "0.2"], cwd=ROOT, env=env, stdout=follower, stderr=follower))
-    try:
-        wait_until_answering(node)
-    except RuntimeError:
-        node.stop()
-        raise
+    if wait:
+        try:
+            wait_until_answering(node)
+        except RuntimeError:
+            node.stop()
+            raise
     return node
 
 
@@ -115,18 +117,25 @@ def wait_until_answering(node: Node, timeout: float = 60) -> None:
 
 
 def start_two_nodes(database_url: str, folder: Path, **options) -> tuple[Node, Node]:
-    """Prepare the database (`flask init`) and start nodes A and B on it."""
+    """Prepare the database (`flask init`, once: the schema is shared; each node's index
+    is built by its follower) and start nodes A and B on it, side by side."""
     secret_key = secrets.token_hex(32)
-    nodes = []
-    for name in ("a", "b"):
-        instance = folder / f"node-{name}"
-        node_env = {**os.environ, "CONSULT_DATABASE_URL": database_url,
-                    "CONSULT_INSTANCE_PATH": str(instance), "CONSULT_SECRET_KEY": secret_key}
-        done = subprocess.run([str(BIN / "flask"), "--app", "app", "init"], cwd=ROOT,
-                              env=node_env, capture_output=True, text=True, timeout=300)
-        if done.returncode != 0:
-            raise RuntimeError(f"flask init failed for node {name}: {done.stderr}")
-        nodes.append(start_node(name, database_url, instance, secret_key, **options))
+    done = subprocess.run([str(BIN / "flask"), "--app", "app", "init"], cwd=ROOT,
+                          env={**os.environ, "CONSULT_DATABASE_URL": database_url,
+                               "CONSULT_INSTANCE_PATH": str(folder / "node-a"),
+                               "CONSULT_SECRET_KEY": secret_key},
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(f"flask init failed: {done.stderr}")
+    nodes = [start_node(name, database_url, folder / f"node-{name}", secret_key, wait=False,
+                        **options) for name in ("a", "b")]
+    try:
+        for node in nodes:
+            wait_until_answering(node)
+    except RuntimeError:
+        for node in nodes:
+            node.stop()
+        raise
     return nodes[0], nodes[1]
 
 
