@@ -40,7 +40,8 @@ LAYER_OF = [
     ("consult.comments.wording", "base"),  # amendment wording as text: Markdown and diffs
     ("consult.drafts.brackets", "base"),  # what counts as a bracket: Markdown tokens only
     ("consult.api.errors", "base"),
-    ("consult.public_url", "base"),  # the site's address, read by the request handling  # the JSON error body, also used by the web hooks
+    ("consult.public_url", "base"),
+    ("consult.words", "base"),  # words people type, as stored  # the site's address, read by the request handling  # the JSON error body, also used by the web hooks
     # models
     ("consult.*.models", "models"), ("consult.change_clock", "models"),
     ("consult.search.outbox", "models"),  # written in the caller's transaction

@@ -25,6 +25,7 @@ from consult.negotiation.silence import require_not_under_silence
 from consult.errors import Conflict, Invalid, NotFound
 from consult.paging import Paged, require_page_exists, require_page_number
 from consult.urls import MAX_ID
+from consult.words import clean_words
 
 # Why a submission may be hidden; the moderator adds their own words ("other" needs them).
 HIDE_REASONS = {
@@ -110,20 +111,8 @@ def log_reason_text(entry: LogEntry) -> str:
 
 
 def _clean_words(value, *, field: str, required: bool, message: str) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise Invalid(_("The text must be a string."), field=field)
-    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if "\x00" in value:
-        raise Invalid(_("The text contains a NUL character, which cannot be stored."),
-                      field=field)
-    if len(value) > MAX_REASON_CHARS:
-        raise Invalid(_("Keep it under %(count)d characters.", count=MAX_REASON_CHARS),
-                      field=field)
-    if required and not value:
-        raise Invalid(message, field=field)
-    return value
+    return clean_words(value, field=field, limit=MAX_REASON_CHARS,
+                       required_message=message if required else None)
 
 
 def _lock(submission):

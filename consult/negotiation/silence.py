@@ -27,27 +27,12 @@ from consult.drafts.models import (UN_LANGUAGES, Consultation, ConsultationStatu
 from consult.errors import Conflict, Invalid
 from consult.negotiation.models import SilenceBreak, SilenceProcedure, SilenceState
 from consult.search.outbox import record_version_change
+from consult.words import clean_words
 
 _LOOKED = "consult.silence_looked"
 MAX_STATEMENT_CHARS = 10_000
 MAX_MESSAGE_CHARS = 10_000
 DEADLINE_YEARS = range(1990, 2201)
-
-
-def _clean(value, *, field: str, limit: int, required_message: str) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise Invalid(_("The text must be a string."), field=field)
-    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if "\x00" in value:
-        raise Invalid(_("The text contains a NUL character, which cannot be stored."),
-                      field=field)
-    if len(value) > limit:
-        raise Invalid(_("Keep it under %(count)d characters.", count=limit), field=field)
-    if not value:
-        raise Invalid(required_message, field=field)
-    return value
 
 
 def _lock(consultation_id: int) -> None:
@@ -154,7 +139,7 @@ def start_silence(actor, version: Version, *, until, message, now: dt.datetime |
     the delegations."""
     permissions.require(actor, "start_silence", version)
     now = now or utcnow()
-    message = _clean(message, field="message", limit=MAX_MESSAGE_CHARS,
+    message = clean_words(message, field="message", limit=MAX_MESSAGE_CHARS,
                      required_message=_("Write the message to the delegations."))
     deadline = parse_until(until, now)
     _lock(version.consultation_id)
@@ -241,7 +226,7 @@ def break_silence(actor, version: Version, *, statement, language: str | None = 
     theirs until the deadline, once each.
     """
     permissions.require(actor, "break_silence", version)
-    statement = _clean(statement, field="statement", limit=MAX_STATEMENT_CHARS,
+    statement = clean_words(statement, field="statement", limit=MAX_STATEMENT_CHARS,
                        required_message=_("Write the statement that breaks silence."))
     if language not in (None, "") and language not in UN_LANGUAGES:
         raise Invalid(_("Choose one of the six official languages of the United Nations: "
@@ -286,7 +271,7 @@ def withdraw_silence(actor, version: Version, *, reason, now: dt.datetime | None
                      ) -> SilenceProcedure:
     """The co-facilitators withdraw a running silence procedure before its deadline."""
     permissions.require(actor, "withdraw_silence", version)
-    reason = _clean(reason, field="reason", limit=MAX_MESSAGE_CHARS,
+    reason = clean_words(reason, field="reason", limit=MAX_MESSAGE_CHARS,
                     required_message=_("Say why the silence procedure is withdrawn."))
     now = now or utcnow()
     _lock(version.consultation_id)

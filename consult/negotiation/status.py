@@ -15,6 +15,7 @@ from consult.drafts.models import (ConsultationStatus, Paragraph, ParagraphStatu
                                    VersionStatus)
 from consult.errors import Conflict, Invalid, NotFound
 from consult.negotiation.silence import running_silence
+from consult.words import clean_words
 
 MAX_NOTE_CHARS = 2000
 # The order statuses are listed in, on pages, in the API and in the chart.
@@ -41,19 +42,8 @@ def parse_status(value) -> ParagraphStatus:
 
 
 def clean_note(value) -> str:
-    """A status note or statement as stored: trimmed, without NUL, not too long."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise Invalid(_("The text must be a string."), field="note")
-    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if "\x00" in value:
-        raise Invalid(_("The text contains a NUL character, which cannot be stored."),
-                      field="note")
-    if len(value) > MAX_NOTE_CHARS:
-        raise Invalid(_("Keep it under %(count)d characters.", count=MAX_NOTE_CHARS),
-                      field="note")
-    return value
+    """A status note as stored: trimmed, without NUL, not too long (may be empty)."""
+    return clean_words(value, field="note", limit=MAX_NOTE_CHARS)
 
 
 def require_status_editable(actor, version: Version) -> None:

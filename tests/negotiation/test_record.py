@@ -50,6 +50,10 @@ def test_a_broken_then_adopted_road_in_the_feed_and_akn(client, published, staff
     assert "adopted under silence procedure" in root.find(".//a:docStatus", NS).text
     assert after.headers["ETag"] != before.headers["ETag"]
 
+    versions = client.get("/api/v1/consultations/gpa/export.json").get_json()["versions"]
+    assert [(v["status"], v["silence"]) for v in versions] == [("final", "adopted")]
+    assert versions[0]["silence_until"].startswith(clock.now.strftime("%Y-%m-%dT%H:%M"))
+
     log = client.get("/consultations/gpa/log").get_data(as_text=True)
     for words in ("silence procedure started", "silence broken",
                   "adopted under silence procedure"):
