@@ -71,13 +71,15 @@ class Node:
 
 def start_node(name: str, database_url: str, instance: Path, secret_key: str, *,
                workers: int = 2, extra_env: dict | None = None, log_dir: Path | None = None,
-               wait: bool = True) -> Node:
-    """Start one node (gunicorn and its search follower); returns once it answers (with
-    `wait`; else at once, to wait with `wait_until_answering`)."""
+               wait: bool = True, follower: bool = True) -> Node:
+    """Start one node (gunicorn and, with `follower`, its search follower; without, the
+    app's own background thread feeds the index); returns once it answers (with `wait`;
+    else at once, to wait with `wait_until_answering`)."""
     port = free_port()
     env = {**os.environ, "CONSULT_DATABASE_URL": database_url,
            "CONSULT_INSTANCE_PATH": str(instance), "CONSULT_SECRET_KEY": secret_key,
-           "CONSULT_SEARCH_UPDATES": "external", **(extra_env or {})}
+           "CONSULT_SEARCH_UPDATES": "external" if follower else "background",
+           **(extra_env or {})}
     node = Node(name, f"http://127.0.0.1:{port}", instance, env)
     instance.mkdir(parents=True, exist_ok=True)
     log_dir = log_dir or instance
@@ -86,11 +88,13 @@ def start_node(name: str, database_url: str, instance: Path, secret_key: str, *,
     node.processes.append(subprocess.Popen(
         [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
          "--timeout", "60", "app:app"], cwd=ROOT, env=env, stdout=out, stderr=out))
-    follower = open(log_dir / f"{name}-search.log", "w")
-    node.logs.append(follower)
-    node.processes.append(subprocess.Popen(
-        [str(BIN / "flask"), "--app", "app", "search", "sync", "--follow",
-         "--interval", "0.2"], cwd=ROOT, env=env, stdout=follower, stderr=follower))
+    if follower:
+        follower_log = open(log_dir / f"{name}-search.log", "w")
+        node.logs.append(follower_log)
+        node.processes.append(subprocess.Popen(
+            [str(BIN / "flask"), "--app", "app", "search", "sync", "--follow",
+             "--interval", "0.2"], cwd=ROOT, env=env, stdout=follower_log,
+            stderr=follower_log))
     if wait:
         try:
             wait_until_answering(node)
