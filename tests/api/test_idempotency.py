@@ -12,9 +12,10 @@ from consult.api.models import IdempotencyKey
 from consult.audit.models import LogEntry
 from consult.comments.models import Submission
 from consult.db import db, utcnow
+from consult.drafts.models import Version
 from consult.search.models import SearchOutbox
 from tests.api.test_submissions_api import bearer, para, zero  # noqa: F401 - fixtures
-from tests.conftest import csrf_token, fresh
+from tests.conftest import SMALL_DRAFT, csrf_token, fresh
 
 
 def post(client, paragraph_id, headers, key=None, **body):
@@ -161,6 +162,24 @@ def test_an_edit_replayed_is_not_an_edit_twice(client, zero, bearer):
     assert again.get_json() == first.get_json()
     fresh()
     assert db.session.get(Submission, created["id"]).revision == first.get_json()["revision"]
+
+
+def test_a_new_version_and_its_publication_are_made_once(client, consultation, bearer):
+    _, headers = bearer("cofacilitator")
+    keyed = {**headers, "Idempotency-Key": "rev-1"}
+    body = {"label": "Rev.1", "text": SMALL_DRAFT}
+    created = client.post("/api/v1/consultations/gpa/versions", headers=keyed, json=body)
+    again = client.post("/api/v1/consultations/gpa/versions", headers=keyed, json=body)
+    assert (created.status_code, again.status_code) == (201, 201)
+    assert again.get_json() == created.get_json()
+    assert count(Version) == 1
+    path = f"/api/v1/versions/{created.get_json()['id']}/publish"
+    published = client.post(path, headers={**headers, "Idempotency-Key": "pub-1"})
+    # Without the key, a second publication is a 409; with it, the first answer again.
+    replayed = client.post(path, headers={**headers, "Idempotency-Key": "pub-1"})
+    assert published.status_code == replayed.status_code == 200
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert client.post(path, headers=headers).status_code == 409
 
 
 def test_a_session_write_with_a_key_is_kept_for_that_account(client, zero, login_as):
