@@ -45,7 +45,7 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # 1 to 255 printable ASCII characters (a UUID, a ULID, a client's own counter).
 _VALID_KEY = re.compile(r"[\x20-\x7e]{1,255}")
 # The headers a retry gets again with the stored body and status.
-KEPT_HEADERS = ("Content-Type", "Location")
+KEPT_HEADERS = ("Content-Type", "Location", "ETag")
 
 
 class KeyInvalid(Invalid):

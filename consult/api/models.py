@@ -33,6 +33,6 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
-    # The headers a retry must see again: Content-Type and Location.
+    # The headers a retry must see again: Content-Type, Location, ETag.
     headers: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -160,6 +160,7 @@ def test_an_edit_replayed_is_not_an_edit_twice(client, zero, bearer):
     again = client.patch(f"/api/v1/comments/{created['id']}", headers=keyed, json=edit)
     assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json() == first.get_json()
+    assert again.headers.get("ETag") == first.headers.get("ETag")
     fresh()
     assert db.session.get(Submission, created["id"]).revision == first.get_json()["revision"]
 
@@ -245,6 +246,8 @@ def test_the_openapi_document_offers_the_header_on_every_write(client):
         names = [p["name"] for p in operation.get("parameters", [])]
         assert "Idempotency-Key" in names, (method, path)
         assert "422" in operation["responses"], (method, path)
+        # No write is open to the anonymous, whose keys are therefore never looked at.
+        assert operation.get("security") == [{"bearer": []}], (method, path)
     reads = [operation for item in document["paths"].values()
              for method, operation in item.items() if method == "get"]
     assert not any("Idempotency-Key" in [p["name"] for p in op.get("parameters", [])]
