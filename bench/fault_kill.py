@@ -2,8 +2,11 @@
 clients against two nodes on one database (issue 17, part 2).
 
 Every post that got a 201 must be in the database once, and, after the node is restarted,
-in the search index of both nodes (`search check` clean). Posts that got no answer (the
-connection died with the process) may or may not be stored: they are counted apart.
+in the search index of both nodes (`search check` clean). Each post carries an
+Idempotency-Key of its own; posts that got no answer (the connection died with the process)
+may or may not be stored: they are counted apart, then sent once more with the same key
+after the restart, as a client would, and must then be stored exactly once (a post whose
+first attempt had committed gets its stored answer back, Idempotent-Replayed: true).
 
     .venv/bin/python bench/fault_kill.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/consult_fault
 
@@ -22,6 +25,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import uuid
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -59,17 +63,19 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _post(url: str, token: str, body: str) -> int | None:
+def _post(url: str, token: str, body: str, key: str) -> tuple[int | None, bool]:
+    """(status or None for no answer, whether the answer was a replay of a stored one)."""
     request = urllib.request.Request(
         url, data=json.dumps({"kind": "comment", "body": body}).encode(), method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                 "Idempotency-Key": key})
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
-            return answer.status
+            return answer.status, answer.headers.get("Idempotent-Replayed") == "true"
     except urllib.error.HTTPError as error:
-        return error.code
+        return error.code, False
     except OSError:
-        return None  # no answer: the process died with the request
+        return None, False  # no answer: the process died with the request
 
 
 def main() -> None:
@@ -100,6 +106,7 @@ def main() -> None:
             "paragraphs"][-1]["id"]
 
         results: dict[str, int | None] = {}
+        sent: dict[str, tuple[int, str, str]] = {}  # body -> (client, node url, key)
         counter = iter(range(args.posts))
         lock = threading.Lock()
         events = []
@@ -112,8 +119,10 @@ def main() -> None:
                     return
                 node = (a, b)[number % 2]
                 body = f"fault post {number:04d}"
-                results[body] = _post(f"{node.url}/api/v1/paragraphs/{paragraph}/comments",
-                                      tokens[n], body)
+                key = uuid.uuid4().hex  # one key per post, kept for its retry
+                sent[body] = (n, node.name, key)
+                results[body], _replayed = _post(
+                    f"{node.url}/api/v1/paragraphs/{paragraph}/comments", tokens[n], body, key)
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
         started = time.monotonic()
@@ -138,16 +147,30 @@ def main() -> None:
                        extra_env={"CONSULT_POST_RATE_LIMIT": "100000 per minute"})
         events.append("node A restarted")
 
-        engine = create_engine(args.database_url)
-        with engine.connect() as connection:
-            stored = Counter(row[0] for row in connection.execute(text(
-                "SELECT body FROM submission WHERE body LIKE 'fault post %'")))
-        engine.dispose()
+        def stored_now() -> Counter:
+            engine = create_engine(args.database_url)
+            with engine.connect() as connection:
+                found = Counter(row[0] for row in connection.execute(text(
+                    "SELECT body FROM submission WHERE body LIKE 'fault post %'")))
+            engine.dispose()
+            return found
+
+        before_retry = stored_now()
+        unanswered = [body for body, status in results.items() if status is None]
+        # What a client does with a post whose answer it lost: send it again, same key.
+        nodes = {"a": a, "b": b}
+        retried = {}
+        for body in unanswered:
+            n, name, key = sent[body]
+            retried[body] = _post(f"{nodes[name].url}/api/v1/paragraphs/{paragraph}/comments",
+                                  tokens[n], body, key)
+        events.append(f"{len(unanswered)} unanswered posts sent again with their keys")
+        stored = stored_now()
         statuses = Counter(results.values())
         acknowledged = [body for body, status in results.items() if status == 201]
         lost = [body for body in acknowledged if stored[body] == 0]
         twice = [body for body, count in stored.items() if count > 1]
-        unanswered = [body for body, status in results.items() if status is None]
+        retry_statuses = Counter(status for status, _replayed in retried.values())
         checks = {}
         for node in (a, b):
             deadline = time.monotonic() + 30
@@ -160,12 +183,18 @@ def main() -> None:
             "answers": {str(k): v for k, v in statuses.items()},
             "acknowledged (201)": len(acknowledged), "lost after a 201": len(lost),
             "stored twice": len(twice), "no answer": len(unanswered),
-            "no answer but stored": sum(1 for body in unanswered if stored[body]),
+            "no answer but stored": sum(1 for body in unanswered if before_retry[body]),
+            "retried": len(retried),
+            "retry answers": {str(k): v for k, v in retry_statuses.items()},
+            "retry replayed (first attempt had committed)":
+                sum(1 for _status, replayed in retried.values() if replayed),
+            "retried and stored once": sum(1 for body in retried if stored[body] == 1),
             "events": events, "search check": checks,
         }
         print(json.dumps(report, indent=2))
-        sys.exit(0 if not lost and not twice and all("agrees" in c for c in checks.values())
-                 else 1)
+        retries_whole = all(stored[body] == 1 for body in retried)
+        sys.exit(0 if not lost and not twice and retries_whole
+                 and all("agrees" in c for c in checks.values()) else 1)
     finally:
         a.stop()
         b.stop()

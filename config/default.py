@@ -91,6 +91,13 @@ MAX_DRAFT_CHARS = 500_000
 # least the UN usually gives. 0 allows rehearsals and tests.
 SILENCE_MINIMUM_HOURS = 24
 
+# How long the answer to an API write sent with an Idempotency-Key is kept (hours): a
+# client that lost the answer and retries within this time gets it again, and the change is
+# not made twice. 24 hours, as Stripe and the IETF draft suggest: long enough for a client
+# to come back after an outage, short enough that the table stays small (older answers are
+# ignored, and purged when their account stores a new one).
+IDEMPOTENCY_KEY_HOURS = 24
+
 # Cookies: never readable by scripts, not sent on cross-site posts. Production settings
 # (config/production.py) also mark them Secure, which needs HTTPS.
 SESSION_COOKIE_HTTPONLY = True

@@ -8,3 +8,4 @@ from consult.audit.models import LogEntry  # noqa: F401
 from consult.search.models import SearchOutbox  # noqa: F401
 from consult.change_clock import ChangeClock  # noqa: F401
 from consult.negotiation.models import SilenceBreak, SilenceProcedure  # noqa: F401
+from consult.api.models import IdempotencyKey  # noqa: F401

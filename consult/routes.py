@@ -112,13 +112,18 @@ class Routes:
         for rule, options, view, *_rest in self._rules:
             yield rule, [m for m in options.get("methods", ["GET"]) if m != "HEAD"], view
 
-    def add_to(self, blueprint: Blueprint) -> None:
-        """Add every declared view to `blueprint`, named as `Blueprint.route` names them."""
+    def add_to(self, blueprint: Blueprint, wrap=None) -> None:
+        """Add every declared view to `blueprint`, named as `Blueprint.route` names them.
+
+        `wrap(view)`, if given, is run inside the unit of work around each view: what it
+        writes is committed or rolled back with the view's changes (the API's
+        Idempotency-Key answers, consult/api/idempotency.py)."""
         for rule, options, view, refused, refused_reads, cache in self._rules:
             options = dict(options)
             endpoint = options.pop("endpoint", None) or view.__name__
+            inner = wrap(view) if wrap is not None else view
             blueprint.add_url_rule(
-                rule, endpoint, unit_of_work(view, refused, refused_reads, cache), **options)
+                rule, endpoint, unit_of_work(inner, refused, refused_reads, cache), **options)
 
 
 def unit_of_work(view, refused=None, refused_reads: bool = False,
@@ -160,9 +165,11 @@ def unit_of_work(view, refused=None, refused_reads: bool = False,
     return run
 
 
-def build_blueprint(name: str, import_name: str, *declared: Routes, **options) -> Blueprint:
-    """A new blueprint holding the routes of each of `declared`."""
+def build_blueprint(name: str, import_name: str, *declared: Routes, wrap=None,
+                    **options) -> Blueprint:
+    """A new blueprint holding the routes of each of `declared` (each view wrapped in
+    `wrap`, if given: see `Routes.add_to`)."""
     blueprint = Blueprint(name, import_name, **options)
     for routes in declared:
-        routes.add_to(blueprint)
+        routes.add_to(blueprint, wrap)
     return blueprint

@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from consult.auth.services import create_token
 from consult.backup import BackupError, backup, restore
 from consult.comments import services as comments
 from consult.db import db, get_engine
 from consult.drafts import services as drafts
+from consult.permissions import COMMAND_LINE
 from tests.conftest import SMALL_DRAFT
 
 
@@ -76,7 +78,20 @@ def busy(app, consultation, staff, make_user):
     thread.join(timeout=30)
 
 
-def test_a_backup_made_during_writes_restores_row_for_row(app, busy, tmp_path):
+@pytest.fixture
+def keyed_answer(client, consultation, staff):
+    """A draft version made through the API with an Idempotency-Key (its answer stored),
+    before the writer starts: on SQLite the writer's transactions, begun outside a request,
+    would not wait for another writer's lock."""
+    _, secret = create_token(COMMAND_LINE, staff)
+    db.session.commit()
+    assert client.post("/api/v1/consultations/gpa/versions",
+                       headers={"Authorization": f"Bearer {secret}",
+                                "Idempotency-Key": "backup-1"},
+                       json={"label": "Rev.1", "text": SMALL_DRAFT}).status_code == 201
+
+
+def test_a_backup_made_during_writes_restores_row_for_row(app, keyed_answer, busy, tmp_path):
     source_engine = get_engine()
     # The writer commits throughout: it started before the backup and stops after it.
     before = len(busy)
@@ -95,6 +110,8 @@ def test_a_backup_made_during_writes_restores_row_for_row(app, busy, tmp_path):
         db.engine = source_engine
     source = _rows(source_engine)
     assert set(restored) == set(source)
+    # A stored Idempotency-Key answer (JSON headers, the answer's text) travels too.
+    assert len(restored["idempotency_key"]) == 1
     # One moment's snapshot: the submissions are the first N written, nothing half there.
     ids = [row[0] for row in restored["submission"]]
     assert ids == sorted(ids) and ids == list(range(ids[0], ids[0] + len(ids)))

@@ -45,7 +45,7 @@ def build_document(server_url: str, declared) -> dict:
     paths: dict[str, dict] = {}
     for rule, method, found in operations:
         template, parameters = _path(rule, found)
-        paths.setdefault(template, {})[method] = _operation(found, parameters)
+        paths.setdefault(template, {})[method] = _operation(found, parameters, method)
     return {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": "1.0", "description": DESCRIPTION},
@@ -130,20 +130,54 @@ def _reply(reply: Reply) -> dict:
     return answer
 
 
-def _operation(found: Operation, path_parameters: list[dict]) -> dict:
+# Every write may be sent with an Idempotency-Key (consult/api/idempotency.py).
+IDEMPOTENT_METHODS = ("post", "put", "patch", "delete")
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Optional: a key of your own for this request (a UUID, say). Sent again "
+                   "with the same key, method, path and body by the same account within "
+                   "the time the site keeps keys (IDEMPOTENCY_KEY_HOURS, 24 hours unless set "
+                   "otherwise), the request is not processed twice: "
+                   "the first successful answer is given again, with the header "
+                   "Idempotent-Replayed: true. Only successful answers are kept: after a "
+                   "refusal, the same key may be sent with a corrected request. The same "
+                   "key with another request: 422 idempotency_key_reused; while a request "
+                   "with it is being processed: 409 idempotency_key_in_use; a malformed "
+                   "key: 400 idempotency_key_invalid.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+               "pattern": "^[\\x20-\\x7e]+$"}}
+REPLAYED_HEADER = {"Idempotent-Replayed": {
+    "description": "\"true\" when this is the stored answer to an earlier request with the "
+                   "same Idempotency-Key (nothing was done again)",
+    "schema": {"type": "string", "enum": ["true"]}}}
+
+
+def _operation(found: Operation, path_parameters: list[dict], method: str = "get") -> dict:
     described = {"summary": found.summary, "operationId": found.operation_id}
     if found.description:
         described["description"] = found.description
     if found.login:
         described["security"] = [{"bearer": []}]
     parameters = path_parameters + _query_parameters(found.query)
+    writes = method in IDEMPOTENT_METHODS
+    if writes:
+        parameters.append(IDEMPOTENCY_KEY)
     if parameters:
         described["parameters"] = parameters
     if found.body is not None:
         described["requestBody"] = {"required": found.body_required, "content": {
             "application/json": {"schema": _ref(found.body)}}}
     responses = {str(status): _reply(reply) for status, reply in found.replies.items()}
-    for status, error in found.errors.items():
+    errors = dict(found.errors)
+    if writes:
+        for status, reply in responses.items():
+            if status.startswith("2"):
+                reply["headers"] = {**reply.get("headers", {}), **REPLAYED_HEADER}
+        errors.setdefault(400, "Invalid input (or a malformed Idempotency-Key)")
+        errors.setdefault(409, "Conflict (or a request with the same Idempotency-Key is "
+                               "being processed)")
+        errors[422] = "The Idempotency-Key was used for another request"
+    for status, error in errors.items():
         responses[str(status)] = _reply(error if isinstance(error, Reply)
                                         else Reply(error, Error))
     described["responses"] = dict(sorted(responses.items()))

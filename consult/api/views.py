@@ -17,6 +17,7 @@ from pydantic import Field
 from consult.api.declare import (NOT_MODIFIED, Answer, Body, Day, Language, Query, Reply,
                                  Timestamp, one_of, operation, read_body, read_query)
 from consult.api.errors import http_error_message, json_error
+from consult.api.idempotency import idempotent
 from consult.api.openapi import build_document
 from consult.auth import services as auth_services
 from consult.comments import services as comment_services
@@ -44,7 +45,8 @@ def api_routes() -> list[Routes]:
 
 def blueprint() -> Blueprint:
     """The API: this module's routes and those of every module of the package."""
-    bp = build_blueprint("api", __name__, *api_routes())
+    # Writes sent with an Idempotency-Key are answered once and replayed after (idempotency).
+    bp = build_blueprint("api", __name__, *api_routes(), wrap=idempotent)
     bp.before_request(authenticate)
     bp.register_error_handler(ServiceError, service_error)
     bp.register_error_handler(CSRFError, csrf_error)
