@@ -109,6 +109,7 @@ class SearchIndex:
         self._ix_dir: Path | None = None
         self._searcher = None
         self._checked_at = 0.0
+        self._verified_at = float("-inf")
         self._arrays: ArrayCache | None = None
 
     # --- folders --------------------------------------------------------------------
@@ -292,6 +293,19 @@ class SearchIndex:
                     # documents would come back.
                     self._close_searcher()
                     self._searcher = ix.searcher()
+
+    def verify(self, every: float = 0.0) -> None:
+        """Open the index's files afresh and close them: a file cut short or removed under
+        the kept searcher raises IndexUnavailable here, where the kept one would notice
+        only when it read the lost part. At most once per `every` seconds."""
+        now = time.monotonic()
+        if now - self._verified_at < every:
+            return
+        self._verified_at = now
+        ix = self.index()
+        with self._damage_is_unavailable():
+            # Each segment's reader reads its file's directory, at the end of the file.
+            ix.searcher().close()
 
     def searcher(self):
         """The shared searcher, refreshed if the index changed (hold the lock while using it)."""

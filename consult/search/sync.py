@@ -24,6 +24,9 @@ GAP_TIMEOUT_SECONDS = 30.0
 BATCH = 2000
 # How far below the newest outbox id a rebuild looks for ids not yet committed.
 RECENT_IDS_CHECKED = 1000
+# How often the follower (and the background thread) opens the index files afresh to
+# find damage that the searcher it keeps open would not see (a few ms at 100,000).
+VERIFY_SECONDS = 5.0
 
 
 def current_index() -> SearchIndex:
@@ -128,9 +131,9 @@ def sync_index(max_batches: int | None = None, *, wait: float | None = None,
             newest = _max_outbox_id()
             if newest <= cursor["applied_to"] and not cursor.get("gaps"):
                 if repair:
-                    # Open the segments: files cut short show here, so the follower
-                    # rebuilds them without waiting for a change or a search.
-                    index.refresh()
+                    # Files cut short show here, so the follower rebuilds them without
+                    # waiting for a change or a search to trip over them.
+                    index.verify(every=VERIFY_SECONDS)
                 break
             with index.writer_lock(wait):
                 applied, more = _apply_batch(index)
