@@ -28,7 +28,7 @@ from consult.search.analysis import WORD_PATTERN, LANGUAGES, analyzer_for, detec
 from consult.search.engine import IndexUnavailable, LockBusy
 from consult.search.query import clean_query, parse_query
 from consult.search.sync import (check_index, current_index, rebuild_index,
-                                 start_background_rebuild, sync_index)
+                                 rebuild_under_way, start_background_rebuild, sync_index)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,13 @@ class SearchRebuilding(Unavailable):
     """This node's search index is being rebuilt; searches answer again when it is done."""
 
     code = "search_rebuilding"
+
+
+# While another process rebuilds this node's index, searches here answer 503 for this long
+# (seconds) without opening the index again: on 2 cores, each search re-opening a damaged
+# index took enough CPU to slow the rebuild down (bench/README.md). A switch to the new
+# index ends it at once.
+REBUILDING_SEEN_SECONDS = 2.0
 
 
 @dataclass
@@ -233,6 +240,8 @@ def search(user, query_text, *, filters: dict | None = None, sort: str = "releva
                         filters=filters, sort=sort, scope=scope)
     if parsed is None:
         return result
+    if rebuild_under_way(REBUILDING_SEEN_SECONDS):
+        raise _rebuilding()  # at once, without opening the index
     index = _ready_index()
     narrow = scope == "latest" and not filters.get("version")
     key, filter_query = _filter_query(user, filters, _newest_versions() if narrow else None)
@@ -336,7 +345,11 @@ def _rebuilt_index(broken=None):
             pass  # another process is at it: say so rather than wait
     else:
         start_background_rebuild(broken)
-    raise SearchRebuilding(_(
+    raise _rebuilding()
+
+
+def _rebuilding() -> SearchRebuilding:
+    return SearchRebuilding(_(
         "The search index is being rebuilt. Search will be available again in a few "
         "minutes; the texts and submissions can still be consulted."))
 

@@ -122,6 +122,7 @@ def sync_index(max_batches: int | None = None, *, wait: float | None = None,
         raise IndexUnavailable("no search index")
     report = SyncReport()
     batches = 0
+    repaired = False
     while max_batches is None or batches < max_batches:
         batches += 1
         broken = index.current_dir()
@@ -139,10 +140,11 @@ def sync_index(max_batches: int | None = None, *, wait: float | None = None,
                 applied, more = _apply_batch(index)
         except IndexUnavailable:
             db.session.rollback()
-            if not repair:
-                raise
+            if not repair or repaired:
+                raise  # once per call: an index unreadable again at once is not looped on
             # Deleted or cut short under us: rebuild (outside the lock just released).
             repair_index(broken, wait)
+            repaired = True
             continue
         report.applied += applied
         if not more:
@@ -230,6 +232,23 @@ def check_index() -> dict:
 # out by the writer lock, taken without waiting).
 _rebuilds: dict[str, threading.Thread] = {}
 _rebuilds_lock = threading.Lock()
+# When this process's thread last found another process rebuilding (holding the writer
+# lock), and which folder CURRENT named then: index root -> (folder, monotonic time).
+_rebuilding_elsewhere: dict[str, tuple[object, float]] = {}
+
+
+def rebuild_under_way(remember: float) -> bool:
+    """Whether this process knows, without opening the index, that this node's index is
+    being rebuilt: its own rebuild thread runs, or that thread found another process
+    rebuilding less than `remember` seconds ago and CURRENT names the same folder still."""
+    index = current_index()
+    with _rebuilds_lock:
+        running = _rebuilds.get(str(index.root))
+        if running is not None and running.is_alive():
+            return True
+        seen = _rebuilding_elsewhere.get(str(index.root))
+    return (seen is not None and time.monotonic() - seen[1] < remember
+            and seen[0] == index.current_dir())
 
 
 def start_background_rebuild(broken=None) -> bool:
@@ -265,6 +284,8 @@ def _rebuild_in_background(context, broken) -> None:
                 log.warning("search index rebuilt: %d documents", count)
     except LockBusy:
         log.info("search index: another process is writing it; no second rebuild")
+        with _rebuilds_lock:
+            _rebuilding_elsewhere[str(index.root)] = (index.current_dir(), time.monotonic())
     except Exception:  # the next search starts another; the database keeps everything
         log.exception("background rebuild of the search index failed")
 

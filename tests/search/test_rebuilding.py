@@ -19,6 +19,7 @@ import pytest
 
 from consult.search import services as search_services
 from consult.search import sync as sync_module
+from consult.search.engine import SearchIndex
 from consult.search.sync import check_index, current_index, wait_for_rebuild
 
 NOTICE = "The search index is being rebuilt."
@@ -135,6 +136,25 @@ def test_concurrent_searches_start_one_rebuild(app, post, fra, gated):
     assert len(gated.calls) == 1
 
 
+def test_while_this_process_rebuilds_searches_do_not_touch_the_index(
+        app, client, post, fra, gated, monkeypatch):
+    post(fra, "Answered at once: snipe.")
+    shutil.rmtree(app.config["SEARCH_INDEX_PATH"])
+    gated.arm()
+    assert client.get("/api/v1/search?q=snipe").status_code == 503
+    assert gated.reached.wait(WAIT)
+
+    def opened(self):
+        raise AssertionError("the index was opened while this process rebuilds it")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SearchIndex, "exists", opened)
+        _says_rebuilding(client.get("/search?q=snipe"), "snipe")
+    gated.set()
+    assert wait_for_rebuild(WAIT)
+    assert client.get("/api/v1/search?q=snipe").status_code == 200
+
+
 _HOLD_LOCK = """
 import fcntl, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
@@ -145,7 +165,7 @@ time.sleep(120)
 
 
 def test_a_rebuild_in_another_process_is_not_doubled_and_its_death_frees_the_guard(
-        app, client, post, fra, gated):
+        app, client, post, fra, gated, monkeypatch):
     made = post(fra, "Another worker rebuilds: stilt.")
     shutil.rmtree(app.config["SEARCH_INDEX_PATH"])
     gated.arm()
@@ -163,6 +183,9 @@ def test_a_rebuild_in_another_process_is_not_doubled_and_its_death_frees_the_gua
         other.kill()  # it dies half-way: the flock goes with it, no stale guard
         other.wait(WAIT)
         other.stdout.close()
+    # Searches here answer 503 for a moment without trying again (REBUILDING_SEEN_SECONDS);
+    # no moment here, so that the next search looks at once.
+    monkeypatch.setattr(search_services, "REBUILDING_SEEN_SECONDS", 0)
     assert client.get("/api/v1/search?q=stilt").status_code == 503
     assert gated.reached.wait(WAIT)
     assert len(gated.calls) == 1
