@@ -25,6 +25,13 @@ SEARCH_INDEX_PATH = None
 #   node to feed that node's index.
 SEARCH_UPDATES = "background"
 
+# A search that finds this node's index missing or unreadable rebuilds it inside the
+# request while the database holds fewer submissions than this (about 1 ms each: a few
+# seconds). From this many on, a rebuild would outlast the worker's timeout (106 s at
+# 100,000), so one thread of the process rebuilds it and searches answer 503, "the search
+# index is being rebuilt", with Retry-After, until it is done. 0: always in the background.
+SEARCH_REBUILD_INLINE_BELOW = 10_000
+
 # How many conversations (a comment or proposal with its replies) a thread page shows at a
 # time; the busiest paragraphs draw thousands, which one page could not carry.
 THREADS_PER_PAGE = 20

@@ -14,6 +14,10 @@ class ServiceError(Exception):
         self.message = message
         self.field = field
 
+    def headers(self) -> dict[str, str]:
+        """Headers the answer to this refusal carries, besides the usual ones."""
+        return {}
+
 
 class Invalid(ServiceError):
     """The input cannot be accepted."""
@@ -52,3 +56,16 @@ class TooMany(ServiceError):
 
     status = 429
     code = "rate_limited"
+
+
+class Unavailable(ServiceError):
+    """It cannot be done for a few minutes (the search index is being rebuilt)."""
+
+    status = 503
+    code = "unavailable"
+    # Seconds a client is told to wait before asking again.
+    retry_after = 60
+
+    def headers(self) -> dict[str, str]:
+        """Retry-After, and no-store: the refusal must not outlive the outage in a cache."""
+        return {"Retry-After": str(self.retry_after), "Cache-Control": "no-store"}

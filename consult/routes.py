@@ -153,6 +153,7 @@ def unit_of_work(view, refused=None, refused_reads: bool = False,
             if refused is None or (request.method in ("GET", "HEAD") and not refused_reads):
                 raise  # a page that cannot be shown: the error page says why
             response = current_app.make_response(refused(error, **url_values))
+            response.headers.update(error.headers())
             db.session.rollback()  # showing the refusal changes nothing
             return response
         except BaseException:

@@ -305,7 +305,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
-        return error_page(exc.status, exc.message)
+        response = current_app.make_response(error_page(exc.status, exc.message))
+        response.headers.update(exc.headers())
+        return response
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -31,6 +31,8 @@ from consult.comments import services as comments
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.moderation import services as moderation
+from consult.search import services as search_services
+from consult.search.engine import SearchIndex
 from consult.settings import ROOT
 from tests.comments.conftest import REV1, paragraph
 from tests.conftest import SMALL_DRAFT, csrf_token, login
@@ -382,6 +384,17 @@ def test_no_english_interface_text_on_any_page(app, site, lang):
         english = english_in(interface_text(asked.get_data(as_text=True), lang), strings)
         if english:
             found[name] = english
+
+    # The search page while this node's index is being rebuilt: the form and the notice.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(app.config, "SEARCH_REBUILD_INLINE_BELOW", 0)
+        patch.setattr(SearchIndex, "exists", lambda self: False)
+        patch.setattr(search_services, "start_background_rebuild", lambda broken=None: True)
+        rebuilding = clients["public"].get("/search?q=States")
+    assert rebuilding.status_code == 503, rebuilding.get_data(as_text=True)
+    english = english_in(interface_text(rebuilding.get_data(as_text=True), lang), strings)
+    if english:
+        found["search while the index is rebuilt (503)"] = english
 
     # Every HTML page type of the application is in the list above.
     pages = {rule.endpoint for rule in app.url_map.iter_rules()

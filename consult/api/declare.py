@@ -111,7 +111,8 @@ class Operation:
 
 ERROR_TEXTS = {400: "Invalid input", 401: "Not logged in or bad token", 403: "Not allowed",
                404: "Not found (or not visible to the caller)", 409: "Conflict",
-               413: "Too large", 429: "Rate limited"}
+               413: "Too large", 429: "Rate limited",
+               503: "Briefly unavailable; Retry-After says when to ask again"}
 
 
 def operation(operation_id: str, summary: str, *, description: str | None = None,

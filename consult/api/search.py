@@ -119,7 +119,9 @@ class SearchQuery(Query):
                        "least 3 letters. Hidden and withdrawn submissions are returned only "
                        "to their authors and the consultation's co-facilitators.",
            query=SearchQuery, replies={200: Reply("One page of results with facets",
-                                                  SearchResults)}, errors=(400,))
+                                                  SearchResults)},
+           errors={400: "Invalid input", 503: "The search index of the node is being "
+                   "rebuilt (code search_rebuilding); Retry-After says when to ask again"})
 def search():
     """Results the caller may see, with total, facets and highlighted snippets."""
     query = read_query(SearchQuery)

@@ -101,6 +101,7 @@ def service_error(exc: ServiceError):
         body = response.get_json()
         body["error"].update(extra)
         response.set_data(json.dumps(body, ensure_ascii=False))
+    response.headers.update(exc.headers())
     if exc.status == 429:
         # Posting is limited per window (POST_RATE_LIMIT): by then the allowance is back.
         response.headers["Retry-After"] = str(comment_services.rate_limit().get_expiry())

@@ -9,6 +9,7 @@ folder and switches to it in one rename while readers go on with the old one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -66,9 +67,21 @@ class IndexUnavailable(Exception):
     """The index is missing, of an older schema, or cannot be read."""
 
 
+class LockBusy(Exception):
+    """Another thread or process holds the writer lock longer than the caller would wait."""
+
+
 # What reading damaged index files raises inside Whoosh (truncated or overwritten files).
 DAMAGE = (OSError, EOFError, ValueError, IndexError, KeyError, struct.error,
           pickle.UnpicklingError, zlib.error)
+
+
+def damaged(exc: BaseException) -> bool:
+    """Whether Whoosh raised `exc` because index files are cut short or overwritten."""
+    # A postings block read past the end of a truncated file: a bare Exception, worded so
+    # (whoosh/codec/whoosh3.py, W3LeafMatcher._read_header).
+    return isinstance(exc, DAMAGE) or (
+        type(exc) is Exception and str(exc).startswith("Block tag error"))
 
 
 @dataclass
@@ -96,6 +109,7 @@ class SearchIndex:
         self._ix_dir: Path | None = None
         self._searcher = None
         self._checked_at = 0.0
+        self._verified_at = float("-inf")
         self._arrays: ArrayCache | None = None
 
     # --- folders --------------------------------------------------------------------
@@ -161,9 +175,14 @@ class SearchIndex:
 
     # --- writing --------------------------------------------------------------------
 
-    def writer_lock(self):
-        """A lock file shared by every process writing to this index folder."""
-        return _FileLock(self.root / "write.lock")
+    def writer_lock(self, wait: float | None = None):
+        """A lock file shared by every process writing to this index folder.
+
+        `wait`: None waits as long as it takes; otherwise LockBusy after that many seconds
+        (0: at once). The lock is an flock: a process that dies releases it, so a rebuild
+        killed half-way never leaves a guard behind.
+        """
+        return _FileLock(self.root / "write.lock", wait=wait)
 
     def apply(self, docs: list[dict], delete_ids: Iterable[str], cursor: dict) -> None:
         """add_to_index / remove_from_index in one Whoosh commit, then record the cursor.
@@ -172,17 +191,19 @@ class SearchIndex:
         crash between the two re-applies the same changes, which is harmless.
         """
         ix = self.index()
-        writer = ix.writer(timeout=30)
-        whoosh_compat.remember_missing_columns(writer)
-        try:
-            for doc_id in delete_ids:
-                writer.delete_by_term("id", doc_id)
-            for doc in docs:
-                writer.update_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        # The folder removed or its files cut short: IndexUnavailable, and the caller rebuilds.
+        with self._damage_is_unavailable():
+            writer = ix.writer(timeout=30)
+            whoosh_compat.remember_missing_columns(writer)
+            try:
+                for doc_id in delete_ids:
+                    writer.delete_by_term("id", doc_id)
+                for doc in docs:
+                    writer.update_document(**doc)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
         self._write_json(self._ix_dir / "cursor.json", cursor)
         self.refresh(force=True)
 
@@ -262,18 +283,29 @@ class SearchIndex:
                 return
             self._checked_at = now
             ix = self.index()
-            if self._searcher is None:
-                try:
+            # Files truncated or removed under an open index: IndexUnavailable.
+            with self._damage_is_unavailable():
+                if self._searcher is None:
                     self._searcher = ix.searcher()
-                except DAMAGE as exc:
-                    self._ix = None
-                    raise IndexUnavailable(f"search index unreadable: {exc!r}") from exc
-            elif not self._searcher.up_to_date():
-                # A new searcher, not Searcher.refresh(): refresh reuses the readers of
-                # unchanged segments with their old deletion lists, and replaced documents
-                # would come back.
-                self._close_searcher()
-                self._searcher = ix.searcher()
+                elif not self._searcher.up_to_date():
+                    # A new searcher, not Searcher.refresh(): refresh reuses the readers of
+                    # unchanged segments with their old deletion lists, and replaced
+                    # documents would come back.
+                    self._close_searcher()
+                    self._searcher = ix.searcher()
+
+    def verify(self, every: float = 0.0) -> None:
+        """Open the index's files afresh and close them: a file cut short or removed under
+        the kept searcher raises IndexUnavailable here, where the kept one would notice
+        only when it read the lost part. At most once per `every` seconds."""
+        now = time.monotonic()
+        if now - self._verified_at < every:
+            return
+        self._verified_at = now
+        ix = self.index()
+        with self._damage_is_unavailable():
+            # Each segment's reader reads its file's directory, at the end of the file.
+            ix.searcher().close()
 
     def searcher(self):
         """The shared searcher, refreshed if the index changed (hold the lock while using it)."""
@@ -307,9 +339,17 @@ class SearchIndex:
         Damaged index files surface as IndexUnavailable (the caller rebuilds), not as
         whatever Whoosh happened to trip over.
         """
-        try:
+        with self._damage_is_unavailable():
             return self._query_index(query, **kwargs)
-        except DAMAGE as exc:
+
+    @contextlib.contextmanager
+    def _damage_is_unavailable(self):
+        """Whatever Whoosh trips over in damaged files, raised as IndexUnavailable."""
+        try:
+            yield
+        except Exception as exc:
+            if not damaged(exc):
+                raise
             self.forget()
             raise IndexUnavailable(f"search index unreadable: {exc!r}") from exc
 
@@ -372,7 +412,7 @@ class SearchIndex:
 
     def existing_terms(self, query: Query) -> dict[str, set[str]]:
         """The index terms a query matches, per field (prefixes expanded), for highlighting."""
-        with self._lock:
+        with self._lock, self._damage_is_unavailable():
             searcher = self.searcher()
             reader = searcher.reader()
             terms: dict[str, set[str]] = {}
@@ -389,7 +429,7 @@ class SearchIndex:
     def suggest(self, word: str, *, filter_key, filter_query: Query) -> str | None:
         """The indexed word within one or two edits of `word` that the most documents the
         asker may see contain (never a word found only in what they may not see)."""
-        with self._lock:
+        with self._lock, self._damage_is_unavailable():
             searcher = self.searcher()
             arrays = self._arrays_for(searcher)
             mask = self._allowed_mask(arrays, filter_key, filter_query)
@@ -411,26 +451,61 @@ class SearchIndex:
 
     def stored_stamps(self) -> dict[str, str]:
         """Every document's id and stamp (for `search check`)."""
-        with self._lock:
+        with self._lock, self._damage_is_unavailable():
             searcher = self.searcher()
             return {fields["id"]: fields.get("stamp", "")
                     for fields in searcher.all_stored_fields()}
 
 
 class _FileLock:
-    """An exclusive lock on a file, across processes (fcntl), held in a `with` block."""
+    """An exclusive lock on a file, across processes (fcntl), held in a `with` block.
 
-    def __init__(self, path: Path):
+    `wait`: None blocks; a number of seconds raises LockBusy when the lock is still held
+    by then (0: try once).
+    """
+
+    # How often a bounded wait tries again.
+    POLL_SECONDS = 0.05
+
+    def __init__(self, path: Path, wait: float | None = None):
         self.path = path
+        self.wait = wait
         self._fd = None
 
     def __enter__(self):
         import fcntl
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        return self
+        deadline = None if self.wait is None else time.monotonic() + self.wait
+        while True:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                self._take(fcntl, fd, deadline)
+                # The folder may have been deleted (and the file made again by someone
+                # else) while we waited: a lock on a removed file locks out nobody.
+                if os.fstat(fd).st_ino == os.stat(self.path).st_ino:
+                    self._fd = fd
+                    return self
+            except FileNotFoundError:
+                pass
+            except BaseException:
+                os.close(fd)
+                raise
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def _take(self, fcntl, fd: int, deadline: float | None) -> None:
+        if deadline is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            return
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockBusy(str(self.path)) from None
+                time.sleep(self.POLL_SECONDS)
 
     def __exit__(self, *exc):
         import fcntl

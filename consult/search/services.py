@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from whoosh import query as wq
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from markupsafe import Markup, escape
@@ -21,13 +21,14 @@ from consult.auth.models import Delegation, DelegationKind
 from consult.comments.models import Disposition, Submission, SubmissionKind
 from consult.db import db
 from consult.drafts.models import Consultation, Paragraph, ParagraphTranslation, Version
-from consult.errors import Invalid
+from consult.errors import Invalid, Unavailable
 from consult.paging import Paged
 from consult.search import documents
 from consult.search.analysis import WORD_PATTERN, LANGUAGES, analyzer_for, detect_language, fold
-from consult.search.engine import IndexUnavailable
+from consult.search.engine import IndexUnavailable, LockBusy
 from consult.search.query import clean_query, parse_query
-from consult.search.sync import check_index, current_index, ensure_index, rebuild_index, sync_index
+from consult.search.sync import (check_index, current_index, rebuild_index,
+                                 rebuild_under_way, start_background_rebuild, sync_index)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,22 @@ SCOPES = ("latest", "all")
 MAX_PER_PAGE = 100
 MAX_PAGE = 500
 SNIPPET_CHARS = 240
+# How long a search waits for another writer of the index (a catch-up takes well under a
+# second; only a rebuild holds the lock longer) before searching the index as it is.
+LOCK_WAIT_SECONDS = 5.0
+
+
+class SearchRebuilding(Unavailable):
+    """This node's search index is being rebuilt; searches answer again when it is done."""
+
+    code = "search_rebuilding"
+
+
+# While another process rebuilds this node's index, searches here answer 503 for this long
+# (seconds) without opening the index again: on 2 cores, each search re-opening a damaged
+# index took enough CPU to slow the rebuild down (bench/README.md). A switch to the new
+# index ends it at once.
+REBUILDING_SEEN_SECONDS = 2.0
 
 
 @dataclass
@@ -223,6 +240,8 @@ def search(user, query_text, *, filters: dict | None = None, sort: str = "releva
                         filters=filters, sort=sort, scope=scope)
     if parsed is None:
         return result
+    if rebuild_under_way(REBUILDING_SEEN_SECONDS):
+        raise _rebuilding()  # at once, without opening the index
     index = _ready_index()
     narrow = scope == "latest" and not filters.get("version")
     key, filter_query = _filter_query(user, filters, _newest_versions() if narrow else None)
@@ -231,19 +250,25 @@ def search(user, query_text, *, filters: dict | None = None, sort: str = "releva
     arguments = dict(filter_key=key, filter_query=filter_query, sort=sort,
                      offset=(page - 1) * per_page, limit=per_page, facets=facets,
                      count_also=wider)
+
+    def run(index):
+        hits = index.query_index(parsed, **arguments)
+        terms = index.existing_terms(parsed)
+        suggestion = None
+        if not hits.total and not hits.other_total:
+            suggestion = _suggestion(index, text, key, filter_query)
+        return hits, terms, suggestion
+
     try:
-        hits = index.query_index(parsed, **arguments)
-        terms = index.existing_terms(parsed)
+        hits, terms, suggestion = run(index)
     except IndexUnavailable:
-        index = _rebuilt_index(index.current_dir())
-        hits = index.query_index(parsed, **arguments)
-        terms = index.existing_terms(parsed)
+        # Files deleted or cut short under an open index: rebuilt, or being rebuilt.
+        hits, terms, suggestion = run(_rebuilt_index(index.current_dir()))
     result.total = hits.total
     result.total_all_versions = hits.other_total
     result.results = _results(hits.ids, terms, user)
     result.facets = _facets(hits.facets) if facets else {}
-    if not hits.total and not hits.other_total:
-        result.suggestion = _suggestion(index, text, key, filter_query)
+    result.suggestion = suggestion
     return result
 
 
@@ -281,24 +306,56 @@ def _suggestion(index, text: str, key, filter_query) -> str | None:
 
 
 def _ready_index():
-    """The index, caught up with the outbox unless a separate process feeds it."""
-    try:
-        if current_app.config["SEARCH_UPDATES"] == "external":
-            return ensure_index()
-        sync_index()
-        return current_index()
-    except IndexUnavailable:
+    """The index, caught up with the outbox unless a separate process feeds it; rebuilt
+    first (or SearchRebuilding) if it is missing or unreadable."""
+    index = current_index()
+    if not index.exists():
         return _rebuilt_index()
+    if current_app.config["SEARCH_UPDATES"] != "external":
+        try:
+            sync_index(wait=LOCK_WAIT_SECONDS, repair=False)
+        except LockBusy:
+            # Another process has held the lock for seconds: a rebuild. Search the index
+            # as it is; each result is checked against the database before it is shown.
+            log.info("search index busy; searching it without catching up")
+        except IndexUnavailable:
+            return _rebuilt_index(index.current_dir())
+    return index
 
 
 def _rebuilt_index(broken=None):
-    """Rebuild an index found unreadable, unless another request already did."""
+    """The index rebuilt in this request when the corpus is small; otherwise one rebuild
+    started in the background and SearchRebuilding (503) raised at once.
+
+    `broken`: the folder found unreadable (None: the index is missing). A request never
+    rebuilds a large index itself: at 100,000 submissions it takes longer than a worker
+    may run, the worker is killed half-way and the next search starts again.
+    """
     index = current_index()
-    with index.writer_lock():
-        if broken is None or index.current_dir() == broken or not index.exists():
-            log.warning("search index unreadable during a query; rebuilding it")
-            rebuild_index()
-    return current_index()
+    if _submission_count() < current_app.config["SEARCH_REBUILD_INLINE_BELOW"]:
+        try:
+            with index.writer_lock(wait=LOCK_WAIT_SECONDS):
+                if not index.exists() or (broken is not None
+                                          and index.current_dir() == broken):
+                    log.warning("search index missing or unreadable during a query; "
+                                "rebuilding it")
+                    rebuild_index()
+            return index
+        except LockBusy:
+            pass  # another process is at it: say so rather than wait
+    else:
+        start_background_rebuild(broken)
+    raise _rebuilding()
+
+
+def _rebuilding() -> SearchRebuilding:
+    return SearchRebuilding(_(
+        "The search index is being rebuilt. Search will be available again in a few "
+        "minutes; the texts and submissions can still be consulted."))
+
+
+def _submission_count() -> int:
+    return db.session.scalar(select(func.count(Submission.id))) or 0
 
 
 def _may_see(user, submission: Submission, under_hidden: bool) -> bool:

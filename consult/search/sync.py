@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from consult.comments.models import Submission
 from consult.db import db
 from consult.search import documents
-from consult.search.engine import IndexUnavailable, SearchIndex, get_index
+from consult.search.engine import IndexUnavailable, LockBusy, SearchIndex, get_index
 from consult.search.models import SearchOutbox
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,9 @@ GAP_TIMEOUT_SECONDS = 30.0
 BATCH = 2000
 # How far below the newest outbox id a rebuild looks for ids not yet committed.
 RECENT_IDS_CHECKED = 1000
+# How often the follower (and the background thread) opens the index files afresh to
+# find damage that the searcher it keeps open would not see (a few ms at 100,000).
+VERIFY_SECONDS = 5.0
 
 
 def current_index() -> SearchIndex:
@@ -69,14 +72,29 @@ def rebuild_index(log_line=None) -> int:
     return count
 
 
-def ensure_index() -> SearchIndex:
-    """The index, rebuilt first if it is missing, of another schema or unreadable."""
+def ensure_index(wait: float | None = None) -> SearchIndex:
+    """The index, rebuilt first if it is missing, of another schema or unreadable.
+
+    `wait`: how long to wait for the writer lock (None: as long as it takes), then LockBusy.
+    """
     index = current_index()
     if not index.exists():
-        with index.writer_lock():
+        with index.writer_lock(wait):
             if not index.exists():
                 log.warning("search index missing or unreadable; rebuilding it")
                 rebuild_index()
+                log.warning("search index rebuilt")
+    return index
+
+
+def repair_index(broken, wait: float | None = None) -> SearchIndex:
+    """Rebuild an index found damaged in folder `broken`, unless someone already did."""
+    index = current_index()
+    with index.writer_lock(wait):
+        if not index.exists() or (broken is not None and index.current_dir() == broken):
+            log.warning("search index unreadable; rebuilding it")
+            rebuild_index()
+            log.warning("search index rebuilt")
     return index
 
 
@@ -88,24 +106,46 @@ class SyncReport:
     pending_gaps: list[int] = field(default_factory=list)
 
 
-def sync_index(max_batches: int | None = None) -> SyncReport:
-    """Apply every outbox change this index has not applied yet."""
-    index = ensure_index()
+def sync_index(max_batches: int | None = None, *, wait: float | None = None,
+               repair: bool = True) -> SyncReport:
+    """Apply every outbox change this index has not applied yet.
+
+    `repair`: rebuild here an index found missing or unreadable (the follower and the
+    background thread, which no reader waits for); False raises IndexUnavailable instead
+    (a request, which must not rebuild a large index itself). `wait`: how long to wait
+    for the writer lock, then LockBusy (None: as long as it takes).
+    """
+    index = current_index()
+    if repair:
+        ensure_index(wait)
+    elif not index.exists():
+        raise IndexUnavailable("no search index")
     report = SyncReport()
     batches = 0
+    repaired = False
     while max_batches is None or batches < max_batches:
         batches += 1
-        # Cheap check first: most calls find nothing new.
+        broken = index.current_dir()
         try:
+            # Cheap check first: most calls find nothing new.
             cursor = index.read_cursor()
+            newest = _max_outbox_id()
+            if newest <= cursor["applied_to"] and not cursor.get("gaps"):
+                if repair:
+                    # Files cut short show here, so the follower rebuilds them without
+                    # waiting for a change or a search to trip over them.
+                    index.verify(every=VERIFY_SECONDS)
+                break
+            with index.writer_lock(wait):
+                applied, more = _apply_batch(index)
         except IndexUnavailable:
-            index = ensure_index()
+            db.session.rollback()
+            if not repair or repaired:
+                raise  # once per call: an index unreadable again at once is not looped on
+            # Deleted or cut short under us: rebuild (outside the lock just released).
+            repair_index(broken, wait)
+            repaired = True
             continue
-        newest = _max_outbox_id()
-        if newest <= cursor["applied_to"] and not cursor.get("gaps"):
-            break
-        with index.writer_lock():
-            applied, more = _apply_batch(index)
         report.applied += applied
         if not more:
             break
@@ -168,8 +208,13 @@ def check_index() -> dict:
         return {"ok": False, "problem": "the search index is missing or unreadable",
                 "missing": [], "extra": [], "stale": [], "pending": 0}
     expected = documents.expected_stamps()
-    stored = index.stored_stamps()
-    cursor = index.read_cursor()
+    try:
+        stored = index.stored_stamps()
+        cursor = index.read_cursor()
+    except IndexUnavailable:
+        db.session.rollback()
+        return {"ok": False, "problem": "the search index is missing or unreadable",
+                "missing": [], "extra": [], "stale": [], "pending": 0}
     pending = db.session.scalar(
         select(func.count(SearchOutbox.id)).where(SearchOutbox.id > cursor["applied_to"])) or 0
     db.session.rollback()
@@ -179,6 +224,81 @@ def check_index() -> dict:
     return {"ok": not (missing or extra or stale), "problem": "", "missing": missing,
             "extra": extra, "stale": stale, "pending": pending,
             "documents": len(expected)}
+
+
+# --- a rebuild no request waits for ------------------------------------------------------
+
+# One background rebuild thread per index folder in this process (other processes are kept
+# out by the writer lock, taken without waiting).
+_rebuilds: dict[str, threading.Thread] = {}
+_rebuilds_lock = threading.Lock()
+# When this process's thread last found another process rebuilding (holding the writer
+# lock), and which folder CURRENT named then: index root -> (folder, monotonic time).
+_rebuilding_elsewhere: dict[str, tuple[object, float]] = {}
+
+
+def rebuild_under_way(remember: float) -> bool:
+    """Whether this process knows, without opening the index, that this node's index is
+    being rebuilt: its own rebuild thread runs, or that thread found another process
+    rebuilding less than `remember` seconds ago and CURRENT names the same folder still."""
+    index = current_index()
+    with _rebuilds_lock:
+        running = _rebuilds.get(str(index.root))
+        if running is not None and running.is_alive():
+            return True
+        seen = _rebuilding_elsewhere.get(str(index.root))
+    return (seen is not None and time.monotonic() - seen[1] < remember
+            and seen[0] == index.current_dir())
+
+
+def start_background_rebuild(broken=None) -> bool:
+    """Start rebuilding this node's index in a thread of this process, unless one is
+    running here already; True if one was started. `broken`: the damaged folder, if the
+    index was found unreadable rather than missing."""
+    index = current_index()
+    with _rebuilds_lock:
+        running = _rebuilds.get(str(index.root))
+        if running is not None and running.is_alive():
+            return False
+        # A context of its own (its own database session), pushed in the thread.
+        context = current_app.app_context()
+        thread = threading.Thread(target=_rebuild_in_background, args=(context, broken),
+                                  name="consult-search-rebuild", daemon=True)
+        _rebuilds[str(index.root)] = thread
+        thread.start()
+        return True
+
+
+def _rebuild_in_background(context, broken) -> None:
+    try:
+        with context:
+            index = current_index()
+            # Without waiting: a writer that holds the lock is another process's rebuild
+            # (or the follower's), and the next search tries again if it was not.
+            with index.writer_lock(wait=0):
+                if index.exists() and (broken is None or index.current_dir() != broken):
+                    return  # rebuilt meanwhile
+                log.warning("search index missing or unreadable; rebuilding it in the "
+                            "background (searches answer 503 until it is done)")
+                count = rebuild_index()
+                log.warning("search index rebuilt: %d documents", count)
+    except LockBusy:
+        log.info("search index: another process is writing it; no second rebuild")
+        with _rebuilds_lock:
+            _rebuilding_elsewhere[str(index.root)] = (index.current_dir(), time.monotonic())
+    except Exception:  # the next search starts another; the database keeps everything
+        log.exception("background rebuild of the search index failed")
+
+
+def wait_for_rebuild(timeout: float) -> bool:
+    """Wait for this process's background rebuild of this node's index (tests, the
+    fault bench); True when none is running any more."""
+    with _rebuilds_lock:
+        running = _rebuilds.get(str(current_index().root))
+    if running is None:
+        return True
+    running.join(timeout)
+    return not running.is_alive()
 
 
 # --- the in-process consumer ---------------------------------------------------------
