@@ -105,6 +105,23 @@ def check_search(nodes, seconds: float = 60) -> dict[str, str]:
     return checks
 
 
+MEANINGS = {b"cannot record anything": "storage", b"too busy": "busy",
+            b"cannot reach its database": "away", b"being rebuilt": "search rebuilding"}
+
+
+def sort_answer(status: int | None, body: bytes, headers: dict) -> str:
+    """Sort one answer by what a reader sees: ok, "503 storage" and the like, "500"."""
+    if status is None:
+        return "no answer"
+    if status < 400:
+        return "ok"
+    if status == 500 or b"Traceback" in body:
+        return "500"
+    meaning = next((m for words, m in MEANINGS.items() if words in body), "other")
+    retry = "" if "Retry-After" in headers or status != 503 else " (no Retry-After)"
+    return f"{status} {meaning}{retry}"
+
+
 def percentile(values: list[float], share: float) -> float | None:
     """The value below which `share` of the values lie (nearest rank)."""
     if not values:

@@ -85,6 +85,19 @@ ERROR_TITLES = {
 RETRY_AFTER_SECONDS = 30
 
 
+def database_trouble(exc) -> str:
+    """What kind of database failure `exc` is: "storage" (SQLite cannot write: disk full,
+    read-only, I/O error), "busy" (SQLite's write lock not had within busy_timeout) or
+    "away" (anything else: the server cannot be reached)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if any(words in text for words in ("disk is full", "readonly database", "disk i/o error",
+                                       "read-only file system")):
+        return "storage"
+    if "database is locked" in text or "database is busy" in text:
+        return "busy"
+    return "away"
+
+
 class LanguageChoiceForm(FlaskForm):
     """The language switcher: no CSRF token for anonymous readers, on purpose (see
     choose_language); a logged-in reader's token is checked before the account is changed."""
@@ -314,13 +327,27 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(PoolTimeout)
     def database_unavailable(exc):
         # The database is away (restarting, failing over, unreachable) or, on SQLite, busy
-        # beyond the wait: say so at once, never hang or show a stack trace. Nothing here
-        # may need the database: the language comes from the request alone.
-        current_app.logger.warning("database unavailable: %s", exc)
+        # beyond the wait or unable to write (disk full, read-only): say so at once, never
+        # hang or show a stack trace. Nothing here may need the database: the language
+        # comes from the request alone.
+        trouble = database_trouble(exc)
+        if trouble == "storage":
+            # Not a passing moment: someone must free space or repair the volume.
+            current_app.logger.error("database cannot write (disk full or read-only): %s",
+                                     exc)
+        else:
+            current_app.logger.warning("database unavailable: %s", exc)
         locale = reader_locale(request, app.config["LANGUAGES"])
         with force_locale(locale):
-            message = _("The site cannot reach its database for a moment. Nothing was saved; "
-                        "please try again in a minute.")
+            if trouble == "storage":
+                message = _("The site cannot record anything at the moment. Nothing was "
+                            "saved; please try again later. The texts can still be read.")
+            elif trouble == "busy":
+                message = _("The site is too busy to record this at the moment. Nothing was "
+                            "saved; please try again in a minute.")
+            else:
+                message = _("The site cannot reach its database for a moment. Nothing was "
+                            "saved; please try again in a minute.")
             if _wants_json():
                 from consult.api.errors import json_error
                 response = json_error(503, "unavailable", message)

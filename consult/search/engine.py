@@ -10,7 +10,9 @@ folder and switches to it in one rename while readers go on with the old one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import logging
 import os
 import pickle
 import struct
@@ -31,6 +33,8 @@ from whoosh.query import Query
 from consult.search.analysis import LANGUAGES, analyzer_for, spelling_analyzer
 from consult.search import whoosh_compat
 from consult.search.fastpath import ArrayCache, Unsupported, top
+
+log = logging.getLogger(__name__)
 
 # Bump when the schema or an analyzer changes: an index of another version is rebuilt.
 SCHEMA_VERSION = 4  # 4: Markdown indexed as the words readers see (issue 13)
@@ -67,6 +71,20 @@ class IndexUnavailable(Exception):
     """The index is missing, of an older schema, or cannot be read."""
 
 
+class IndexNotWritable(Exception):
+    """The index's disk is full or read-only: it can be read, not written, until space or
+    write access is back. Not damage: rebuilding would fail the same way."""
+
+
+# The errors of a disk that cannot take a write, as opposed to files that are damaged.
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT})
+
+
+def not_writable(exc: BaseException) -> bool:
+    """Whether `exc` is the disk refusing a write (full, read-only, over quota)."""
+    return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
+
+
 class LockBusy(Exception):
     """Another thread or process holds the writer lock longer than the caller would wait."""
 
@@ -80,6 +98,8 @@ def damaged(exc: BaseException) -> bool:
     """Whether Whoosh raised `exc` because index files are cut short or overwritten."""
     # A postings block read past the end of a truncated file: a bare Exception, worded so
     # (whoosh/codec/whoosh3.py, W3LeafMatcher._read_header).
+    if not_writable(exc):
+        return False
     return isinstance(exc, DAMAGE) or (
         type(exc) is Exception and str(exc).startswith("Block tag error"))
 
@@ -200,11 +220,13 @@ class SearchIndex:
                     writer.delete_by_term("id", doc_id)
                 for doc in docs:
                     writer.update_document(**doc)
+                writer.commit()
             except BaseException:
-                writer.cancel()
+                # Also when the commit itself fails (a full disk): a writer left open keeps
+                # Whoosh's own lock, and every later writer would wait its timeout on it.
+                _cancel_quietly(writer)
                 raise
-            writer.commit()
-        self._write_json(self._ix_dir / "cursor.json", cursor)
+            self._write_json(self._ix_dir / "cursor.json", cursor)
         self.refresh(force=True)
 
     def write_cursor(self, cursor: dict) -> None:
@@ -348,6 +370,8 @@ class SearchIndex:
         try:
             yield
         except Exception as exc:
+            if not_writable(exc):
+                raise IndexNotWritable(f"search index cannot be written: {exc!r}") from exc
             if not damaged(exc):
                 raise
             self.forget()
@@ -457,6 +481,19 @@ class SearchIndex:
                     for fields in searcher.all_stored_fields()}
 
 
+def _cancel_quietly(writer) -> None:
+    """Give up a Whoosh writer and its lock, whatever state a failure left it in."""
+    try:
+        writer.cancel()
+    except Exception:  # already closed by the failed commit, or its files gone
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:  # nothing more can be done; the next writer will time out
+                log.warning("could not release the search index's write lock")
+
+
 class _FileLock:
     """An exclusive lock on a file, across processes (fcntl), held in a `with` block.
 
@@ -477,8 +514,13 @@ class _FileLock:
 
         deadline = None if self.wait is None else time.monotonic() + self.wait
         while True:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                if not_writable(exc):
+                    raise IndexNotWritable(f"search index cannot be written: {exc!r}") from exc
+                raise
             try:
                 self._take(fcntl, fd, deadline)
                 # The folder may have been deleted (and the file made again by someone

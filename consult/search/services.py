@@ -25,7 +25,7 @@ from consult.errors import Invalid, Unavailable
 from consult.paging import Paged
 from consult.search import documents
 from consult.search.analysis import WORD_PATTERN, LANGUAGES, analyzer_for, detect_language, fold
-from consult.search.engine import IndexUnavailable, LockBusy
+from consult.search.engine import IndexNotWritable, IndexUnavailable, LockBusy
 from consult.search.query import clean_query, parse_query
 from consult.search.sync import (check_index, current_index, rebuild_index,
                                  rebuild_under_way, start_background_rebuild, sync_index)
@@ -318,6 +318,11 @@ def _ready_index():
             # Another process has held the lock for seconds: a rebuild. Search the index
             # as it is; each result is checked against the database before it is shown.
             log.info("search index busy; searching it without catching up")
+        except IndexNotWritable as exc:
+            # The disk is full or read-only: the index can be read, not caught up. Search
+            # it as it is (the outbox keeps every change for when space is back).
+            log.warning("search index not caught up: %s", exc)
+            db.session.rollback()
         except IndexUnavailable:
             return _rebuilt_index(index.current_dir())
     return index

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from consult.comments.models import Submission
 from consult.db import db
 from consult.search import documents
-from consult.search.engine import IndexUnavailable, LockBusy, SearchIndex, get_index
+from consult.search.engine import (IndexNotWritable, IndexUnavailable, LockBusy, SearchIndex,
+                                   get_index)
 from consult.search.models import SearchOutbox
 
 log = logging.getLogger(__name__)
@@ -330,6 +331,9 @@ class BackgroundSync:
             try:
                 with self.app.app_context():
                     sync_index()
+            except IndexNotWritable as exc:  # a full or read-only disk: said, not traced
+                log.warning("search index not caught up: %s", exc)
+                time.sleep(1.0)
             except Exception:  # the next commit or search retries; the outbox keeps all
                 log.exception("search index catch-up failed")
                 time.sleep(1.0)
