@@ -28,7 +28,6 @@ import argparse
 import itertools
 import json
 import os
-import secrets
 import sqlite3
 import subprocess
 import sys
@@ -40,9 +39,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.fault_setup import (check_search, percentile, prepare_consultation,  # noqa: E402
-                               request, sort_answer, stored_bodies)
-from deploy.two_nodes import BIN, ROOT, start_node  # noqa: E402
+from bench.fault_setup import (UNLIMITED_POSTS, check_search, percentile,  # noqa: E402
+                               prepare_consultation, request, sort_answer,
+                               start_sqlite_node, stored_bodies)
+from deploy.two_nodes import start_node  # noqa: E402
 
 
 def _fill(path: Path) -> int:
@@ -77,14 +77,7 @@ def main() -> None:
     node = None
     try:
         instance = disk / "instance"
-        url = f"sqlite:///{instance}/consult.sqlite3"
-        secret = secrets.token_hex(32)
-        env = {**os.environ, "CONSULT_DATABASE_URL": url, "CONSULT_INSTANCE_PATH": str(instance),
-               "CONSULT_SECRET_KEY": secret}
-        subprocess.run([str(BIN / "flask"), "--app", "app", "init"], cwd=ROOT, env=env,
-                       check=True, capture_output=True, timeout=300)
-        node = start_node("a", url, instance, secret, follower=False, log_dir=folder,
-                          extra_env={"CONSULT_POST_RATE_LIMIT": "100000 per minute"})
+        node, url, secret = start_sqlite_node(instance, folder)
         tokens, paragraph = prepare_consultation(node, args.clients, folder)
 
         numbers = itertools.count()
@@ -148,7 +141,7 @@ def main() -> None:
         (folder / "a-gunicorn-1.log").write_text(logs[0])
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         node = start_node("a", url, instance, secret, follower=False, log_dir=folder,
-                          extra_env={"CONSULT_POST_RATE_LIMIT": "100000 per minute"})
+                          extra_env=UNLIMITED_POSTS)
         enter("read-only")
         pause.clear()
         time.sleep(args.hold)
@@ -163,7 +156,7 @@ def main() -> None:
         logs.append((folder / "a-gunicorn.log").read_text(errors="replace"))
         (folder / "a-gunicorn-2.log").write_text(logs[1])
         node = start_node("a", url, instance, secret, follower=False, log_dir=folder,
-                          extra_env={"CONSULT_POST_RATE_LIMIT": "100000 per minute"})
+                          extra_env=UNLIMITED_POSTS)
         enter("node restarted")
         pause.clear()
         time.sleep(args.hold)
@@ -214,7 +207,8 @@ def main() -> None:
         if args.out:
             Path(args.out).write_text(json.dumps(report, indent=2))
         kinds = {k for p in table.values() for w in p.values() for k in w}
-        bad = (report["lost after a 201"] or report["tracebacks in the server log"] or report["stored twice"]
+        bad = (report["lost after a 201"] or report["tracebacks in the server log"]
+               or report["stored twice"]
                or report["answered 503 but stored"] or integrity != "ok" or foreign
                or any(k in ("500", "no answer") or "no Retry-After" in k for k in kinds)
                or "ok" not in table["space freed"]["post"]

@@ -41,8 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-
+from bench.fault_setup import reset_database  # noqa: E402
 from deploy.two_nodes import BIN, ROOT, start_two_nodes  # noqa: E402
 
 # Words of the synthetic demo in its six languages: different words each time, so that the
@@ -70,17 +69,6 @@ class Answer:
     status: int | None  # None: no answer (connection refused or timed out)
     notice: bool  # a 503 saying the index is being rebuilt
     total: int | None  # the API's total
-
-
-def _reset(url: str) -> None:
-    if url.startswith("sqlite"):
-        Path(url.split("///", 1)[1]).unlink(missing_ok=True)
-        return
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def _flask(env: dict, *args: str, timeout: float) -> subprocess.CompletedProcess:
@@ -257,7 +245,7 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="consult-fault-index-"))
     url = args.database_url or f"sqlite:///{folder}/consult.sqlite3"
-    _reset(url)
+    reset_database(url)
     started = time.monotonic()
     prepare = {**os.environ, "CONSULT_DATABASE_URL": url,
                "CONSULT_INSTANCE_PATH": str(folder / "node-a")}

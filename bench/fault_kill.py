@@ -34,21 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench.fault_setup import UNLIMITED_POSTS, prepare_consultation, reset_database  # noqa: E402
 from deploy.two_nodes import start_node, start_two_nodes  # noqa: E402
-
-DRAFT = "# Plan\n\n*Recalling* the Charter,\n\n1. *Calls upon* States to act;\n"
-
-
-def _reset(url: str) -> None:
-    if url.startswith("sqlite"):
-        Path(url.split("///", 1)[1]).unlink(missing_ok=True)
-        return
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
 
 def _children(pid: int) -> list[int]:
     found = []
@@ -85,25 +72,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=10)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="consult-fault-"))
-    _reset(args.database_url)
+    reset_database(args.database_url)
     a, b = start_two_nodes(args.database_url, folder,
-                           extra_env={"CONSULT_POST_RATE_LIMIT": "100000 per minute"})
+                           extra_env=UNLIMITED_POSTS)
     try:
-        draft = folder / "draft.md"
-        draft.write_text(DRAFT, encoding="utf-8")
-        tokens = []
-        for n in range(args.clients):
-            email = f"delegate{n}@example.org"
-            assert a.flask("users", "create", "--email", email, "--name", f"Delegate {n}",
-                           "--role", "delegate", "--delegation", "FRA", "--password-stdin",
-                           input="ferry lantern orchid\n").returncode == 0
-            made = a.flask("tokens", "create", "--email", email)
-            tokens.append(made.stdout.strip().split()[-1])
-        assert a.flask("consultations", "create", "--slug", "gpa", "--title", "GPA").returncode == 0
-        assert a.flask("drafts", "import", "--consultation", "gpa", "--label", "Zero",
-                       "--publish", str(draft)).returncode == 0
-        paragraph = json.load(urllib.request.urlopen(f"{a.url}/api/v1/versions/1"))[
-            "paragraphs"][-1]["id"]
+        tokens, paragraph = prepare_consultation(a, args.clients, folder)
 
         results: dict[str, int | None] = {}
         sent: dict[str, tuple[int, str, str]] = {}  # body -> (client, node url, key)
@@ -144,7 +117,7 @@ def main() -> None:
         elapsed = time.monotonic() - started
         a.stop()
         a = start_node("a", args.database_url, a.instance, a.env["CONSULT_SECRET_KEY"],
-                       extra_env={"CONSULT_POST_RATE_LIMIT": "100000 per minute"})
+                       extra_env=UNLIMITED_POSTS)
         events.append("node A restarted")
 
         def stored_now() -> Counter:

@@ -21,10 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
-import secrets
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,8 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fault_setup import (check_search, percentile, prepare_consultation,  # noqa: E402
-                               request, sort_answer, stored_bodies)
-from deploy.two_nodes import BIN, ROOT, start_node  # noqa: E402
+                               request, sort_answer, start_sqlite_node, stored_bodies)
 
 
 def main() -> None:
@@ -51,14 +47,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="consult-lockfault-"))
     instance = folder / "instance"
     path = instance / "consult.sqlite3"
-    url = f"sqlite:///{path}"
-    secret = secrets.token_hex(32)
-    env = {**os.environ, "CONSULT_DATABASE_URL": url, "CONSULT_INSTANCE_PATH": str(instance),
-           "CONSULT_SECRET_KEY": secret}
-    subprocess.run([str(BIN / "flask"), "--app", "app", "init"], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=300)
-    node = start_node("a", url, instance, secret, follower=False, workers=args.workers,
-                      extra_env={"CONSULT_POST_RATE_LIMIT": "100000 per minute"})
+    node, url, _secret = start_sqlite_node(instance, instance, workers=args.workers)
     try:
         tokens, paragraph = prepare_consultation(node, args.clients, folder)
         numbers = itertools.count()

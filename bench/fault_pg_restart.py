@@ -33,8 +33,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.fault_setup import (OwnPostgres, check_search, percentile,  # noqa: E402
-                               prepare_consultation, request, stored_bodies)
+from bench.fault_setup import (UNLIMITED_POSTS, OwnPostgres, check_search,  # noqa: E402
+                               percentile, prepare_consultation, request,
+                               stored_bodies)
 from deploy.two_nodes import start_two_nodes  # noqa: E402
 
 UNAVAILABLE_TEXT = b"cannot reach its database"
@@ -74,8 +75,7 @@ def main() -> None:
     url = server.url
     nodes = ()
     try:
-        a, b = nodes = start_two_nodes(url, folder, extra_env={
-            "CONSULT_POST_RATE_LIMIT": "100000 per minute"})
+        a, b = nodes = start_two_nodes(url, folder, extra_env=UNLIMITED_POSTS)
         tokens, paragraph = prepare_consultation(a, args.clients, folder)
         numbers = itertools.count()
         samples = []  # (started, seconds, node, what, kind, body-tag)

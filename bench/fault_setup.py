@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import time
@@ -16,6 +17,8 @@ from sqlalchemy import create_engine, text
 
 DRAFT = "# Plan\n\n*Recalling* the Charter,\n\n1. *Calls upon* States to act;\n"
 PASSWORD = "ferry lantern orchid"
+# The scripts post faster than a delegate may: the posting limit is not what they test.
+UNLIMITED_POSTS = {"CONSULT_POST_RATE_LIMIT": "100000 per minute"}
 
 
 def reset_database(url: str) -> None:
@@ -30,6 +33,23 @@ def reset_database(url: str) -> None:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def start_sqlite_node(instance: Path, log_dir: Path, workers: int = 2):
+    """The embedded default as one node: a new SQLite database in `instance`, `flask init`,
+    gunicorn with the app's own index thread and no posting limit; returns (node, url,
+    secret key), to start it again with `start_node`."""
+    from deploy.two_nodes import BIN, ROOT, start_node
+
+    url = f"sqlite:///{instance}/consult.sqlite3"
+    secret = secrets.token_hex(32)
+    env = {**os.environ, "CONSULT_DATABASE_URL": url, "CONSULT_INSTANCE_PATH": str(instance),
+           "CONSULT_SECRET_KEY": secret}
+    subprocess.run([str(BIN / "flask"), "--app", "app", "init"], cwd=ROOT, env=env,
+                   check=True, capture_output=True, timeout=300)
+    node = start_node("a", url, instance, secret, follower=False, workers=workers,
+                      log_dir=log_dir, extra_env=UNLIMITED_POSTS)
+    return node, url, secret
 
 
 def prepare_consultation(node, clients: int, folder: Path) -> tuple[list[str], int]:
