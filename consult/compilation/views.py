@@ -134,8 +134,11 @@ def docx(slug: str, version_id: int):
     """The compilation text as one Word document, built a page of proposals at a time."""
     version = load_version(slug, version_id)
     found = summarize_version(current_user, version, shared_text_choice(version)["text_lang"])
-    proposal_url = lambda s: url_for("comments.submission", slug=slug,  # noqa: E731
-                                     submission_id=s.id, _external=True)
+
+    def proposal_url(submission):
+        return url_for("comments.submission", slug=slug, submission_id=submission.id,
+                       _external=True)
+
     if request.if_none_match or version.is_public:
         # The tag is known before the document is built (the pages are read to hash them,
         # one at a time, none kept: 1.3 s at 100,000 submissions), so a 304 costs no Word
