@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from babel import dates as babel_dates
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
@@ -97,3 +99,26 @@ def sentence_list(items, locale: str) -> str:
 def list_punctuation(locale: str) -> tuple[str, str]:
     """(comma, full stop) for a sentence built from pieces in this language."""
     return _COMMA.get(locale, ", "), _STOP.get(locale, ".")
+
+
+def _reader_babel_locale() -> str:
+    # UN English writes dates in British order ("1 March 2010").
+    locale = str(get_locale() or "en")
+    return "en_GB" if locale == "en" else locale
+
+
+def long_date(value) -> str:
+    """A date in the reader's language's long form: "1 March 2010", "1 mars 2010",
+    "2010年3月1日"."""
+    if not value:
+        return ""
+    return babel_dates.format_date(value, "long", locale=_reader_babel_locale())
+
+
+def date_and_time(value) -> str:
+    """The date and time joined as the language joins them ("1 mars 2010, 18:00 UTC",
+    "2010年3月1日 18:00 UTC"); times are UTC, as the UN states them."""
+    if not value:
+        return ""
+    joined = babel_dates.get_datetime_format("medium", locale=_reader_babel_locale())
+    return joined.replace("{1}", long_date(value)).replace("{0}", f"{value:%H:%M} UTC")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, render_template, request, session
 from flask_babel import force_locale, get_locale, get_translations
@@ -26,7 +25,8 @@ from consult.auth.services import set_language_preference
 from consult.drafts.brackets import CLOSE_MARK, OPEN_MARK
 from consult.drafts.parsing import printed_number
 from consult.errors import ServiceError
-from consult.labels import label, list_punctuation, sentence_list, status_label
+from consult.labels import (date_and_time, label, list_punctuation, long_date,
+                            sentence_list, status_label)
 from consult.languages import LANGUAGE_COOKIE, reader_locale
 from consult.moderation.services import HIDE_REASONS
 from consult.routes import unit_of_work
@@ -247,22 +247,9 @@ def init_app(app: Flask) -> None:
             return code or ""
         return name[:1].upper() + name[1:]
 
-    @app.template_filter("datetime")
-    def format_datetime(value):
-        # The date and time joined as the language joins them ("1 mars 2010, 18:00",
-        # "١ مارس ٢٠١٠، 18:00", "2010年3月1日 18:00"); times are UTC, as the UN states them.
-        if not value:
-            return ""
-        joined = babel_dates.get_datetime_format("medium", locale=_babel_locale())
-        return joined.replace("{1}", format_date(value)).replace("{0}", f"{value:%H:%M} UTC")
-
-    @app.template_filter("date")
-    def format_date(value):
-        # UN style in English is "1 March 2010" (British order); other languages use
-        # their own long form ("1 mars 2010", "2010年3月1日").
-        if not value:
-            return ""
-        return babel_dates.format_date(value, "long", locale=_babel_locale())
+    # Dates and times as the reader's language writes them (consult.labels).
+    app.add_template_filter(date_and_time, "datetime")
+    app.add_template_filter(long_date, "date")
 
     @app.template_filter("number")
     def format_number(value):

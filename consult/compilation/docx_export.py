@@ -36,7 +36,7 @@ from consult.comments.wording import (
 from consult.compilation.services import Compilation, Proposal, Summary, parts_of
 from consult.drafts.models import ParagraphKind
 from consult.drafts.parsing import printed_number
-from consult.labels import label, list_punctuation, sentence_list
+from consult.labels import date_and_time, label, list_punctuation, sentence_list
 
 # XML 1.0 allows tab, newline, carriage return and these ranges; anything else (control
 # characters, lone surrogates, U+FFFE/U+FFFF) would make the whole document unreadable.
@@ -248,8 +248,11 @@ def _add_paragraph(document, p) -> None:
 
 def compilation_docx(compilation: Compilation | Summary, *,
                      proposal_url: Callable[[Submission], str] | None = None,
-                     parts: Iterable[Compilation] | None = None) -> bytes:
-    """The compilation as one Word document; `proposal_url` links each proposal's page.
+                     parts: Iterable[Compilation] | None = None,
+                     as_at: dt.datetime | None = None) -> bytes:
+    """The compilation as one Word document; `proposal_url` links each proposal's page;
+    `as_at`, the moment it shows, is stated under the title (a kept document may be
+    read while a newer one is being built).
 
     A compilation gives its own paragraphs; a summary gives every page, read one after
     the other (or `parts`, the pages as read by the caller), so that the rows of only one
@@ -270,25 +273,39 @@ def compilation_docx(compilation: Compilation | Summary, *,
     properties.created = _naive_utc(stamp)
     properties.modified = _naive_utc(compilation.last_changed_at or stamp)
 
-    document.add_heading(word_safe(consultation.title), level=0)
-    subtitle = document.add_paragraph(style="Subtitle")
-    _run(subtitle, version.label)
+    # The lines the platform writes around the text are in the reader's language: right
+    # to left in Arabic, whatever the consultation's own language.
+    rtl = locale == "ar"
+
+    def line(style=None):
+        paragraph = document.add_paragraph(style=style)
+        if rtl:
+            _set_rtl(paragraph)
+        return paragraph
+
+    heading = document.add_heading(level=0)
+    if _is_rtl(consultation.title):
+        _set_rtl(heading)
+    _run(heading, consultation.title, rtl=_is_rtl(consultation.title))
+    subtitle = line("Subtitle")
+    _run(subtitle, version.label, rtl=rtl)
     if version.symbol:
-        _run(subtitle, f" ({version.symbol})")
-    _run(subtitle, " — " + _("Compilation text"))
+        _run(subtitle, f" ({version.symbol})", rtl=rtl)
+    _run(subtitle, " — " + _("Compilation text"), rtl=rtl)
     if not version.is_public:
-        _run(document.add_paragraph(),
-             _("Unpublished draft: not for circulation."), bold=True)
-    legend = document.add_paragraph()
-    _run(legend, _("Proposed changes to the text:") + " ")
-    comma, stop = list_punctuation(str(get_locale() or "en"))
-    _run(legend, _("additions"), bold=True, underline=True)
-    _run(legend, comma)
-    _run(legend, _("deletions"), strike=True)
-    _run(legend, stop)
-    _run(document.add_paragraph(), summary_text(compilation))
+        _run(line(), _("Unpublished draft: not for circulation."), bold=True, rtl=rtl)
+    if as_at is not None:
+        _run(line(), _("As at %(time)s.", time=date_and_time(as_at)), rtl=rtl)
+    legend = line()
+    _run(legend, _("Proposed changes to the text:") + " ", rtl=rtl)
+    comma, stop = list_punctuation(locale)
+    _run(legend, _("additions"), bold=True, underline=True, rtl=rtl)
+    _run(legend, comma, rtl=rtl)
+    _run(legend, _("deletions"), strike=True, rtl=rtl)
+    _run(legend, stop, rtl=rtl)
+    _run(line(), summary_text(compilation), rtl=rtl)
     if compilation.withdrawn_count:
-        _run(document.add_paragraph(), withdrawn_text(compilation), italic=True)
+        _run(line(), withdrawn_text(compilation), italic=True, rtl=rtl)
 
     body = document.element.body
     section = body.sectPr  # last in the body, as Word requires; put back below

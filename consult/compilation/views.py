@@ -6,6 +6,7 @@ or whole, to print (?all=1), streamed as it is read.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -16,11 +17,14 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from consult.change_clock import current_stamp
 from consult.compilation.docx_export import compilation_docx as build_docx
 from consult.compilation.docx_export import summary_text, withdrawn_text
-from consult.compilation.kept import kept_document
+from consult.compilation.kept import kept_document, series_name
 from consult.compilation.services import (Fingerprint, compile_version, fingerprint,
-                                          iter_pages, summarize_version)
+                                          iter_pages, summarize_version, whole_validator)
+from consult.db import db
+from consult.drafts.models import Version
 from consult.pages import load_version, requested_page, shared_text_choice
 from consult.routes import REVALIDATED, SHARED, Routes, build_blueprint, keep_private
 
@@ -134,30 +138,66 @@ def docx(slug: str, version_id: int):
     """The compilation text as one Word document, built a page of proposals at a time."""
     version = load_version(slug, version_id)
     found = summarize_version(current_user, version, shared_text_choice(version)["text_lang"])
-
-    def proposal_url(submission):
-        return url_for("comments.submission", slug=slug, submission_id=submission.id,
-                       _external=True)
-
-    if request.if_none_match or version.is_public:
-        # The tag is known before the document is built (the pages are read to hash them,
-        # one at a time, none kept: 1.3 s at 100,000 submissions), so a 304 costs no Word
-        # generation, and a document built once for this tag is served from this node's disk.
+    if version.is_public:
+        return _published_docx(found)
+    # A draft (staff only) changes as it is written: built each time, for its staff, not
+    # kept. Its validator is known before it is built (the pages are read to hash them,
+    # none kept), so a 304 costs no Word generation.
+    if request.if_none_match:
         etag = _docx_etag(fingerprint(found))
         if request.if_none_match.contains_weak(etag):
-            response = current_app.response_class(status=304)
-            response.set_etag(etag)
-            return _cache(response, version)
-    if version.is_public:
-        data = kept_document(etag, lambda: build_docx(found, parts=iter_pages(found),
-                                                      proposal_url=proposal_url))
-    else:
-        # A draft (staff only) changes as it is written: built each time, not kept, its
-        # pages hashed as they are written (read once, not twice).
-        digest = Fingerprint(found)
-        data = build_docx(found, parts=digest.reading(iter_pages(found)),
-                          proposal_url=proposal_url)
-        etag = _docx_etag(digest.hexdigest())
+            return _not_modified(etag, version)
+    digest = Fingerprint(found)
+    data = build_docx(found, parts=digest.reading(iter_pages(found)),
+                      proposal_url=functools.partial(_proposal_link, version.consultation.slug))
+    return _docx_response(data, _docx_etag(digest.hexdigest()), version)
+
+
+def _published_docx(found):
+    """A published version's document, as kept on this node (compilation/kept.py): built
+    in the background when the compilation has changed, the one kept before served
+    meanwhile if the build is long; it states the moment it shows."""
+    version, locale = found.version, str(get_locale())
+    series = series_name(str(version.id), found.language, locale, request.url_root,
+                         DOCX_LAYOUT)
+    # Whether the kept document still shows the compilation as it is, in a few
+    # milliseconds at 100,000 submissions: the change clock (every commit through the
+    # application moves it), and the public record's validator, answered by indexes (which
+    # tells this database from another whose clock reads the same, after a restore).
+    validator = f"{current_stamp()}|" + whole_validator(
+        found, f"docx|{DOCX_LAYOUT}|{locale}", request.url_root)
+    document = kept_document(series, validator,
+                             functools.partial(_build_published, version.id, found.language),
+                             url_root=request.url_root, locale=locale)
+    if request.if_none_match.contains_weak(document.etag):
+        return _not_modified(document.etag, version)
+    response = _docx_response(document.data, document.etag, version)
+    response.last_modified = document.as_at
+    return response
+
+
+def _build_published(version_id: int, language: str, as_at) -> bytes:
+    """A published version's document as a reader who is not logged in sees it (run by
+    kept.py in a thread of its own, in a request context of the reader's address and
+    language)."""
+    version = db.session.get(Version, version_id)
+    found = summarize_version(current_app.login_manager.anonymous_user(), version, language)
+    return build_docx(found, parts=iter_pages(found), as_at=as_at,
+                      proposal_url=functools.partial(_proposal_link, version.consultation.slug))
+
+
+def _proposal_link(slug: str, submission) -> str:
+    return url_for("comments.submission", slug=slug, submission_id=submission.id,
+                   _external=True)
+
+
+def _not_modified(etag: str, version):
+    response = current_app.response_class(status=304)
+    response.set_etag(etag)
+    return _cache(response, version)
+
+
+def _docx_response(data: bytes, etag: str, version):
     response = current_app.response_class(data, mimetype=DOCX_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(version)}"'
     response.set_etag(etag)
