@@ -131,6 +131,39 @@ PUBLIC_URL = ""
 # sub-domain); a request naming another gets 400. Empty: any host (development).
 TRUSTED_HOSTS = ()
 
+# E-mail (invitations, password resets, notifications). MAIL_SERVER empty (the embedded
+# default): no mail server; messages are written to instance/mail/<n>.eml and announced on
+# the console. Set MAIL_SERVER (and PUBLIC_URL: links in messages are built with it, never
+# with a request's Host) to send through a mail server over SMTP.
+MAIL_SERVER = ""
+MAIL_PORT = 25
+MAIL_USE_TLS = False  # STARTTLS after connecting
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_SENDER = "Consult <no-reply@consult.invalid>"
+MAIL_TIMEOUT_SECONDS = 30
+# Who sends the outbox: "background", a thread in each web process, soon after each commit
+# that queued mail and every MAIL_POLL_SECONDS; "external", `flask --app app mail send
+# --follow` run beside the nodes (and the scheduled notifications with it).
+MAIL_DELIVERY = "background"
+MAIL_POLL_SECONDS = 60
+# A temporary failure (4xx, server down) is tried again after MAIL_RETRY_SECONDS, then
+# twice as long each time (at most six hours), MAIL_MAX_ATTEMPTS times in all (about two
+# days): then the message is marked failed.
+MAIL_RETRY_SECONDS = 60
+MAIL_MAX_ATTEMPTS = 12
+# A message claimed by a worker that died before marking it is sent again after this long.
+MAIL_CLAIM_SECONDS = 600
+# Links in messages when PUBLIC_URL is empty (the embedded default's own address).
+MAIL_LINK_FALLBACK_URL = "http://127.0.0.1:5000"
+# How long an invitation link and a password-reset link stay valid.
+INVITATION_DAYS = 7
+PASSWORD_RESET_MINUTES = 60
+# Password-reset links sent at most this many times an hour to one account, and asked
+# for at most PASSWORD_RESET_PER_ADDRESS times an hour from one network address.
+PASSWORD_RESET_PER_ACCOUNT = 3
+PASSWORD_RESET_PER_ADDRESS = 20
+
 # Send Strict-Transport-Security (only behind HTTPS).
 HSTS = False
 

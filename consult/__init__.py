@@ -54,8 +54,21 @@ def create_app(test_config: dict | None = None, instance: str | Path | None = No
     app.cli.add_command(search_cli)
     from consult.archive.cli import archive_cli
     app.cli.add_command(archive_cli)
+    from consult.mail.cli import mail_cli
+    app.cli.add_command(mail_cli)
     _start_search_feed(app)
+    _start_mail_worker(app)
     return app
+
+
+def _start_mail_worker(app: Flask) -> None:
+    """In "background" mode, a thread sends queued mail soon after each commit."""
+    import consult.mail.outbox  # noqa: F401  (registers the after-commit hook)
+
+    app.extensions.setdefault("consult_mail_tasks", [])
+    if app.config["MAIL_DELIVERY"] == "background":
+        from consult.mail.delivery import MailWorker
+        app.extensions["consult_mail_worker"] = MailWorker(app)
 
 
 def _start_search_feed(app: Flask) -> None:

@@ -23,10 +23,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from consult.db import Base, UTCDateTime, db, utcnow
 
-# Tables no page shows: writing them does not move the clock (log-in bookkeeping, the
-# search feed's queue, the clock itself).
+# Tables no public page shows: writing them does not move the clock (log-in bookkeeping,
+# the search feed's queue, the mail outbox and its links, the clock itself).
 UNSEEN_TABLES = frozenset({"change_clock", "login_session", "login_failure", "api_token",
-                           "search_outbox", "alembic_version"})
+                           "search_outbox", "alembic_version", "mail_message",
+                           "undeliverable_address", "account_token",
+                           "password_reset_request"})
 _CHANGED = "consult_changed"
 _ADVANCED = "consult_clock_advanced"
 # Commits in this process that moved the clock: a StampReader reads the clock again at once

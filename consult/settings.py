@@ -93,6 +93,12 @@ def load_settings(test_config: dict | None = None, environ=None) -> dict:
     if settings.get("SEARCH_UPDATES") not in ("background", "request", "external"):
         raise ConfigError("SEARCH_UPDATES must be one of background, request, external, "
                           f"not {settings.get('SEARCH_UPDATES')!r}")
+    if settings.get("MAIL_DELIVERY") not in ("background", "external"):
+        raise ConfigError("MAIL_DELIVERY must be background or external, "
+                          f"not {settings.get('MAIL_DELIVERY')!r}")
+    if settings.get("MAIL_SERVER") and not settings.get("PUBLIC_URL"):
+        raise ConfigError("MAIL_SERVER is set but PUBLIC_URL is not: links in messages "
+                          "(invitations, password resets) need the site's public address.")
     return settings
 
 

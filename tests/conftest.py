@@ -6,6 +6,7 @@ import contextlib
 import copy
 import os
 import re
+import socket
 
 import pytest
 from flask.testing import FlaskClient
@@ -169,10 +170,12 @@ def _check_api_contract(app, response) -> None:
 
 
 def _test_config(database_url: str) -> dict:
-    # Searches catch the index up themselves: no background thread racing the test.
+    # Searches catch the index up themselves, and tests send mail with deliver_due(): no
+    # background thread racing the test.
     # The hosts the test client and the live server use: trusted, as a deployment's own.
     return {"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "TESTING": True,
-            "SEARCH_UPDATES": "request", "TRUSTED_HOSTS": ("localhost", "127.0.0.1")}
+            "SEARCH_UPDATES": "request", "TRUSTED_HOSTS": ("localhost", "127.0.0.1"),
+            "MAIL_DELIVERY": "external"}
 
 
 class SharedApp:
@@ -407,3 +410,58 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") and skipped:
         reporter.write_line(f"CI: {skipped} test(s) skipped; failing the run.", red=True)
         session.exitstatus = 1
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it accepts, and refuses
+    what a test tells it to: `refuse[address] = 550` (for good), `fail_next = [451, …]`
+    (the next messages, whoever they are for, temporarily)."""
+
+    def __init__(self):
+        self.messages: list = []
+        self.refuse: dict[str, int] = {}
+        self.fail_next: list[int] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        code = self.refuse.get(address.lower())
+        if code:
+            return f"{code} 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.fail_next:
+            code = self.fail_next.pop(0)
+            return f"{code} 4.3.0 try again later"
+        from email import message_from_bytes, policy
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        """The messages accepted for one address."""
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """Start an SMTP server on a free port of 127.0.0.1 and point the app at it."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    with socket.socket() as probe:  # a free port (the controller checks it by connecting)
+        probe.bind(("127.0.0.1", 0))
+        sink.port = probe.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port,
+                      PUBLIC_URL="http://consult.test", MAIL_TIMEOUT_SECONDS=5)
+    yield sink
+    controller.stop()
+
+
+def mail_link(message, pattern: str = r"http://consult\.test(/\S+)") -> str:
+    """The first link to the site in a message's text part, as a local path."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    found = re.search(pattern, text)
+    assert found, text
+    return found.group(1)

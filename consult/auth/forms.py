@@ -22,6 +22,7 @@ class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=200)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     delegation = SelectField(_l("Delegation"), choices=[], validate_choice=False)
+    # Empty: the person is sent an invitation to choose their own.
     password = PasswordField(_l("Initial password"), validators=[Length(max=1024)])
 
 
@@ -32,6 +33,16 @@ class PasswordForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    confirmation = PasswordField(_l("The same password again"),
+                                 validators=[DataRequired(), Length(max=1024)])
 
 
 class TokenForm(FlaskForm):

@@ -136,3 +136,38 @@ class ApiToken(Base):
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class TokenPurpose(str, enum.Enum):
+    """What a link sent by e-mail lets its holder do, once."""
+
+    invitation = "invitation"  # set the first password of an account the secretariat made
+    password_reset = "password_reset"  # set a new password after forgetting it
+
+
+class AccountToken(Base):
+    """A single-use link sent by e-mail; only its SHA-256 is stored."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Set when used, or when a newer link of the same purpose replaced it.
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class PasswordResetRequest(Base):
+    """A request for a password-reset link, known address or not, kept for throttling."""
+
+    __tablename__ = "password_reset_request"
+    __table_args__ = (Index("ix_password_reset_request_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

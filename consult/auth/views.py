@@ -17,14 +17,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from consult.auth import services
+from consult.auth import links, services
 from consult.auth.login import begin_login
 from consult.auth.delegation_page import PER_PAGE, delegation_submissions
 from consult.auth.forms import (
     ChangePasswordForm,
     DelegationForm,
+    ForgotPasswordForm,
     LoginForm,
     PasswordForm,
+    SetPasswordForm,
     TokenForm,
     UserForm,
 )
@@ -144,6 +146,63 @@ def revoke_token(token_id: int):
     return redirect(safe_local_path(form.next.data, url_for("auth.account")))
 
 
+# --- links sent by e-mail: forgotten passwords, invitations -------------------------------
+
+
+def _forgot_page(form, *, sent=False, error=None, status: int = 200):
+    return render_template("auth/forgot_password.html", form=form, sent=sent,
+                           error=error), status
+
+
+def _refused_forgot(error):
+    return _forgot_page(ForgotPasswordForm(), error=error.message, status=error.status)
+
+
+@routes.route("/password/forgot", methods=["GET", "POST"], refused=_refused_forgot,
+              cache=NO_STORE)
+def forgot_password():
+    """Ask for a link to choose a new password; the answer does not say whether the
+    address has an account."""
+    form = ForgotPasswordForm()
+    if request.method == "GET":
+        return _forgot_page(form)
+    if not form.validate_on_submit():
+        return _forgot_page(form, status=400, error=_("Enter your e-mail address."))
+    links.request_password_reset(form.email.data, request.remote_addr or "-")
+    return _forgot_page(ForgotPasswordForm(formdata=None), sent=True)
+
+
+def _set_password_page(token, form, *, error=None, status: int = 200):
+    return render_template("auth/set_password.html", link=token, form=form,
+                           error=error), status
+
+
+def _refused_set_password(error, token: str):
+    try:
+        found = links.find_link(token)
+    except ServiceError:
+        found = None
+    return _set_password_page(found, SetPasswordForm(), error=error.message,
+                              status=error.status)
+
+
+@routes.route("/password/set/<token>", methods=["GET", "POST"],
+              refused=_refused_set_password, refused_reads=True, cache=NO_STORE)
+def set_password(token: str):
+    """Choose a password through a link sent by e-mail (an invitation or a reset)."""
+    found = links.find_link(token)
+    form = SetPasswordForm()
+    if request.method == "GET":
+        return _set_password_page(found, form)
+    if not form.validate_on_submit():
+        return _set_password_page(found, form, status=400,
+                                  error=_("The form could not be read; nothing was changed."))
+    user = links.set_password_with_link(token, form.password.data, form.confirmation.data)
+    begin_login(user)
+    flash(_("Your password is set, and you are logged in."), "success")
+    return redirect(url_for("drafts.index"))
+
+
 # --- secretariat: accounts ---------------------------------------------------------------
 
 def _delegation_choices():
@@ -183,7 +242,12 @@ def users():
         current_user, email=form.email.data, name=form.name.data,
         role=form.role.data, delegation_code=form.delegation.data or None,
         password=form.password.data or None)
-    flash(_("Account created for %(name)s.", name=user.name), "success")
+    if form.password.data:
+        flash(_("Account created for %(name)s.", name=user.name), "success")
+    else:
+        links.invite(current_user, user)
+        flash(_("Account created for %(name)s; an invitation to choose a password was sent "
+                "to %(email)s.", name=user.name, email=user.email), "success")
     return redirect(url_for("auth.user", user_id=user.id))
 
 
@@ -194,7 +258,8 @@ def _user_page(account, form, password_form, *, error=None, status: int = 200):
     form.delegation.data = account.delegation.code if account.delegation else ""
     return render_template("auth/user.html", account=account, form=form,
                            password_form=password_form, action_form=EmptyForm(),
-                           tokens=services.list_tokens(account), error=error), status
+                           tokens=services.list_tokens(account), error=error,
+                           invitation=links.pending_invitation(account)), status
 
 
 def _refused_user_change(error, user_id: int):
@@ -222,6 +287,10 @@ def user(user_id: int):
         message = (_("The account was disabled, logged out everywhere and its API tokens "
                      "revoked.")
                    if action == "disable" else _("The account was enabled."))
+    elif action == "invite" and EmptyForm().validate_on_submit():
+        links.invite(current_user, account)
+        message = _("An invitation to choose a password was sent to %(email)s; the earlier "
+                    "link no longer works.", email=account.email)
     elif action == "password" and password_form.validate_on_submit():
         services.reset_password(current_user, account, password_form.password.data)
         message = _("The password was reset; the account was logged out everywhere and its "
