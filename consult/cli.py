@@ -95,16 +95,49 @@ def demo_command(comments, seed, no_reindex):
               type=click.Choice(["delegate", "observer", "cofacilitator", "secretariat"]))
 @click.option("--delegation", "delegation_code", default=None,
               help="ISO alpha-3 (FRA) or group/organisation code (EU, G77).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input; without it, the person is sent "
+                   "an invitation to choose one.")
 def create_user_command(email, name, role, delegation_code, password_stdin):
-    """Create an account and print its id."""
+    """Create an account and print its id; without --password-stdin, send an invitation."""
+    from consult.auth.links import invite
     from consult.auth.services import create_user
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     with transaction():
         user = create_user(COMMAND_LINE, email=email, name=name, role=role,
                            delegation_code=delegation_code, password=password)
+        if password is None:
+            invite(COMMAND_LINE, user)
     click.echo(user.id)
+    if password is None:
+        click.echo(f"Invitation to choose a password: {_deliver_now()}", err=True)
+
+
+@users_cli.command("invite")
+@click.option("--email", required=True)
+def invite_user_command(email):
+    """Send an account's owner an invitation to choose a password (again)."""
+    from consult.auth.links import invite
+    from consult.auth.services import get_user_by_email
+
+    with transaction():
+        invite(COMMAND_LINE, get_user_by_email(email))
+    click.echo(f"Invitation to {email}: {_deliver_now()}")
+
+
+def _deliver_now() -> str:
+    """Send what this command queued, unless a separate worker sends mail (external)."""
+    from flask import current_app
+
+    from consult.mail.delivery import deliver_due
+
+    if current_app.config["MAIL_DELIVERY"] == "external":
+        return "queued for `flask --app app mail send`."
+    counts = deliver_due()
+    if counts["sent"]:
+        return "sent."
+    return "queued; the mail server did not take it yet (see `flask --app app mail status`)."
 
 
 @users_cli.command("disable")

@@ -6,6 +6,7 @@ import contextlib
 import copy
 import os
 import re
+import signal
 import socket
 
 import pytest
@@ -421,6 +422,9 @@ class SmtpSink:
         self.messages: list = []
         self.refuse: dict[str, int] = {}
         self.fail_next: list[int] = []
+        # A process to kill once a message is kept, before answering (a worker dying
+        # between the server's acceptance and its own mark).
+        self.kill_after_data: int | None = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         code = self.refuse.get(address.lower())
@@ -435,6 +439,9 @@ class SmtpSink:
             return f"{code} 4.3.0 try again later"
         from email import message_from_bytes, policy
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        if self.kill_after_data:
+            os.kill(self.kill_after_data, signal.SIGKILL)
+            self.kill_after_data = None
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list:

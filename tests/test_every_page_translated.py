@@ -26,11 +26,13 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_f
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from lxml import etree
+from sqlalchemy import select
 
 from consult.comments import services as comments
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.moderation import services as moderation
+from consult.permissions import COMMAND_LINE
 from consult.search import services as search_services
 from consult.search.engine import SearchIndex
 from consult.settings import ROOT
@@ -236,9 +238,18 @@ def site(app, consultation, staff, make_user):
                                   text=DRAFT_REV1 + "\n5. *Requests* General statements "
                                                     "[by 2012.\n")  # to confirm: brackets
     db.session.commit()
+    # An invitation not yet used: its page, reached from the message's link.
+    from consult.auth.links import invite
+    from consult.mail.models import MailMessage
+    invited = make_user("delegate", delegation="SEN", email="invited@example.org",
+                        password=None)
+    invite(COMMAND_LINE, invited)
+    db.session.commit()
+    invitation = re.search(r"/password/set/\S+", db.session.scalars(
+        select(MailMessage.text_body)).one()).group(0)
     return {"zero": zero, "rev1": rev1, "draft": draft, "amendment": amendment,
             "reply": reply, "on_zero": on_zero, "key": op1.key.key, "fra": fra,
-            "staff": staff, "secretariat": secretariat}
+            "staff": staff, "secretariat": secretariat, "invitation": invitation}
 
 
 def _pages(site) -> list[tuple[str, str, str]]:
@@ -287,6 +298,9 @@ def _pages(site) -> list[tuple[str, str, str]]:
         ("search without results", "public", "/search?q=zqxjnowhere"),
         ("search of every version", "public", "/search?q=States&scope=all"),
         ("login", "public", "/login"),
+        ("forgotten password", "public", "/password/forgot"),
+        ("choose a password (invitation)", "public", site["invitation"]),
+        ("error 404 (a link that no longer works)", "public", "/password/set/no-such-link"),
         ("my account", "delegate", "/account"),
         ("error 404", "public", "/no/such/page"),
         ("error 404 (no such version)", "public", f"{gpa}/versions/999999"),

@@ -102,3 +102,95 @@ def test_a_mail_server_that_is_down_keeps_the_message_for_later(app, client, mak
     db.session.commit()
     assert deliver_due()["sent"] == 1
     assert len(smtp_server.messages) == 1
+
+
+def test_users_create_without_a_password_sends_the_invitation(app, client, runner,
+                                                              smtp_server):
+    app.config["MAIL_DELIVERY"] = "background"  # the command sends what it queued itself
+    result = runner.invoke(args=["users", "create", "--email", "cli@example.org", "--name",
+                                 "Cli User", "--role", "delegate", "--delegation", "NOR"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().isdigit()  # scripts read the id alone
+    assert "Invitation to choose a password: sent." in result.stderr
+    [message] = smtp_server.to("cli@example.org")
+    assert _set_password(client, mail_link(message)).status_code == 302
+
+    # Sent again on request; the first link stops working.
+    result = runner.invoke(args=["users", "invite", "--email", "cli@example.org"])
+    assert result.exit_code == 0 and "sent" in result.output
+    assert len(smtp_server.to("cli@example.org")) == 2
+
+
+def test_the_secretariat_sends_the_invitation_again(app, client, login_as, make_user,
+                                                    smtp_server):
+    invited = make_user("delegate", email="late@example.org", password=None)
+    login_as("secretariat", delegation=None)
+    page = client.get(f"/admin/users/{invited.id}").get_data(as_text=True)
+    assert "No password has been chosen for this account yet." in page
+    for _ in range(2):
+        token = csrf_token(client, f"/admin/users/{invited.id}")
+        answer = client.post(f"/admin/users/{invited.id}",
+                             data={"csrf_token": token, "action": "invite"},
+                             follow_redirects=True)
+        assert "the earlier link no longer works" in answer.get_data(as_text=True)
+    deliver_due()
+    first, second = (mail_link(m) for m in smtp_server.to("late@example.org"))
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+
+
+def test_forgotten_password_requests_are_throttled(app, client, make_user, smtp_server):
+    app.config.update(PASSWORD_RESET_PER_ACCOUNT=2, PASSWORD_RESET_PER_ADDRESS=4)
+    make_user("delegate", email="fr@example.org")
+    answers = []
+    for _ in range(5):
+        token = csrf_token(client, "/password/forgot")
+        answers.append(client.post("/password/forgot", data={
+            "csrf_token": token, "email": "fr@example.org"}))
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
+    assert "Too many requests for password links" in answers[-1].get_data(as_text=True)
+    deliver_due()
+    assert len(smtp_server.to("fr@example.org")) == 2  # the account's own limit
+
+
+def test_a_disabled_account_gets_no_link_and_its_links_stop(app, client, make_user,
+                                                            smtp_server):
+    from consult.auth.services import set_user_disabled
+    from consult.permissions import COMMAND_LINE
+
+    user = make_user("delegate", email="fr@example.org")
+    token = csrf_token(client, "/password/forgot")
+    client.post("/password/forgot", data={"csrf_token": token, "email": "fr@example.org"})
+    deliver_due()
+    path = mail_link(smtp_server.messages[0])
+    set_user_disabled(COMMAND_LINE, user, True)
+    db.session.commit()
+    assert client.get(path).status_code == 404
+    token = csrf_token(client, "/password/forgot")
+    answer = client.post("/password/forgot", data={"csrf_token": token,
+                                                   "email": "fr@example.org"})
+    assert "If an account exists for this address" in answer.get_data(as_text=True)
+    deliver_due()
+    assert len(smtp_server.messages) == 1
+
+
+def test_messages_are_in_the_recipients_language(app, make_user, smtp_server):
+    from consult.auth.links import invite
+    from consult.auth.services import set_language_preference
+    from consult.permissions import COMMAND_LINE
+
+    for email, language in (("fr@example.org", "fr"), ("eg@example.org", "ar")):
+        user = make_user("delegate", email=email, delegation="EGY", password=None)
+        set_language_preference(user, language)
+        invite(COMMAND_LINE, user)
+    db.session.commit()
+    deliver_due()
+    [french] = smtp_server.to("fr@example.org")
+    assert french["Subject"] == "Votre compte sur Consult"
+    assert french["Content-Language"] == "fr"
+    assert "Égypte" in french.get_body(preferencelist=("plain",)).get_content()
+    [arabic] = smtp_server.to("eg@example.org")
+    assert arabic["Subject"] == "حسابكم في Consult"
+    html = arabic.get_body(preferencelist=("html",)).get_content()
+    assert '<html lang="ar" dir="rtl">' in html
