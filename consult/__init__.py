@@ -68,7 +68,11 @@ def _start_mail_worker(app: Flask) -> None:
     app.extensions.setdefault("consult_mail_tasks", [])
     if app.config["MAIL_DELIVERY"] == "background":
         from consult.mail.delivery import MailWorker
-        app.extensions["consult_mail_worker"] = MailWorker(app)
+        worker = app.extensions["consult_mail_worker"] = MailWorker(app)
+        # Started by the first request of each process (never in a command, nor in a
+        # server's parent before it forks), so that retries, deadlines and digests run
+        # even when nothing queues mail.
+        app.before_request(worker.start)
 
 
 def _start_search_feed(app: Flask) -> None:

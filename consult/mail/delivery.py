@@ -304,19 +304,35 @@ class MailWorker:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def poke(self) -> None:
-        """Ask for a round now (started on first use)."""
+    def start(self) -> None:
+        """Start the thread if it is not running (cheap when it is)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
         with self._start_lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="consult-mail",
                                                 daemon=True)
                 self._thread.start()
+
+    def poke(self) -> None:
+        """Ask for a round now."""
+        self.start()
         self._wake.set()
 
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread after its round (tests; a process that ends needs nothing)."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     def _run(self) -> None:
+        self._stopping = False
         while True:
             self._wake.wait(timeout=self.app.config["MAIL_POLL_SECONDS"])
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 run_round(self.app)
             except Exception:  # the outbox keeps everything: the next round tries again

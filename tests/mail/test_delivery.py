@@ -8,8 +8,10 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from consult.auth.links import invite
@@ -161,3 +163,38 @@ def test_without_a_mail_server_messages_go_to_files_and_the_console(app, make_us
     [written] = (Path(app.instance_path) / "mail").glob("*.eml")
     assert b"Subject: Your account on Consult" in written.read_bytes()
     assert f"mail to fr@example.org: Your account on Consult ({written})" in caplog.text
+
+
+@pytest.mark.fresh_app
+def test_the_web_processes_own_thread_sends_soon_after_the_request(
+        app, make_user, smtp_server, tmp_path):
+    """The embedded default (MAIL_DELIVERY=background): no worker to run; the process that
+    queued the message sends it from its thread, after its request has answered."""
+    from consult import create_app
+    from tests.conftest import _bind, _test_config, csrf_token
+
+    make_user("delegate", email="fr@example.org")
+    db.session.remove()  # a new app binds `db` to its engine (the same database)
+    original = db.engine
+    served = create_app({**_test_config(app.config["DATABASE_URL"]),
+                         "MAIL_DELIVERY": "background", "MAIL_SERVER": "127.0.0.1",
+                         "MAIL_PORT": smtp_server.port, "PUBLIC_URL": "http://consult.test",
+                         "TRUSTED_HOSTS": ("consult.test", "localhost")},
+                        instance=tmp_path / "served")
+    worker = served.extensions["consult_mail_worker"]
+    try:
+        client = served.test_client()
+        token = csrf_token(client, "/password/forgot")
+        answer = client.post("/password/forgot", data={"csrf_token": token,
+                                                       "email": "fr@example.org"})
+        assert answer.status_code == 200
+        deadline = time.monotonic() + 20
+        while not smtp_server.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [message] = smtp_server.to("fr@example.org")
+        assert message["Subject"] == "Choose a new password for Consult"
+    finally:
+        worker.stop()  # or it would run rounds on the tables of later tests
+        db.session.remove()
+        db.engine.dispose()
+        _bind(original)
