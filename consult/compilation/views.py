@@ -138,10 +138,12 @@ def docx(slug: str, version_id: int):
     """The compilation text as one Word document, built a page of proposals at a time."""
     version = load_version(slug, version_id)
     found = summarize_version(current_user, version, shared_text_choice(version)["text_lang"])
-    if version.is_public:
+    if version.is_public and not request.environ.get("consult.static_archive"):
         return _published_docx(found)
-    # A draft (staff only) changes as it is written: built each time, for its staff, not
-    # kept. Its validator is known before it is built (the pages are read to hash them,
+    # Built here, each time, not kept: a draft (staff only) changes as it is written, and
+    # the static archive is made once, page after page, and needs the document now (a
+    # "being prepared" would fail the export), without a moment of its own inside it. The
+    # validator is known before the document is built (the pages are read to hash them,
     # none kept), so a 304 costs no Word generation.
     if request.if_none_match:
         etag = _docx_etag(fingerprint(found))

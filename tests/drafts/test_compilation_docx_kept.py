@@ -202,3 +202,20 @@ def test_in_arabic_the_lines_around_the_text_read_right_to_left(
     # The draft's own English paragraphs stay left to right.
     op1 = next(p for p in document.paragraphs if "Member States" in p.text)
     assert op1._p.pPr is None or op1._p.pPr.find(docx.oxml.ns.qn("w:bidi")) is None
+
+
+def test_the_static_archive_gets_the_document_at_once_without_a_moment_in_it(
+        app, client, version, fra, builds, monkeypatch):
+    """The archive export fetches every page in turn: a long build must not answer
+    "being prepared" (the export would fail), and the archive's copy carries no "As at"
+    of its own (the archive says when it was made; the same record gives the same file)."""
+    monkeypatch.setattr(kept, "WAIT_SECONDS", 0.01)
+    builds.slow = 0.3
+    _propose(fra, version, "OP1", OP1_NEW)
+    archive = {"consult.static_archive": "7 December 2026"}
+    first = client.get(_url(version), environ_overrides=archive)
+    again = client.get(_url(version), environ_overrides=archive)
+    assert first.status_code == again.status_code == 200
+    assert first.data == again.data
+    assert not any(t.startswith("As at") for t in _texts(first))
+    assert not list(_folder(app).glob("*.docx"))  # nothing kept for readers
