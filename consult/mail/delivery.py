@@ -63,7 +63,6 @@ def build_email(message: MailMessage, sender: str) -> EmailMessage:
     email["To"] = Address(display_name=message.to_name, addr_spec=message.to_address)
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = message_id(message, sender)
-    email["Content-Language"] = message.language
     email["Auto-Submitted"] = "auto-generated"
     if message.unsubscribe_url:
         # RFC 2369 and RFC 8058: mail programs show an "Unsubscribe" button that posts here.
@@ -71,6 +70,8 @@ def build_email(message: MailMessage, sender: str) -> EmailMessage:
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
+    # After the parts: set_content() drops every Content-* header set before it.
+    email["Content-Language"] = message.language
     return email
 
 
