@@ -156,6 +156,9 @@ MAIL_MAX_ATTEMPTS = 12
 MAIL_CLAIM_SECONDS = 600
 # Links in messages when PUBLIC_URL is empty (the embedded default's own address).
 MAIL_LINK_FALLBACK_URL = "http://127.0.0.1:5000"
+# The hour (UTC, 0-23) after which each day's summaries are sent to those who chose "daily":
+# early in Geneva and New York mornings alike, before the day's meetings.
+MAIL_DIGEST_HOUR = 6
 # How long an invitation link and a password-reset link stay valid.
 INVITATION_DAYS = 7
 PASSWORD_RESET_MINUTES = 60

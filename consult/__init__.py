@@ -66,6 +66,8 @@ def _start_mail_worker(app: Flask) -> None:
     import consult.mail.outbox  # noqa: F401  (registers the after-commit hook)
 
     app.extensions.setdefault("consult_mail_tasks", [])
+    from consult import notify
+    notify.init_app(app)
     if app.config["MAIL_DELIVERY"] == "background":
         from consult.mail.delivery import MailWorker
         worker = app.extensions["consult_mail_worker"] = MailWorker(app)
@@ -126,14 +128,19 @@ def _register_blueprints(app: Flask) -> None:
     from consult.extensions import csrf
     from consult.moderation import views as moderation
     from consult.negotiation import views as negotiation
+    from consult.notify import views as notify
     from consult.search import views as search
 
     api_bp = api.blueprint()
     for package in (auth, drafts, comments, compilation, search, moderation, negotiation,
-                    archive):
+                    archive, notify):
         app.register_blueprint(package.blueprint())
     # The API authenticates writes with bearer tokens, or checks the CSRF header itself
     # when a browser session is used (see api.auth).
     csrf.exempt(api_bp)
     csrf.exempt("consult.web.choose_language")
+    # One-click unsubscribe (RFC 8058): mail programs post "List-Unsubscribe=One-Click" to
+    # the link without any cookie or form token. The signed token in the address is the
+    # protection, and it can only stop messages to the account it names.
+    csrf.exempt("consult.notify.views.unsubscribe")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

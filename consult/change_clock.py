@@ -28,7 +28,8 @@ from consult.db import Base, UTCDateTime, db, utcnow
 UNSEEN_TABLES = frozenset({"change_clock", "login_session", "login_failure", "api_token",
                            "search_outbox", "alembic_version", "mail_message",
                            "undeliverable_address", "account_token",
-                           "password_reset_request"})
+                           "password_reset_request", "notification_event",
+                           "notification_preference", "notification_digest"})
 _CHANGED = "consult_changed"
 _ADVANCED = "consult_clock_advanced"
 # Commits in this process that moved the clock: a StampReader reads the clock again at once

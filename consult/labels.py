@@ -67,6 +67,7 @@ LABELS = {
     "silence.break": _l("silence broken"),
     "silence.withdraw": _l("silence procedure withdrawn"),
     "silence.adopt": _l("adopted under silence procedure"),
+    "version.announced": _l("publication announced by e-mail"),
     "system": _l("system"),
 }
 

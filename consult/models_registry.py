@@ -11,3 +11,5 @@ from consult.change_clock import ChangeClock  # noqa: F401
 from consult.negotiation.models import SilenceBreak, SilenceProcedure  # noqa: F401
 from consult.api.models import IdempotencyKey  # noqa: F401
 from consult.mail.models import MailMessage, UndeliverableAddress  # noqa: F401
+from consult.notify.models import (NotificationDigest, NotificationEvent,  # noqa: F401
+                                   NotificationPreference)

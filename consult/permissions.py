@@ -210,6 +210,11 @@ def _break_silence(user, version) -> bool:
     return user.delegation.kind == DelegationKind.member_state and version.is_public
 
 
+def _choose_notifications(user, consultation=None) -> bool:
+    # The delegations are told by e-mail; the staff run the consultation and see its pages.
+    return _role(user) in (Role.delegate, Role.observer)
+
+
 def _find_unlisted_submission(user, submission) -> bool:
     # Search lists hidden and withdrawn submissions (and replies under hidden ones) only to
     # their author and to the staff of their consultation.
@@ -244,6 +249,7 @@ RULES: dict[str, Callable] = {
     "start_silence": _run_silence,
     "withdraw_silence": _run_silence,
     "break_silence": _break_silence,
+    "choose_notifications": _choose_notifications,
 }
 
 # Who may, said to whoever is refused (403 pages and the API's message); a rule left out
@@ -287,6 +293,7 @@ WHO_MAY: dict[str, object] = {
     "withdraw_silence": _l("Only the co-facilitators of this consultation and the secretariat "
                            "may put a text under silence procedure."),
     "break_silence": _l("Only a delegate of a Member State may break silence."),
+    "choose_notifications": _l("E-mail notifications are for delegates and observers."),
 }
 
 # Rules whose refusal must not reveal that the object exists (drafts read as 404).

@@ -32,6 +32,7 @@ from consult.comments import services as comments
 from consult.db import db, utcnow
 from consult.drafts import services as drafts
 from consult.moderation import services as moderation
+from consult.notify.unsubscribe import unsubscribe_token
 from consult.permissions import COMMAND_LINE
 from consult.search import services as search_services
 from consult.search.engine import SearchIndex
@@ -318,6 +319,10 @@ def _pages(site) -> list[tuple[str, str, str]]:
         # are checked in French and Arabic by tests/negotiation/test_pages_i18n.py).
         ("error 409 (break silence when none runs)", "delegate", f"{gpa}/versions/{rev1}/silence/break"),
         ("error 409 (withdraw silence when none runs)", "staff", f"{gpa}/versions/{rev1}/silence/withdraw"),
+        # E-mail notifications (issue 18): the choices, and a message's unsubscribe link.
+        ("notification choices", "delegate", f"{gpa}/notifications"),
+        ("unsubscribe", "public", "/unsubscribe/" + unsubscribe_token(
+            site["fra"].id, site["zero"].consultation_id, "versions")),
     ]
 
 

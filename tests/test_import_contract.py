@@ -45,6 +45,7 @@ LAYER_OF = [
     # models
     ("consult.*.models", "models"), ("consult.change_clock", "models"),
     ("consult.search.outbox", "models"),  # written in the caller's transaction
+    ("consult.notify.events", "models"),  # likewise: one row in the caller's transaction
     # rules
     ("consult.permissions", "rules"), ("consult.visibility", "rules"),
     ("consult.audit", "rules"), ("consult.audit.*", "rules"),

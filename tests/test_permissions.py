@@ -55,6 +55,8 @@ MATRIX = {
     "start_silence": STAFF,
     "withdraw_silence": STAFF,
     "break_silence": {"delegate"},
+    # Issue 18: the delegations choose what they are told by e-mail; the staff are not told.
+    "choose_notifications": {"delegate", "observer"},
 }
 # The rule each row checks, where the row's name is not the rule's.
 RULE_OF = {"view_draft_version": "view_version", "view_published_version": "view_version"}
@@ -103,7 +105,7 @@ def _allowed(world, actor, action):
     if rule in ("change_deadline", "set_paragraph_status", "start_silence",
                 "withdraw_silence", "break_silence"):
         return permissions.can(actor, rule, world["published"])
-    if rule in ("add_translation", "moderate_submissions"):
+    if rule in ("add_translation", "moderate_submissions", "choose_notifications"):
         return permissions.can(actor, rule, consultation)
     if action == "view_draft_version":
         return permissions.can(actor, "view_version", world["draft"])

@@ -99,13 +99,21 @@ def request_password_reset(email: str, address: str) -> None:
                   link=_link_url(secret), expires_at=token.expires_at)
 
 
-def find_link(secret: str) -> AccountToken:
-    """The link whose secret this is, if it still works; NotFound otherwise (unknown,
-    altered, used, replaced by a newer one, expired, or its account disabled)."""
+def working_link(secret: str) -> AccountToken | None:
+    """The link whose secret this is, if it still works, else None."""
     token = db.session.scalar(select(AccountToken).where(
         AccountToken.token_hash == _digest(secret or "")))
     if token is None or token.used_at is not None or token.expires_at <= utcnow() \
             or token.user.is_disabled:
+        return None
+    return token
+
+
+def find_link(secret: str) -> AccountToken:
+    """The link whose secret this is, if it still works; NotFound otherwise (unknown,
+    altered, used, replaced by a newer one, expired, or its account disabled)."""
+    token = working_link(secret)
+    if token is None:
         raise NotFound(_("This link no longer works: it has been used, replaced by a newer "
                          "one, or it has expired. You can ask for a new one."))
     return token

@@ -178,12 +178,9 @@ def _set_password_page(token, form, *, error=None, status: int = 200):
 
 
 def _refused_set_password(error, token: str):
-    try:
-        found = links.find_link(token)
-    except ServiceError:
-        found = None
-    return _set_password_page(found, SetPasswordForm(), error=error.message,
-                              status=error.status)
+    # The form again while the link works (a password refused), else only the message.
+    return _set_password_page(links.working_link(token), SetPasswordForm(),
+                              error=error.message, status=error.status)
 
 
 @routes.route("/password/set/<token>", methods=["GET", "POST"],

@@ -33,6 +33,7 @@ from consult.db import db, utcnow
 from consult.drafts.models import Paragraph, Version
 from consult.drafts.services import is_open_for_comment
 from consult.negotiation.silence import require_not_under_silence
+from consult.notify.events import record_event
 from consult.errors import Conflict, Invalid, NotFound, ServiceError, TooMany
 from consult.markdown import render_user_markdown
 from consult.paging import Paged, require_page_exists, require_page_number
@@ -199,7 +200,7 @@ def _load_parent(parent_id, *, version: Version, paragraph: Paragraph | None) ->
     return parent
 
 
-def _add(submission: Submission) -> Submission:
+def _add(submission: Submission, parent: Submission | None = None) -> Submission:
     db.session.add(submission)
     try:
         with db.session.begin_nested():
@@ -207,7 +208,17 @@ def _add(submission: Submission) -> Submission:
     except IntegrityError:
         raise Conflict(_("Your delegation already supports this proposal.")) from None
     record_submission_change(submission.id)
+    if parent is not None:  # a reply or a support: the delegation answered is told
+        _record_answer(submission, parent)
     return submission
+
+
+def _record_answer(submission: Submission, parent: Submission) -> None:
+    kind = "support" if submission.kind == SubmissionKind.support else "reply"
+    record_event(kind, consultation_id=submission.consultation_id,
+                 version_id=submission.version_id, submission_id=submission.id,
+                 delegation_id=parent.delegation_id, actor=submission.author,
+                 key=f"{kind}:{submission.id}", at=submission.created_at)
 
 
 def _wording_columns(paragraph: Paragraph | None, proposed_text: str | None) -> dict:
@@ -251,7 +262,7 @@ def post_comment(actor, paragraph: Paragraph, body, *, parent_id=None, language=
         parent = _load_parent(parent_id, version=version, paragraph=paragraph)
     _check_rate(actor, now)
     return _add(_new(actor, SubmissionKind.comment, version, paragraph, body=body,
-                     language=language, parent=parent, now=now))
+                     language=language, parent=parent, now=now), parent)
 
 
 def propose_amendment(actor, paragraph: Paragraph, proposed_text, body="", *, language=None,
@@ -297,7 +308,7 @@ def support_amendment(actor, amendment: Submission, body="", *,
     body = _clean_body(body, required=False)
     _check_rate(actor, now)
     return _add(_new(actor, SubmissionKind.support, version, amendment.paragraph, body=body,
-                     language=None, parent=amendment, now=now))
+                     language=None, parent=amendment, now=now), amendment)
 
 
 def _active_support(amendment: Submission, delegation_id: int) -> Submission | None:
@@ -333,7 +344,7 @@ def post_statement(actor, version: Version, body, *, parent_id=None, language=No
     kind = SubmissionKind.comment if parent else SubmissionKind.statement
     _check_rate(actor, now)
     return _add(_new(actor, kind, version, None, body=body, language=language, parent=parent,
-                     now=now))
+                     now=now), parent)
 
 
 def post_submission(actor, *, paragraph: Paragraph | None = None, version: Version | None = None,

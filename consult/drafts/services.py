@@ -51,6 +51,7 @@ from consult.errors import Conflict, Invalid, NotFound
 from consult.negotiation.models import SilenceProcedure, SilenceState
 from consult.negotiation.silence import running_silence, settle_due
 from consult.negotiation.status import carried_status, reopened_paragraphs
+from consult.notify.events import record_event
 from consult.markdown import draft_brackets, draft_references, render_draft
 from consult.search.outbox import record_version_change
 from consult.urls import MAX_ID
@@ -1113,6 +1114,8 @@ def publish_version(actor, version: Version, now: dt.datetime | None = None, *,
             else None
         },
     )
+    record_event("version_published", consultation_id=consultation.id, version_id=version.id,
+                 actor=actor, key=f"version_published:{version.id}", at=now)
     return version
 
 

@@ -70,7 +70,8 @@ def build_email(message: MailMessage, sender: str) -> EmailMessage:
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
-    email["Content-Language"] = message.language  # after: set_content clears Content-*
+    # After the parts: set_content() drops every Content-* header set before it.
+    email["Content-Language"] = message.language
     return email
 
 

@@ -22,6 +22,7 @@ from consult.audit.models import LogEntry
 from consult.audit.services import record_action, submission_facts, version_facts
 from consult.db import db, utcnow
 from consult.negotiation.silence import require_not_under_silence
+from consult.notify.events import record_event
 from consult.errors import Conflict, Invalid, NotFound
 from consult.paging import Paged, require_page_exists, require_page_number
 from consult.urls import MAX_ID
@@ -61,7 +62,7 @@ class LogPage(Paged):
 LOG_ACTIONS = ("version.publish", "version.deadline", "version.translation", "submission.hide",
                "submission.restore", "submission.disposition", "submission.withdraw",
                "paragraph.status", "silence.start", "silence.break", "silence.withdraw",
-               "silence.adopt")
+               "silence.adopt", "version.announced")
 
 
 def list_log(*, consultation=None, action: str | None = None, page: int = 1,
@@ -269,6 +270,10 @@ def _apply_disposition(actor, submission, disposition, note: str, now: dt.dateti
                   consultation_id=submission.consultation_id,
                   target_facts=submission_facts(submission),
                   reason=note, details=details, at=now)
+    record_event("disposition", consultation_id=submission.consultation_id,
+                 version_id=submission.version_id, submission_id=submission.id,
+                 delegation_id=submission.delegation_id, actor=actor,
+                 details={"disposition": disposition.value}, at=now)
     return True
 
 
@@ -360,6 +365,9 @@ def change_deadline(actor, version, comments_close_at, *, reason,
                   target_facts=version_facts(version), reason=reason, at=now,
                   details={"from": previous.isoformat() if previous else None,
                            "to": deadline.isoformat()})
+    record_event("deadline_moved", consultation_id=version.consultation_id,
+                 version_id=version.id, actor=actor, at=now,
+                 details={"deadline": deadline.isoformat(), "closed": close_now})
     return version
 
 

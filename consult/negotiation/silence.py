@@ -26,6 +26,7 @@ from consult.drafts.models import (UN_LANGUAGES, Consultation, ConsultationStatu
                                    VersionStatus)
 from consult.errors import Conflict, Invalid
 from consult.negotiation.models import SilenceBreak, SilenceProcedure, SilenceState
+from consult.notify.events import record_event
 from consult.search.outbox import record_version_change
 from consult.words import clean_words
 
@@ -157,6 +158,9 @@ def start_silence(actor, version: Version, *, until, message, now: dt.datetime |
                   consultation_id=version.consultation_id, target_facts=version_facts(version),
                   reason=message, at=now, details={"until": deadline.isoformat(),
                                                    "procedure": procedure.id})
+    record_event("silence_started", consultation_id=version.consultation_id,
+                 version_id=version.id, actor=actor, details={"deadline": deadline.isoformat()},
+                 key=f"silence_started:{procedure.id}", at=now)
     return procedure
 
 
@@ -264,6 +268,9 @@ def break_silence(actor, version: Version, *, statement, language: str | None = 
                   reason=statement, at=now,
                   details={"procedure": procedure.id,
                            "delegation": actor.delegation.code if actor.delegation else None})
+    record_event("silence_broken", consultation_id=version.consultation_id,
+                 version_id=version.id, actor=actor, key=f"silence_broken:{entry.id}", at=now,
+                 details={"delegation": actor.delegation.code if actor.delegation else None})
     return entry
 
 
@@ -291,6 +298,9 @@ def withdraw_silence(actor, version: Version, *, reason, now: dt.datetime | None
     record_action(actor, "silence.withdraw", "version", version.id,
                   consultation_id=version.consultation_id, target_facts=version_facts(version),
                   reason=reason, at=now, details={"procedure": procedure.id})
+    record_event("silence_withdrawn", consultation_id=version.consultation_id,
+                 version_id=version.id, actor=actor, key=f"silence_withdrawn:{procedure.id}",
+                 at=now)
     return procedure
 
 
@@ -351,6 +361,8 @@ def _adopt(procedure_id: int, now: dt.datetime) -> SilenceProcedure | None:
                   consultation_id=version.consultation_id,
                   target_facts=version_facts(version), at=procedure.until,
                   details={"procedure": procedure.id, "until": procedure.until.isoformat()})
+    record_event("silence_adopted", consultation_id=version.consultation_id,
+                 version_id=version.id, key=f"silence_adopted:{procedure.id}", at=now)
     return procedure
 
 
