@@ -84,6 +84,14 @@ def test_demo_loads_both_consultations_and_is_safe_to_rerun(runner):
         LogEntry.action == "silence.break")) == 2
     assert db.session.scalar(select(func.count(LogEntry.id)).where(
         LogEntry.action == "silence.adopt")) == 1
+    # Its history is not news: no delegate is e-mailed about it when the site starts.
+    from consult.mail.delivery import run_round
+    from consult.mail.models import MailMessage
+    from consult.notify.models import NotificationEvent
+    assert db.session.scalar(select(func.count(NotificationEvent.id))) > 0
+    run_round(runner.app)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(MailMessage.id))) == 0
 
 
 def test_demo_revision_follows_the_zero_draft(runner):
