@@ -47,6 +47,13 @@ def later_schema(engine):
         connection.execute(text("ALTER TABLE paragraph ADD COLUMN brackets INTEGER DEFAULT 0"))
         connection.execute(text("ALTER TABLE paragraph_translation ADD COLUMN brackets "
                                 "INTEGER DEFAULT 0"))
+        serial = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
+        connection.execute(text(
+            f"CREATE TABLE notification_event (id {serial} PRIMARY KEY, key VARCHAR(200), "
+            "consultation_id INTEGER, kind VARCHAR(30), category VARCHAR(20), "
+            "version_id INTEGER, submission_id INTEGER, delegation_id INTEGER, "
+            "actor_id INTEGER, details JSON, created_at TIMESTAMP WITH TIME ZONE, "
+            "fanned_out_at TIMESTAMP WITH TIME ZONE)"))
     yield
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE submission DROP COLUMN root_id"))
@@ -57,6 +64,7 @@ def later_schema(engine):
         connection.execute(text("DROP TABLE silence_procedure"))
         connection.execute(text("ALTER TABLE paragraph DROP COLUMN brackets"))
         connection.execute(text("ALTER TABLE paragraph_translation DROP COLUMN brackets"))
+        connection.execute(text("DROP TABLE notification_event"))
 
 
 def _reset_postgres_schema(url: str) -> None:

@@ -78,6 +78,9 @@ def _values(planted):
         "user_id": [1, 2, 3],
         "filename": ["consult.css"],
         "key": [k for k in db.session.scalars(select(ParagraphKey.key))],
+        # Links sent by e-mail: one that never existed (the pages of working ones say only
+        # whose account they open, to whoever holds the link).
+        "token": ["no-such-link"],
     }
 
 
