@@ -39,6 +39,39 @@ def _timed(label, results, action):
     return value
 
 
+class _Writer:
+    """On SQLite: another process's writer, as a post would be, taking the write lock again
+    and again while the fan-out runs; the longest it waited says how long the fan-out held
+    the lock."""
+
+    def __init__(self, url: str):
+        import threading
+        self.longest = 0.0
+        self.running = url.startswith("sqlite")
+        self.path = url.split("///", 1)[-1]
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        if self.running:
+            self.thread.start()
+
+    def _run(self):
+        import sqlite3
+        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        while self.running:
+            started = time.perf_counter()
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("COMMIT")
+            self.longest = max(self.longest, time.perf_counter() - started)
+            time.sleep(0.01)
+        connection.close()
+
+    def stop(self):
+        if not self.running:
+            return None
+        self.running = False
+        self.thread.join()
+        return round(self.longest, 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--delegates", type=int, default=2000)
@@ -115,9 +148,11 @@ def main() -> None:
         record_event("version_published", consultation_id=consultation.id,
                      version_id=version.id)
         db.session.commit()
+        writer = _Writer(app.config["DATABASE_URL"])
         _timed("publication fanned out (messages queued)", results,
                lambda: fanout.fan_out_events() and db.session.scalar(
                    select(func.count(MailMessage.id))))
+        results["longest wait of a writer meanwhile (s)"] = writer.stop()
 
         parents = db.session.scalars(select(Submission).where(
             Submission.consultation_id == consultation.id,
@@ -147,9 +182,11 @@ def main() -> None:
             {"user_id": user_id, "consultation_id": consultation.id, "category": "replies",
              "frequency": Frequency.daily} for user_id in daily])
         db.session.commit()
-        tomorrow = now + dt.timedelta(days=1, hours=1)
+        # The summaries' hour comes an hour or two after the events (MAIL_DIGEST_HOUR).
+        summary_time = now + dt.timedelta(hours=2)
+        app.config["MAIL_DIGEST_HOUR"] = summary_time.hour
         _timed("daily summaries queued", results,
-               lambda: fanout.send_daily_digests(now=tomorrow))
+               lambda: fanout.send_daily_digests(now=summary_time))
 
         queued = db.session.scalar(select(func.count(MailMessage.id)))
 

@@ -120,24 +120,33 @@ def fan_out_events(limit: int = EVENTS_PER_ROUND) -> int:
 def fan_out_event(event_id: int) -> bool:
     """Claim one event and queue a message for each person who hears of it at once, in the
     caller's transaction; False if another worker had it."""
+    event = db.session.get(NotificationEvent, event_id)
+    if event is None or event.fanned_out_at is not None:
+        return False
+    told = 0
+    # The messages are rendered before the event is claimed, without writing: on SQLite
+    # the first write takes the database's one write lock, which every post also needs, and
+    # rendering a publication's 2,000 messages takes seconds. Written at the claim, the
+    # rows hold the lock only while they are inserted.
+    with db.session.no_autoflush:
+        if _still_shown(event):
+            item = event_item(event)
+            settings_url = mail_url("notify.preferences_page", slug=item["consultation"].slug)
+            for user in recipients(event, Frequency.immediate):
+                queued = queue_message(
+                    f"event:{event.id}:{user.id}", user, "notification", item=item,
+                    settings_url=settings_url,
+                    unsubscribe_url=unsubscribe_url(user.id, event.consultation_id,
+                                                    event.category))
+                told += queued is not None
     won = db.session.execute(
         update(NotificationEvent)
         .where(NotificationEvent.id == event_id, NotificationEvent.fanned_out_at.is_(None))
         .values(fanned_out_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount
     if not won:
+        db.session.rollback()  # another worker fanned it out meanwhile: its messages stand
         return False
-    event = db.session.get(NotificationEvent, event_id, populate_existing=True)
-    told = 0
-    if _still_shown(event):
-        item = event_item(event)
-        settings_url = mail_url("notify.preferences_page", slug=item["consultation"].slug)
-        for user in recipients(event, Frequency.immediate):
-            queued = queue_message(
-                f"event:{event.id}:{user.id}", user, "notification", item=item,
-                settings_url=settings_url,
-                unsubscribe_url=unsubscribe_url(user.id, event.consultation_id, event.category))
-            told += queued is not None
     if event.kind == "version_published":
         version = db.session.get(Version, event.version_id)
         # The co-facilitators see on the log that (and to how many) it was announced.
