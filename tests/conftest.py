@@ -75,6 +75,13 @@ def _reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+# Mail is sent by the tests themselves (deliver_due), never by the thread of an app a test
+# builds with the defaults: such a thread outlives its test and, through the one `db`,
+# would fan out and send on the tables of later tests. The servers that tests start as
+# processes inherit it too.
+os.environ.setdefault("CONSULT_MAIL_DELIVERY", "external")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing():
     """Hash test passwords with light argon2 parameters: hundreds of accounts per run."""

@@ -247,7 +247,8 @@ def site(app, consultation, staff, make_user):
     invite(COMMAND_LINE, invited)
     db.session.commit()
     invitation = re.search(r"/password/set/\S+", db.session.scalars(
-        select(MailMessage.text_body)).one()).group(0)
+        select(MailMessage.text_body).where(
+            MailMessage.to_address == "invited@example.org")).one()).group(0)
     return {"zero": zero, "rev1": rev1, "draft": draft, "amendment": amendment,
             "reply": reply, "on_zero": on_zero, "key": op1.key.key, "fra": fra,
             "staff": staff, "secretariat": secretariat, "invitation": invitation}
